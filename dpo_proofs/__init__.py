@@ -1,0 +1,28 @@
+"""dpo_proofs: formal symbolic verification of preference-optimization losses.
+
+    >>> import dpo_proofs
+    >>> result = dpo_proofs.analyze("dpo")
+    >>> result.field.ratio
+    x1/x2
+    >>> str(result.verdict("dispreferred_faster").status)
+    'proved'
+"""
+from .analysis import Analysis, analyze
+from .engine import check
+from .errors import (DerivationTimeout, DpoProofsError, InvalidArgument, NotALoss,
+                     UnknownVariant, UnsafeExpression)
+from .field import GradientField, gradient_field
+from .loss import Loss, margin
+from .symbols import Parameter, beta, r_l, r_w, x1, x2
+from .variants import CATALOGUE, NOT_PER_PAIR, get_variant, variant_names
+from .verdicts import Claim, Status, Verdict, builtin_claims
+
+__all__ = [
+    "analyze", "Analysis", "check", "Claim", "Status", "Verdict", "builtin_claims",
+    "Loss", "Parameter", "margin", "gradient_field", "GradientField",
+    "CATALOGUE", "NOT_PER_PAIR", "get_variant", "variant_names",
+    "x1", "x2", "r_w", "r_l", "beta",
+    "DpoProofsError", "InvalidArgument", "UnknownVariant", "UnsafeExpression", "NotALoss",
+    "DerivationTimeout",
+]
+__version__ = "0.1.0"

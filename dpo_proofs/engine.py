@@ -1,0 +1,337 @@
+"""check(claim, loss): decide a claim symbolically, else refute it with a confirmed point.
+
+Order of methods: (1) symbolic: reduce the claim to sign conditions on the factors of
+a canonical expression and decide them from the assumptions; (2) certified interval
+arithmetic, when a prover is registered (``dpo_proofs.intervals``); (3) a
+counterexample search whose candidates count only once confirmed at two precisions.
+Otherwise the verdict is unknown, with the reason.
+"""
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from .budget import DEFAULT_BUDGET_SECONDS, time_budget
+from .canonical import canonical
+from .errors import DerivationTimeout, InvalidArgument
+from .field import GradientField, gradient_field
+from .loss import Loss
+from .precision import DPS, agreeing_digits, mp_callable, show, to_mpf
+from .signs import analyze_sign
+from .symbols import x1, x2
+from .verdicts import D_X1, D_X2, LOSS, RATIO, Claim, Status, Verdict
+
+__all__ = ["check", "Problem", "quantities", "reduce_claim", "cached_field",
+           "register_prover"]
+
+_OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
+        sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
+
+#: Extra provers run between the symbolic step and the search: (problem, seconds) -> Verdict|None.
+_PROVERS: list[Callable[["Problem", float], Verdict | None]] = []
+
+
+def register_prover(prover: Callable[["Problem", float], Verdict | None]) -> None:
+    """Add a prover (e.g. certified interval arithmetic) to the chain of ``check``."""
+    if prover not in _PROVERS:
+        _PROVERS.append(prover)
+
+
+@functools.lru_cache(maxsize=256)
+def cached_field(loss: Loss) -> GradientField:
+    """gradient_field(loss), derived once per loss."""
+    return gradient_field(loss)
+
+
+def quantities(loss: Loss, field: GradientField | None = None) -> dict[sp.Symbol, sp.Expr]:
+    """The derived quantities a claim may name, as expressions in the standard symbols."""
+    field = cached_field(loss) if field is None else field
+    return {LOSS: loss.elementary, D_X1: field.d_x1.closed_form,
+            D_X2: field.d_x2.closed_form, RATIO: field.ratio}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A claim reduced to ``expr op 0`` (op in '>', '>=', '=', '!=') on a domain.
+
+    ``fixed`` holds parameters fixed to exact values (already substituted);
+    ``ranges`` parameters that range over closed intervals (left symbolic).
+    """
+
+    claim: Claim
+    loss: Loss
+    expr: sp.Expr
+    op: str
+    form: sp.Expr  # the claim's ``expr`` before the quantities were substituted
+    domain: tuple[sp.Basic, ...]
+    fixed: tuple[tuple[str, sp.Expr], ...]
+    ranges: tuple[tuple[str, sp.Expr, sp.Expr], ...]
+
+    @property
+    def variables(self) -> tuple[sp.Symbol, ...]:
+        return (x1, x2, *[p.symbol for p in self.loss.parameters
+                          if p.name not in dict(self.fixed)])
+
+
+def _relations(domain: sp.Basic) -> tuple[sp.Basic, ...]:
+    if domain is sp.true or domain is None:
+        return ()
+    if isinstance(domain, sp.And):
+        return tuple(a for arg in domain.args for a in _relations(arg))
+    if type(domain) in _OPS:
+        return (domain,)
+    raise InvalidArgument(f"domain {sp.sstr(domain)!r} must be relations joined by '&'")
+
+
+def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
+                 field: GradientField | None = None) -> Problem:
+    """Substitute the derived quantities and write the claim as ``expr op 0``."""
+    statement = claim.statement
+    if type(statement) not in _OPS:
+        raise InvalidArgument(f"claim {sp.sstr(statement)!r} is not a single relation")
+    op = _OPS[type(statement)]
+    expr = statement.lhs - statement.rhs
+    if op in ("<", "<="):
+        expr, op = -expr, op.replace("<", ">")
+    fixed, ranges = {}, []
+    for name, value in (params or {}).items():
+        if isinstance(value, tuple):
+            low, high = (loss.parameter(name).validate(v) for v in value)
+            if low > high:
+                raise InvalidArgument(f"{name}: empty range {value[0]}..{value[1]}")
+            ranges.append((name, low, high))
+        else:
+            fixed[name] = loss.parameter(name).validate(value)
+    subs = quantities(loss, field)
+    form = expr
+    expr = expr.subs(subs)
+    bound = {loss.parameter(n).symbol: v for n, v in fixed.items()}
+    expr = expr.subs(bound)
+    domain = tuple(r.subs(subs).subs(bound) for r in _relations(claim.domain))
+    return Problem(claim, loss, expr, op, form, domain, tuple(sorted(fixed.items())),
+                   tuple(ranges))
+
+
+def _slack_substitution(domain: tuple[sp.Basic, ...]) -> tuple[dict, list[str]]:
+    """Encode each domain relation a > b as v = (solution of a - b = s), s > 0."""
+    subs: dict[sp.Symbol, sp.Expr] = {}
+    steps = []
+    for i, relation in enumerate(domain):
+        op = _OPS[type(relation)]
+        gap = (relation.lhs - relation.rhs).subs(subs)
+        if op in ("<", "<="):
+            gap, op = -gap, op.replace("<", ">")
+        if op == "!=":
+            continue
+        slack = {"=": sp.S.Zero,
+                 ">": sp.Symbol(f"s{i}", positive=True),
+                 ">=": sp.Symbol(f"s{i}", nonnegative=True)}[op]
+        for v in (x1, x2):
+            if v in subs or v not in gap.free_symbols:
+                continue
+            poly = sp.Poly(gap, v) if gap.is_polynomial(v) else None
+            if poly is None or poly.degree() != 1:
+                continue
+            solved = sp.solve(sp.Eq(gap, slack), v)
+            if len(solved) == 1:
+                subs = {k: e.subs(v, solved[0]) for k, e in subs.items()}
+                subs[v] = solved[0]
+                what = "" if op == "=" else f" with {slack} {'>' if op == '>' else '>='} 0"
+                steps.append(f"on {sp.sstr(relation)} write {v} = {sp.sstr(solved[0])}{what}")
+                break
+    return subs, steps
+
+
+def _symbolic(problem: Problem) -> Verdict | None:
+    name = problem.claim.name
+    base = canonical(problem.expr)
+    subs, steps = _slack_substitution(problem.domain)
+    expr = canonical(base.subs(subs)) if subs else base
+    chain = f"{_lhs_text(problem)} = {sp.sstr(base)}"
+    if subs:
+        chain += "; " + "; ".join(steps) + f": = {sp.sstr(expr)}"
+    if problem.op == "=":
+        if expr == 0:
+            return Verdict(name, Status.PROVED, "symbolic", chain + ", identically 0")
+        return None
+    analysis = analyze_sign(expr, already_canonical=True)
+    sign = analysis.sign
+    reasons = ", ".join(
+        f"{_factor_text(f.base, f.exponent)}"
+        f" {'> 0' if f.sign == 1 else '< 0' if f.sign == -1 else '= 0'}"
+        for f in analysis.factors if f.sign is not None)
+    if sign == 1 or (problem.op == ">=" and sign == 0):
+        return Verdict(name, Status.PROVED, "symbolic",
+                       f"{chain}; every factor has a fixed sign: {reasons}")
+    if problem.op == ">=" and all(f.odd is False for f in analysis.undecided) \
+            and analysis.decided_sign > 0:
+        return Verdict(name, Status.PROVED, "symbolic",
+                       f"{chain}; the undecided factors occur to even powers: {reasons}")
+    return None
+
+
+def _lhs_text(problem: Problem) -> str:
+    return sp.sstr(problem.form)
+
+
+def _factor_text(base: sp.Expr, exponent: sp.Expr) -> str:
+    if exponent == 1:
+        return sp.sstr(base)
+    return sp.sstr(sp.Pow(base, exponent, evaluate=False))
+
+
+def _violates(value, op: str) -> bool:
+    return {">": value <= 0, ">=": value < 0, "=": value != 0, "!=": value == 0}[op]
+
+
+def _candidates(problem: Problem, rng: random.Random, count: int):
+    """Candidate points: extremes and near-ties first, then seeded draws."""
+    R = sp.Rational
+    grid = [R(1, 10**300), R(1, 10**30), R(1, 10**6), R(1, 1000), R(1, 100), R(1, 10),
+            R(1, 4), R(1, 3), R(1, 2), R(2, 3), R(3, 4), R(9, 10), R(99, 100), 1 - R(1, 10**20), 1]
+    params = [p for p in problem.loss.parameters if p.name not in dict(problem.fixed)]
+    ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
+
+    def param_values(p):
+        if p.name in ranges:
+            lo, hi = ranges[p.name]
+            return [lo, hi, (lo + hi) / 2]
+        values = [p.default]
+        lo, hi = p.domain.inf, p.domain.sup
+        for v in (R(1, 10**4), R(1, 100), R(1, 2), R(1), R(10), R(1000)):
+            if p.domain.contains(v) is sp.true:
+                values.append(v)
+        if p.domain.contains(lo) is sp.true:
+            values.append(lo)
+        if hi.is_finite and p.domain.contains(hi) is sp.true:
+            values.append(hi)
+        return values
+
+    def draw_param(p):
+        if p.name in ranges:
+            lo, hi = ranges[p.name]
+            return lo + (hi - lo) * R(repr(rng.random()))
+        choices = param_values(p)
+        return rng.choice(choices)
+
+    for a in grid:
+        for b in grid:
+            point = {"x1": a, "x2": b}
+            point.update({p.name: p.default if p.name not in ranges else ranges[p.name][0]
+                          for p in params})
+            yield point
+            for tie in (a * (1 + R(1, 10**30)), a * (1 - R(1, 10**30))):
+                if 0 < tie <= 1:
+                    yield {**point, "x1": tie, "x2": a}
+    for _ in range(count):
+        point = {"x1": R(repr(10 ** rng.uniform(-12, 0))) if rng.random() < 0.3
+                 else R(repr(rng.uniform(1e-9, 1))),
+                 "x2": R(repr(10 ** rng.uniform(-12, 0))) if rng.random() < 0.3
+                 else R(repr(rng.uniform(1e-9, 1)))}
+        point.update({p.name: draw_param(p) for p in params})
+        yield point
+
+
+def _search(problem: Problem, seconds: float, count: int = 1500) -> Verdict | None:
+    """Look for a point of the domain where the claim fails; confirm it at 2 precisions."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    variables = problem.variables
+    names = [v.name for v in variables]
+    fn = mp_callable(problem.expr, variables)
+    domain_fns = [(mp_callable(r.lhs - r.rhs, variables), _OPS[type(r)]) for r in problem.domain]
+    rng = random.Random(20240406)
+    tried = 0
+    with mpmath.workdps(30):
+        for point in _candidates(problem, rng, count):
+            if time.monotonic() > deadline:
+                break
+            args = [to_mpf(point[n]) for n in names]
+            if not all(_holds(f(*args), op) for f, op in domain_fns):
+                continue
+            tried += 1
+            try:
+                value = fn(*args)
+            except (ZeroDivisionError, ValueError):
+                continue
+            if not mpmath.isfinite(value) or not _violates(value, problem.op):
+                continue
+            confirmed = _confirm(fn, domain_fns, point, names, problem.op)
+            if confirmed is not None:
+                low, high, digits = confirmed
+                counterexample = {n: show(point[n]) for n in names}
+                counterexample.update({n: show(v) for n, v in problem.fixed})
+                return Verdict(
+                    problem.claim.name, Status.REFUTED, "counterexample",
+                    f"at {counterexample}: {_lhs_text(problem)} evaluates to "
+                    f"{high} at {2 * DPS} digits ({low} at {DPS}; {digits:.0f} digits agree), "
+                    f"which violates '{problem.op} 0'",
+                    counterexample, {"value": high, "agreeing_digits": round(digits, 1),
+                                     "points_tried": tried})
+    return None
+
+
+def _holds(value, op: str) -> bool:
+    return {">": value > 0, ">=": value >= 0, "<": value < 0, "<=": value <= 0,
+            "=": value == 0, "!=": value != 0}[op]
+
+
+def _confirm(fn, domain_fns, point, names, op):
+    values = []
+    for dps in (DPS, 2 * DPS):
+        with mpmath.workdps(dps):
+            args = [to_mpf(point[n]) for n in names]
+            if not all(_holds(f(*args), o) for f, o in domain_fns):
+                return None
+            values.append(fn(*args))
+    low, high = values
+    with mpmath.workdps(2 * DPS):
+        digits = agreeing_digits(low, high, DPS)
+        if not (_violates(low, op) and _violates(high, op)):
+            return None
+        if digits < 50 and not (low == 0 and high == 0):
+            return None
+    return mpmath.nstr(low, 20), mpmath.nstr(high, 20), digits
+
+
+def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
+          budget: float | None = DEFAULT_BUDGET_SECONDS,
+          field: GradientField | None = None) -> Verdict:
+    """Decide ``claim`` for ``loss``: proved, refuted (confirmed point) or unknown.
+
+    ``params`` fixes constants (``beta=0.5``) or lets them range (``beta=(0.01, 10)``).
+    ``budget`` bounds the whole check in seconds.
+    """
+    import time
+
+    start = time.monotonic()
+    total = budget if budget is not None else float("inf")
+    try:
+        with time_budget(budget, f"checking {claim.name}"):
+            problem = reduce_claim(claim, loss, params, field)
+            if not problem.ranges:
+                verdict = _symbolic(problem)
+                if verdict is not None:
+                    return verdict
+            for prover in _PROVERS:
+                left = total - (time.monotonic() - start)
+                verdict = prover(problem, left / 2)
+                if verdict is not None and verdict.status is not Status.UNKNOWN:
+                    return verdict
+            left = total - (time.monotonic() - start)
+            verdict = _search(problem, max(0.5, left * 0.9))
+            if verdict is not None:
+                return verdict
+    except DerivationTimeout as error:
+        return Verdict(claim.name, Status.UNKNOWN, "none", str(error))
+    reason = ("no symbolic argument found: the sign of some factor is not fixed by the "
+              "assumptions; " + ("no interval prover is registered; " if not _PROVERS else
+                                 "the interval prover did not decide; ") +
+              "and no counterexample was confirmed (sampling alone proves nothing)")
+    return Verdict(claim.name, Status.UNKNOWN, "none", reason)

@@ -1,0 +1,37 @@
+"""The catalogue table: one row per variant, as a researcher would paste it."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from .report import SIGN_WORDS
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+__all__ = ["verification_table"]
+
+
+def _row(a: "Analysis") -> list[str]:
+    f = a.field
+    if f is None:
+        return [a.variant, "-", "-", "-", "-", "-", "incomplete: " + a.incomplete]
+    verdicts = " ".join(f"{v.claim}={v.status}({v.method})" for v in a.verdicts)
+    return [a.variant, sp.sstr(f.ratio), sp.sstr(f.region_ratio_gt_1),
+            "yes" if f.is_margin_loss else "no",
+            SIGN_WORDS[f.d_x1.sign.sign], SIGN_WORDS[f.d_x2.sign.sign], verdicts]
+
+
+def verification_table(results: Sequence["Analysis"]) -> str:
+    header = ["variant", "R = |dL/dx2|/|dL/dx1|", "R > 1 exactly where", "margin loss",
+              "dL/dx1", "dL/dx2", "verdicts (method)"]
+    rows = [header] + [_row(a) for a in results]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    lines = []
+    for i, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1]))
+    return "\n".join(lines)
