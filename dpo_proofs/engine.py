@@ -22,7 +22,7 @@ from .errors import DerivationTimeout, InvalidArgument
 from .field import GradientField, gradient_field
 from .loss import Loss
 from .precision import DPS, agreeing_digits, mp_callable, show, to_mpf
-from .signs import analyze_sign
+from .signs import analyze_sign, parameter_domains
 from .symbols import x1, x2
 from .verdicts import D_X1, D_X2, LOSS, RATIO, Claim, Status, Verdict
 
@@ -313,7 +313,8 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
     start = time.monotonic()
     total = budget if budget is not None else float("inf")
     try:
-        with time_budget(budget, f"checking {claim.name}"):
+        with time_budget(budget, f"checking {claim.name}"), \
+                parameter_domains(loss.parameters):
             problem = reduce_claim(claim, loss, params, field)
             if not problem.ranges:
                 verdict = _symbolic(problem)

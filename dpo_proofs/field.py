@@ -12,7 +12,7 @@ import sympy as sp
 
 from .canonical import canonical, prove_equal
 from .loss import Loss
-from .signs import SignAnalysis, analyze_sign
+from .signs import SignAnalysis, analyze_sign, parameter_domains
 from .symbols import beta, x1, x2
 
 __all__ = ["Partial", "ConservedQuantity", "Limit", "GradientField", "gradient_field",
@@ -169,6 +169,11 @@ def _limits(d_x2: sp.Expr) -> tuple[Limit, ...]:
 
 def gradient_field(loss: Loss) -> GradientField:
     """Derive grad L, R, the regions of R vs 1 and the field quantities of ``loss``."""
+    with parameter_domains(loss.parameters):
+        return _gradient_field(loss)
+
+
+def _gradient_field(loss: Loss) -> GradientField:
     d1 = _partial(loss, x1)
     d2 = _partial(loss, x2)
     a, b = d1.closed_form, d2.closed_form

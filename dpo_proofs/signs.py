@@ -7,7 +7,10 @@ sympy's three-valued answers are kept three-valued: None stays undecided.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import sympy as sp
@@ -15,9 +18,60 @@ import sympy as sp
 from .canonical import canonical
 from .symbols import PROBABILITIES, REFERENCES
 
-__all__ = ["FactorSign", "SignAnalysis", "sign_of", "analyze_sign", "relation"]
+__all__ = ["FactorSign", "SignAnalysis", "sign_of", "analyze_sign", "relation",
+           "parameter_domains", "domain_substitution"]
 
 _slack_cache: dict[sp.Symbol, sp.Symbol] = {}
+_domain_slacks: dict[tuple[str, bool], sp.Symbol] = {}
+#: symbol -> interval of the constants of the loss being analysed (see parameter_domains).
+_DOMAINS: contextvars.ContextVar[dict] = contextvars.ContextVar("dpo_proofs_domains",
+                                                               default={})
+
+
+@contextlib.contextmanager
+def parameter_domains(parameters: Iterable) -> Iterator[None]:
+    """Within the block, sign decisions also use each Parameter's domain (eps < 1/2, ...)."""
+    mapping = dict(_DOMAINS.get())
+    mapping.update({p.symbol: p.domain for p in parameters})
+    token = _DOMAINS.set(mapping)
+    try:
+        yield
+    finally:
+        _DOMAINS.reset(token)
+
+
+def _slack(name: str, strict: bool) -> sp.Symbol:
+    key = (name, strict)
+    if key not in _domain_slacks:
+        _domain_slacks[key] = (sp.Symbol(f"_d_{name}", positive=True) if strict
+                               else sp.Symbol(f"_d_{name}", nonnegative=True))
+    return _domain_slacks[key]
+
+
+def domain_substitution(symbol: sp.Symbol, domain: sp.Interval) -> sp.Expr | None:
+    """symbol written as a bijection from a slack t >= 0 (or > 0) onto ``domain``.
+
+    E.g. [0, 1/2) is t/(2(1+t)) with t >= 0. None when the symbol's own assumptions
+    already say all sympy can use, or the interval is closed at both finite ends.
+    """
+    if not isinstance(domain, sp.Interval):
+        return None
+    lo, hi = domain.inf, domain.sup
+    name = symbol.name
+    if hi is sp.oo and lo.is_finite:
+        if lo == 0 and (symbol.is_positive or (symbol.is_nonnegative and not domain.left_open)):
+            return None
+        return lo + _slack(name, domain.left_open)
+    if lo is sp.S.NegativeInfinity and hi.is_finite:
+        return hi - _slack(name, domain.right_open)
+    if lo.is_finite and hi.is_finite:
+        if domain.right_open:
+            t = _slack(name, domain.left_open)
+            return lo + (hi - lo) * t / (1 + t)
+        if domain.left_open:
+            t = _slack(name, False)
+            return hi - (hi - lo) * t / (1 + t)
+    return None
 
 
 def _at_most_one(symbol: sp.Symbol) -> sp.Symbol:
@@ -48,6 +102,11 @@ def sign_of(expr: sp.Expr, assumptions: dict | None = None) -> int | None:
 def _bounded(expr: sp.Expr) -> sp.Expr:
     bounded = {s: 1 / (1 + _at_most_one(s)) for s in (*PROBABILITIES, *REFERENCES)
                if s in expr.free_symbols}
+    for symbol, domain in _DOMAINS.get().items():
+        if symbol in expr.free_symbols and symbol not in bounded:
+            sub = domain_substitution(symbol, domain)
+            if sub is not None:
+                bounded[symbol] = sub
     return sp.expand_log(expr.subs(bounded), force=False) if bounded else expr
 
 
