@@ -44,6 +44,8 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     """The package's canonical form of ``expr`` (deterministic; no ``simplify``)."""
     expr = sp.sympify(expr)
     expr = to_elementary(expr)
+    if expr.has(sp.Piecewise) and not isinstance(expr, sp.Piecewise):
+        expr = sp.piecewise_fold(expr)
     if isinstance(expr, sp.Piecewise):
         return sp.Piecewise(*[(canonical(e), c) for e, c in expr.args])
     expr = _rational_form(expr)
@@ -53,7 +55,8 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     expr = sp.together(expr)
     expr = sp.cancel(expr)
     expr = sp.factor(expr)
-    return expr
+    # factor() treats x**beta and x as separate generators; merge x**2*x**beta.
+    return sp.powsimp(expr, combine="exp")
 
 
 def prove_equal(a: sp.Expr, b: sp.Expr) -> tuple[bool | None, str]:

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .budget import time_budget
 from .canonical import canonical, prove_equal
+from .errors import DerivationTimeout
+from .functions import to_elementary
 from .loss import Loss
 from .signs import SignAnalysis, analyze_sign, parameter_domains
 from .symbols import beta, x1, x2
@@ -64,18 +67,39 @@ class GradientField:
     conserved: ConservedQuantity | None
     conserved_reason: str
     limits: tuple[Limit, ...]
+    #: where R is defined (dL/dx1 != 0); the regions below are intersected with it.
+    defined_where: sp.Basic = sp.true
+    #: the set where the gradient vanishes (both partials 0): no motion there.
+    vanishing: sp.Basic = sp.false
+    #: for piecewise losses: (condition, field of that piece); the kinks between
+    #: pieces are where the loss is not differentiable.
+    pieces: tuple = ()
+    kinks: tuple[sp.Basic, ...] = ()
 
     @property
     def region_ratio_gt_1(self) -> sp.Basic:
-        return self.ratio_excess.region(">")
+        return self._region(">")
 
     @property
     def region_ratio_eq_1(self) -> sp.Basic:
-        return self.ratio_excess.region("=")
+        return self._region("=")
 
     @property
     def region_ratio_lt_1(self) -> sp.Basic:
-        return self.ratio_excess.region("<")
+        return self._region("<")
+
+    def _region(self, op: str) -> sp.Basic:
+        if self.pieces:
+            return sp.Or(*[sp.And(cond, piece._region(op)) for cond, piece in self.pieces])
+        return sp.And(self.ratio_excess.region(op), self.defined_where)
+
+    def region_partial(self, symbol: sp.Symbol, op: str) -> sp.Basic:
+        """Where dL/d(symbol) op 0 (op in '>', '<', '='), exactly."""
+        if self.pieces:
+            return sp.Or(*[sp.And(cond, piece.region_partial(symbol, op))
+                           for cond, piece in self.pieces])
+        partial = self.d_x1 if symbol == x1 else self.d_x2
+        return partial.sign.region(op)
 
     @property
     def is_margin_loss(self) -> bool:
@@ -84,7 +108,11 @@ class GradientField:
 
 
 def _partial(loss: Loss, symbol: sp.Symbol) -> Partial:
-    chain_rule = sp.diff(loss.expr, symbol)
+    return _partial_of(loss.expr, symbol)
+
+
+def _partial_of(expr: sp.Expr, symbol: sp.Symbol) -> Partial:
+    chain_rule = sp.diff(expr, symbol)
     closed = canonical(chain_rule)
     return Partial(symbol, chain_rule, closed, analyze_sign(closed, already_canonical=True))
 
@@ -97,12 +125,25 @@ def ratio_of(d_x1: Partial, d_x2: Partial) -> tuple[sp.Expr, sp.Expr, SignAnalys
     """
     s1, s2 = d_x1.sign.sign, d_x2.sign.sign
     a, b = d_x1.closed_form, d_x2.closed_form
+    if a == 0:
+        # No motion of x1: R is undefined (nan), never > 1 or < 1.
+        return sp.nan, sp.nan, analyze_sign(sp.S.Zero, already_canonical=True)
     if s1 and s2:
         ratio = canonical((s2 * b) / (s1 * a))
         excess = canonical(ratio - 1)
-    else:
-        ratio = sp.Abs(b) / sp.Abs(a)
-        excess = canonical(b**2 - a**2)
+        return ratio, excess, analyze_sign(excess, already_canonical=True)
+    q = canonical(b / a)
+    q_sign = analyze_sign(q, already_canonical=True)
+    if q_sign.sign in (1, -1):
+        # dL/dx2 / dL/dx1 has one sign wherever both are non-zero (e.g. l'(h) factors cancel).
+        ratio = canonical(q_sign.sign * q)
+        excess = canonical(ratio - 1)
+        return ratio, excess, analyze_sign(excess, already_canonical=True)
+    decided = sp.Mul(*[sp.Pow(f.base, f.exponent) * (f.sign if f.odd else 1)
+                       for f in q_sign.factors if f.sign is not None])
+    rest = sp.Mul(*[sp.Pow(f.base, f.exponent) for f in q_sign.factors if f.sign is None])
+    ratio = decided * sp.Abs(rest)
+    excess = canonical(b**2 - a**2)
     return ratio, excess, analyze_sign(excess, already_canonical=True)
 
 
@@ -137,6 +178,9 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
     return ConservedQuantity(integral, derivation, check), ""
 
 
+#: Seconds allowed for one sympy.limit (it can run for minutes on large expressions).
+LIMIT_SECONDS = 4.0
+
 _BETA_CASES = (
     # beta = 1/(1+b) < 1, beta = 1, beta = 1+b > 1 with b > 0: sympy's limit can decide
     # powers like x2**(beta - 1) once the sign of beta - 1 is encoded this way.
@@ -153,8 +197,13 @@ def _limits(d_x2: sp.Expr) -> tuple[Limit, ...]:
     for case, value in cases:
         expr = d_x2 if value is None else d_x2.subs(beta, value(b))
         try:
-            limit = sp.limit(expr, x2, 0, "+")
-        except (NotImplementedError, ValueError) as error:
+            with time_budget(LIMIT_SECONDS, "sympy.limit"):
+                limit = sp.limit(expr, x2, 0, "+")
+        except DerivationTimeout:
+            out.append(Limit("d_x2", case, None,
+                             f"sympy.limit did not finish within {LIMIT_SECONDS:g} s"))
+            continue
+        except (NotImplementedError, ValueError, TypeError) as error:
             out.append(Limit("d_x2", case, None, f"sympy.limit could not decide: {error}"))
             continue
         if isinstance(limit, sp.Limit) or limit.has(sp.AccumBounds):
@@ -174,12 +223,22 @@ def gradient_field(loss: Loss) -> GradientField:
 
 
 def _gradient_field(loss: Loss) -> GradientField:
-    d1 = _partial(loss, x1)
-    d2 = _partial(loss, x2)
+    expr = to_elementary(loss.expr)
+    if expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise):
+        folded = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+        if isinstance(folded, sp.Piecewise):
+            return _piecewise_field(folded)
+    return _smooth_field(loss.expr)
+
+
+def _smooth_field(expr: sp.Expr) -> GradientField:
+    d1 = _partial_of(expr, x1)
+    d2 = _partial_of(expr, x2)
     a, b = d1.closed_form, d2.closed_form
     ratio, excess, excess_sign = ratio_of(d1, d2)
     radial = canonical(x1 * a + x2 * b)
     conserved, reason = conserved_quantity(a, b)
+    defined = sp.Not(d1.sign.region("=")) if a != 0 else sp.false
     return GradientField(
         d_x1=d1,
         d_x2=d2,
@@ -193,6 +252,73 @@ def _gradient_field(loss: Loss) -> GradientField:
         conserved=conserved,
         conserved_reason=reason,
         limits=_limits(b),
+        defined_where=defined,
+        vanishing=sp.And(d1.sign.region("="), d2.sign.region("=")),
+    )
+
+
+def _disjoint(pw: sp.Piecewise) -> list[tuple[sp.Expr, sp.Basic]]:
+    """The pieces with conditions made disjoint (piece i holds where no earlier one does)."""
+    out, before = [], sp.false
+    for e, c in pw.args:
+        cond = sp.And(c, sp.Not(before))
+        before = sp.Or(before, c)
+        if cond is not sp.false:
+            out.append((e, cond))
+    return out
+
+
+def _boundary(cond: sp.Basic) -> list[sp.Basic]:
+    return [sp.Eq(r.lhs, r.rhs) for r in cond.atoms(sp.core.relational.Relational)
+            if not isinstance(r, (sp.Eq, sp.Ne))]
+
+
+def _piecewise_field(pw: sp.Piecewise) -> GradientField:
+    """Field of a piecewise loss: each piece analysed as a smooth loss on its set.
+
+    The derivative on the boundary between pieces (the kink) does not exist; the
+    kinks are listed, and confirmations must avoid them.
+    """
+    pieces = [(cond, _smooth_field(e)) for e, cond in _disjoint(pw)]
+
+    def joined(get) -> sp.Expr:
+        return sp.Piecewise(*[(get(f), c if i < len(pieces) - 1 else True)
+                              for i, (c, f) in enumerate(pieces)])
+
+    def partial(symbol, get) -> Partial:
+        closed = joined(lambda f: get(f).closed_form)
+        chain = joined(lambda f: get(f).chain_rule)
+        return Partial(symbol, chain, closed, analyze_sign(closed, already_canonical=True))
+
+    d1, d2 = partial(x1, lambda f: f.d_x1), partial(x2, lambda f: f.d_x2)
+    moving = [(c, f) for c, f in pieces if f.d_x1.closed_form != 0 or f.d_x2.closed_form != 0]
+    kept = {f.conserved.expr for _, f in moving if f.conserved is not None}
+    if moving and len(kept) == 1 and all(f.conserved is not None for _, f in moving):
+        I = kept.pop()
+        conserved = ConservedQuantity(
+            I, "on every piece where the gradient is non-zero the flow conserves "
+               f"{sp.sstr(I)} (checked piece by piece); elsewhere nothing moves",
+            joined(lambda f: f.conserved.check if f.conserved else sp.S.Zero))
+        reason = ""
+    else:
+        conserved, reason = None, "the pieces conserve different quantities (or none): " + \
+            "; ".join(f"on {sp.sstr(c)}: {f.conserved_reason or sp.sstr(f.conserved.expr)}"
+                      for c, f in moving)
+    kinks = tuple(dict.fromkeys(b for c, _ in pieces for b in _boundary(c)))
+    return GradientField(
+        d_x1=d1, d_x2=d2,
+        ratio=joined(lambda f: f.ratio),
+        ratio_excess=analyze_sign(joined(lambda f: f.ratio_excess_expr), already_canonical=True),
+        ratio_excess_expr=joined(lambda f: f.ratio_excess_expr),
+        gradient_norm=joined(lambda f: f.gradient_norm),
+        radial=joined(lambda f: f.radial),
+        divergence=joined(lambda f: f.divergence),
+        curl=joined(lambda f: f.curl),
+        conserved=conserved, conserved_reason=reason,
+        limits=_limits(d2.closed_form),
+        defined_where=sp.Or(*[sp.And(c, f.defined_where) for c, f in pieces]),
+        vanishing=sp.Or(*[sp.And(c, f.vanishing) for c, f in pieces]),
+        pieces=tuple(pieces), kinks=kinks,
     )
 
 

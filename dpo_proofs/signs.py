@@ -89,7 +89,7 @@ def sign_of(expr: sp.Expr, assumptions: dict | None = None) -> int | None:
     """
     if assumptions:
         expr = expr.subs(assumptions)
-    for candidate in (expr, _bounded(expr)):
+    for candidate in _candidates(expr):
         if candidate.is_zero:
             return 0
         if candidate.is_positive:
@@ -97,6 +97,20 @@ def sign_of(expr: sp.Expr, assumptions: dict | None = None) -> int | None:
         if candidate.is_negative:
             return -1
     return None
+
+
+def _candidates(expr: sp.Expr):
+    # Cheapest first: the expression, then with the bounds substituted, then that
+    # substitution over one denominator and factored (r(1-lam) + lam*x with lam in
+    # (0, 1] only shows its sign once lam = 1/(1+t) is written out).
+    yield expr
+    bounded = _bounded(expr)
+    yield bounded
+    if bounded.is_Add or bounded.is_Pow and bounded.base.is_Add:
+        try:
+            yield sp.factor(sp.together(bounded))
+        except (sp.PolynomialError, NotImplementedError):
+            return
 
 
 def _bounded(expr: sp.Expr) -> sp.Expr:
@@ -212,12 +226,44 @@ class SignAnalysis:
         return sp.Or(*options)
 
 
+@dataclass(frozen=True)
+class PiecewiseSignAnalysis:
+    """Sign analysis of a Piecewise expression: one SignAnalysis per (disjoint) piece."""
+
+    expr: sp.Expr
+    pieces: tuple[tuple[sp.Basic, "SignAnalysis"], ...]
+
+    factors: tuple = ()
+    undecided: tuple = ()
+
+    @property
+    def sign(self) -> int | None:
+        signs = {p.sign for _, p in self.pieces}
+        return signs.pop() if len(signs) == 1 else None
+
+    @property
+    def decided_sign(self) -> int:
+        s = self.sign
+        return 0 if s is None else s
+
+    def region(self, op: str) -> sp.Basic:
+        return sp.Or(*[sp.And(cond, p.region(op)) for cond, p in self.pieces])
+
+
 def analyze_sign(expr: sp.Expr, assumptions: dict | None = None,
-                 already_canonical: bool = False) -> SignAnalysis:
+                 already_canonical: bool = False):
     """Factor ``expr`` and decide the sign of each factor on the domain."""
     expr = expr if already_canonical else canonical(expr)
     if assumptions:
         expr = canonical(expr.subs(assumptions))
+    if isinstance(expr, sp.Piecewise):
+        pieces, before = [], sp.false
+        for e, c in expr.args:
+            cond = sp.And(c, sp.Not(before))
+            before = sp.Or(before, c)
+            if cond is not sp.false:
+                pieces.append((cond, analyze_sign(e, already_canonical=True)))
+        return PiecewiseSignAnalysis(expr, tuple(pieces))
     factors = []
     for arg in sp.Mul.make_args(expr):
         base, exponent = arg.as_base_exp()
