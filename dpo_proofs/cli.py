@@ -35,8 +35,20 @@ def _key_values(items: Sequence[str] | None, what: str) -> dict[str, str]:
 
 
 def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
-    result = analyze(args.variant, params=_key_values(args.param, "--param"),
-                     budget=args.budget)
+    from .user_cli import USER_BUDGET_SECONDS, VARIANT_BUDGET_SECONDS, loss_from_args
+
+    params = _key_values(args.param, "--param")
+    if args.expr is not None:
+        if args.variant:
+            raise DpoProofsError("give either a variant or --expr, not both")
+        variant, params = loss_from_args(args.expr, params)
+        budget = USER_BUDGET_SECONDS if args.budget is None else args.budget
+    elif args.variant:
+        variant, budget = args.variant, (VARIANT_BUDGET_SECONDS if args.budget is None
+                                         else args.budget)
+    else:
+        raise DpoProofsError("give a variant (see 'list') or --expr EXPR")
+    result = analyze(variant, params=params, budget=budget)
     at = _key_values(args.at, "--at")
     values = _values_at(result, at) if at else None
     if args.json:
@@ -140,13 +152,21 @@ def build_parser() -> argparse.ArgumentParser:
                        "of R vs 1, field quantities, and check them. JSON keys: variant, loss, "
                        "d_x1, d_x2, ratio, region_ratio_gt_1, radial, verdicts, ... "
                        "(expressions are sympy strings in x1, x2, r_w, r_l, beta).")
-    p.add_argument("variant", help="catalogue name or TRL loss_type (see 'list')")
-    p.add_argument("--param", action="append", metavar="NAME=VALUE",
-                   help="fix a constant, e.g. beta=0.5 (repeatable)")
+    p.add_argument("variant", nargs="?", help="catalogue name or TRL loss_type (see 'list')")
+    p.add_argument("--expr", metavar="EXPR",
+                   help="analyze your own loss, e.g. \"-log(sigmoid(beta*log(x1/r_w) - "
+                   "beta*log(x2/r_l)))\" (safe parser: names x1 x2 r_w r_l beta, declared "
+                   "parameters, numbers, + - * / **, log exp sqrt sigmoid logsigmoid "
+                   "softplus tanh Abs Max Min log1p expm1 Heaviside)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE|NAME=DOMAIN",
+                   help="NAME=VALUE fixes a constant, e.g. beta=0.5; with --expr, "
+                   "NAME=DOMAIN declares a parameter's interval, e.g. gamma='(0,oo)' or "
+                   "eps='[0,0.5)' (an interval declares, a number fixes). Repeatable")
     p.add_argument("--at", action="append", metavar="x1=..,x2=..",
                    help="also evaluate the quantities at this point, at 50 digits")
     common(p)
-    p.set_defaults(handler=_cmd_analyze)
+    # None: 20 s for a variant, 5 s for --expr (see user_cli).
+    p.set_defaults(handler=_cmd_analyze, budget=None)
 
     p = sub.add_parser("verify", help="analyze every variant; table of results")
     p.add_argument("variants", nargs="*", help="variants (default: all)")

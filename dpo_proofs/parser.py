@@ -158,7 +158,9 @@ def _parse(text: str, names: Mapping[str, sp.Basic]) -> sp.Basic:
 def parse_expression(text: str, names: Mapping[str, sp.Basic] | None = None) -> sp.Expr:
     """Parse an arithmetic expression in x1, x2, r_w, r_l, beta and ``names``."""
     result = _parse(text, names or {})
-    if isinstance(result, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)):
+    # A Symbol is also a sympy Boolean: only non-Expr booleans are relations.
+    if isinstance(result, sp.core.relational.Relational) or (
+            isinstance(result, sp.logic.boolalg.Boolean) and not isinstance(result, sp.Expr)):
         raise UnsafeExpression(f"expected an expression, got a relation: {text!r}")
     return result
 
