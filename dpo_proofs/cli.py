@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -26,7 +27,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def _key_values(items: Sequence[str] | None, what: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items or ():
-        for part in item.split(","):
+        # Split on commas outside brackets: "gamma=(0,oo),beta=1" is two items.
+        for part in re.split(r",(?![^\(\[]*[\)\]])", item):
             name, sep, value = part.partition("=")
             if not sep or not name.strip() or not value.strip():
                 raise DpoProofsError(f"{what} {part!r} must look like NAME=VALUE")
@@ -155,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("variant", nargs="?", help="catalogue name or TRL loss_type (see 'list')")
     p.add_argument("--expr", metavar="EXPR",
                    help="analyze your own loss, e.g. \"-log(sigmoid(beta*log(x1/r_w) - "
-                   "beta*log(x2/r_l)))\" (safe parser: names x1 x2 r_w r_l beta, declared "
+                   "beta*log(x2/r_l)))\"; write --expr=\"-...\" if EXPR starts with '-' and has no "
+                   "spaces (safe parser: names x1 x2 r_w r_l beta, declared "
                    "parameters, numbers, + - * / **, log exp sqrt sigmoid logsigmoid "
                    "softplus tanh Abs Max Min log1p expm1 Heaviside)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE|NAME=DOMAIN",
