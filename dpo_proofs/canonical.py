@@ -53,7 +53,8 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     expr = sp.together(expr)
     expr = sp.cancel(expr)
     expr = sp.factor(expr)
-    return expr
+    # factor() treats x**beta and x as separate generators; merge x**2*x**beta.
+    return sp.powsimp(expr, combine="exp")
 
 
 def prove_equal(a: sp.Expr, b: sp.Expr) -> tuple[bool | None, str]:
