@@ -15,6 +15,8 @@ from typing import TextIO
 import mpmath
 import sympy as sp
 
+from .symbols import interval_text
+
 from .analysis import analyze
 from .errors import DpoProofsError
 from .variants import CATALOGUE, NOT_PER_PAIR, get_variant
@@ -102,7 +104,7 @@ def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
 def _cmd_list(args, stdout: TextIO, stderr: TextIO) -> int:
     rows = [{"variant": l.name, "title": l.title, "citation": l.citation,
              "trl_name": l.trl_name,
-             "parameters": {p.name: {"domain": sp.sstr(p.domain), "default": sp.sstr(p.default),
+             "parameters": {p.name: {"domain": interval_text(p.domain), "default": sp.sstr(p.default),
                                      "description": p.description} for p in l.parameters},
              "loss": sp.sstr(l.expr), "reading": l.reading}
             for l in CATALOGUE.values()]
