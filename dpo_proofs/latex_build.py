@@ -4,6 +4,7 @@ temporary directory, and report LaTeX errors as the first error lines of the log
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -38,12 +39,14 @@ def latex_engine() -> list[str] | None:
     return None
 
 
+_FILE_LINE_ERROR = re.compile(r"^\S+\.(tex|sty|cls|aux):\d+: ")
+
+
 def first_errors(log: str, lines: int = 6) -> str:
     """The first LaTeX error in a log ('! ...' or 'file:line: ...') and the lines after it."""
     text = log.splitlines()
     for i, line in enumerate(text):
-        if line.startswith("!") or (":" in line and line.split(":", 2)[1:2]
-                                    and line.split(":", 2)[1].isdigit()):
+        if line.startswith("!") or _FILE_LINE_ERROR.match(line):
             return " | ".join(l.strip() for l in text[i:i + lines] if l.strip())
     return "no error message in the log"
 
