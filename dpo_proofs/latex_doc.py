@@ -401,9 +401,9 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str]) 
                          (SIGN_WORDS[f.d_x1.sign.sign],), (SIGN_WORDS[f.d_x2.sign.sign],)))
         statuses = {v.claim: str(v.status) for v in d.analysis.verdicts}
         verdict_rows.append((name, *[(statuses.get(c.name, "-"),) for c in claims]))
-    legend = Items(tuple((Code(c.name), ": ", c.description, " (", Math(latex(c.statement)),
+    legend = Items(tuple((f"{i}. ", Code(c.name), ": ", c.description, " (", Math(latex(c.statement)),
                           *((" where ", Math(latex(c.domain))) if c.domain is not sp.true
-                            else ()), ")") for c in claims))
+                            else ()), ")") for i, c in enumerate(claims, 1)))
     blocks = [
         Heading(1, "Variants"),
         Para(("For each catalogued variant: the speed ratio ",
