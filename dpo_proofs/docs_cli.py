@@ -109,6 +109,8 @@ def _cmd_derive(args, stdout: TextIO, stderr: TextIO) -> int:
         raise DpoProofsError("derive needs a VARIANT or --all")
     if args.check:
         raise DpoProofsError("--check applies to --all")
+    if args.pdf and args.format != "tex":
+        raise DpoProofsError("--pdf needs --format tex")
     params = _key_values(args.param)
     loss = get_variant(args.variant)
     command = f"python -m dpo_proofs derive {loss.name}" + "".join(
@@ -130,8 +132,6 @@ def _cmd_derive(args, stdout: TextIO, stderr: TextIO) -> int:
         if figure is not None:
             stdout.write(f"wrote {figure}\n")
     if args.pdf:
-        if args.format != "tex":
-            raise DpoProofsError("--pdf needs --format tex")
         pdf = compile_pdf(out, out.with_suffix(".pdf"),
                           [out.parent / figure_name(d.analysis.loss.name)])
         stdout.write(f"wrote {pdf}\n")
