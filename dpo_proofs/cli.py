@@ -160,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="the catalogue: variants, parameters, citations")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_list)
+
+    from .docs_cli import add_subcommands  # derive, plot (own module)
+
+    add_subcommands(sub)
     return parser
 
 
