@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,8 @@ from typing import TextIO
 
 import mpmath
 import sympy as sp
+
+from .symbols import interval_text
 
 from .analysis import analyze
 from .errors import DpoProofsError
@@ -115,7 +118,7 @@ def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
 def _cmd_list(args, stdout: TextIO, stderr: TextIO) -> int:
     rows = [{"variant": l.name, "title": l.title, "citation": l.citation,
              "trl_name": l.trl_name,
-             "parameters": {p.name: {"domain": sp.sstr(p.domain), "default": sp.sstr(p.default),
+             "parameters": {p.name: {"domain": interval_text(p.domain), "default": sp.sstr(p.default),
                                      "description": p.description} for p in l.parameters},
              "loss": sp.sstr(l.expr), "reading": l.reading}
             for l in CATALOGUE.values()]
@@ -180,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="the catalogue: variants, parameters, citations")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_list)
+
+    from .docs_cli import add_subcommands  # derive, plot (own module)
+
+    add_subcommands(sub)
     return parser
 
 
@@ -201,4 +208,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
 
 def main_exit() -> None:
     """Entry point of the ``dpo-proofs`` console script."""
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)

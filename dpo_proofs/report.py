@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
+from .symbols import interval_text
+
 from .precision import REQUIRED_DIGITS
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
         "title": loss.title,
         "citation": loss.citation,
         "trl_name": loss.trl_name,
-        "parameters": {p.name: {"domain": sp.sstr(p.domain), "default": sp.sstr(p.default)}
+        "parameters": {p.name: {"domain": interval_text(p.domain), "default": sp.sstr(p.default)}
                        for p in loss.parameters},
         "fixed_parameters": dict(a.params),
         "loss": expr_str(loss.elementary),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 __all__ = ["x1", "x2", "r_w", "r_l", "beta", "PROBABILITIES", "REFERENCES",
-           "STANDARD_SYMBOLS", "Parameter", "UNIT", "POSITIVE"]
+           "STANDARD_SYMBOLS", "Parameter", "interval_text", "UNIT", "POSITIVE"]
 
 x1, x2 = sp.symbols("x1 x2", positive=True)
 r_w, r_l = sp.symbols("r_w r_l", positive=True)
@@ -27,6 +27,15 @@ STANDARD_SYMBOLS: dict[str, sp.Symbol] = {
 UNIT = sp.Interval.Lopen(0, 1)
 #: (0, oo), the domain of beta and of most scale parameters.
 POSITIVE = sp.Interval.open(0, sp.oo)
+
+
+def interval_text(interval: sp.Interval) -> str:
+    """(0, 1] style text of a sympy Interval (what a user types on the CLI)."""
+    if not isinstance(interval, sp.Interval):
+        return sp.sstr(interval)
+    left = "(" if interval.left_open else "["
+    right = ")" if interval.right_open else "]"
+    return f"{left}{sp.sstr(interval.start)}, {sp.sstr(interval.end)}{right}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,7 @@ class Parameter:
             raise InvalidArgument(f"{self.name}={value!r} is not a finite real number")
         if self.domain.contains(number) is not sp.true:
             raise InvalidArgument(
-                f"{self.name}={value!r} is outside its domain {sp.sstr(self.domain)}")
+                f"{self.name}={value!r} is outside its domain {interval_text(self.domain)}")
         if self.integer and not number.is_integer:
             raise InvalidArgument(f"{self.name}={value!r} must be an integer")
         return number

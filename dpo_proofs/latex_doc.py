@@ -1,0 +1,427 @@
+"""The derivation document of one loss, and the overview of the catalogue.
+
+Every formula is printed by ``sympy.latex`` from an expression the package derived
+(Derivation / Analysis); the prose around it is written here. The result is a
+``markup.Document``, rendered as LaTeX or Markdown by ``markup.render``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy as sp
+
+from .derivation import H, Derivation
+from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
+                     Para, Table, number_tex, render)
+from .precision import REQUIRED_DIGITS, DPS
+from .report import SIGN_WORDS
+from .signs import FactorSign, SignAnalysis
+from .symbols import X1, X2, x1, x2
+from .verdicts import D_X1, D_X2, LOSS, RATIO, builtin_claims
+
+__all__ = ["derivation_document", "overview_document", "figure_name", "document_text"]
+
+DL1 = r"\frac{\partial L}{\partial x_{1}}"
+DL2 = r"\frac{\partial L}{\partial x_{2}}"
+_DL = {x1: DL1, x2: DL2}
+_CHECK_WORD = {True: "equal to the previous line", False: "NOT equal to the previous line",
+               None: "equality with the previous line not decided"}
+
+
+_QUANTITY_TEX = {LOSS: "L", D_X1: r"\partial_{x_{1}} L", D_X2: r"\partial_{x_{2}} L",
+                 RATIO: "R"}
+
+
+def latex(expr: sp.Basic) -> str:
+    """sympy's LaTeX; the quantity symbols of claims print as L, R and partials."""
+    return sp.latex(expr, symbol_names=_QUANTITY_TEX)
+
+
+def figure_name(variant: str) -> str:
+    """File name of the variant's field figure, next to its document."""
+    return f"{variant}-field.pdf"
+
+
+def _factor_tex(f: FactorSign) -> str:
+    # A denominator factor is shown as its base (its position says where it is).
+    exponent = -f.exponent if f.in_denominator else f.exponent
+    if exponent == 1:
+        return latex(f.base)
+    return latex(sp.Pow(f.base, exponent, evaluate=False))
+
+
+def _sign_table(analysis: SignAnalysis) -> Table:
+    rows = []
+    for f in analysis.factors:
+        where = "denominator" if f.in_denominator else "numerator"
+        rows.append(((Math(r"\displaystyle " + _factor_tex(f)),), (where,),
+                     (SIGN_WORDS[f.sign] if f.sign is not None else "undecided",)))
+    return Table(("factor", "position", "sign on the domain"), tuple(rows), "p{9cm}ll",
+                 small=False)
+
+
+def _signs_text(factors: Sequence[FactorSign]) -> list[Inline]:
+    parts: list[Inline] = []
+    for i, f in enumerate(factors):
+        if i:
+            parts.append(", ")
+        op = {1: ">", -1: "<", 0: "="}[f.sign]  # a denominator base has its factor's sign
+        parts.append(Math(_factor_tex(f) + " " + op + " 0"))
+    return parts
+
+
+def _symbols_section(d: Derivation) -> list:
+    loss = d.loss
+    rows = []
+    for p in (X1, X2, *loss.parameters):
+        rows.append(((Math(latex(p.symbol)),), (Math(latex(p.domain)),),
+                     (Math(latex(p.default)),), (p.description,)))
+    blocks: list = [
+        Heading(1, "Setting and symbols"),
+        Para(("A per-pair preference loss ", Math("L"), " is a function of ",
+              Math(latex(x1)), ", the policy's probability of the preferred response, and ",
+              Math(latex(x2)), ", that of the dispreferred one, with the constants below. "
+              "Gradient descent moves ", Math(r"(x_{1}, x_{2})"), " along ",
+              Math(r"-\nabla L"), ". Every formula in this document is printed by "
+              "sympy from the expressions dpo_proofs derived; none is typed by hand.")),
+        Table(("symbol", "domain", "default", "meaning"), tuple(rows), "llll"),
+    ]
+    if d.analysis.params:
+        blocks.append(Para(("Constants fixed for this document: ",
+                            *_join([Math(latex(sp.Eq(sp.Symbol(k, positive=True),
+                                                     sp.Rational(v), evaluate=False)))
+                                    for k, v in d.analysis.params]), ".")))
+    return blocks
+
+
+def _join(parts: Sequence[Inline], sep: str = ", ") -> list[Inline]:
+    out: list[Inline] = []
+    for i, p in enumerate(parts):
+        if i:
+            out.append(sep)
+        out.append(p)
+    return out
+
+
+def _loss_section(d: Derivation) -> list:
+    loss = d.loss
+    blocks: list = [Heading(1, "The loss"),
+                    Para((f"{loss.title}" + (f" ({loss.citation})" if loss.citation else "")
+                          + ". Definition:",)),
+                    Display("L = " + latex(loss.expr))]
+    if loss.reading:
+        blocks.append(Para(("As published: ", Code(loss.reading), ".")))
+    form = d.margin_form
+    if form is not None:
+        blocks += [
+            Para(("The definition depends on ", Math(latex(x1)), " and ", Math(latex(x2)),
+                  " only through the implicit reward margin")),
+            Display("h = " + latex(form.h)),
+            Para(("so that ", Math("L = \\varphi(h)"), " with")),
+            Display(r"\varphi(h) = " + latex(form.phi)),
+        ]
+    else:
+        blocks.append(Para(("The definition is not a function of the DPO margin ",
+                            Math("h"), " alone, so it is differentiated directly.")))
+    elementary = loss.elementary
+    if elementary != loss.expr:
+        blocks += [Para(("With the building blocks written out in exp and log:",)),
+                   Display("L = " + latex(elementary))]
+    return blocks
+
+
+def _partials_section(d: Derivation) -> list:
+    f = d.analysis.field
+    blocks: list = [Heading(1, "The partial derivatives")]
+    form = d.margin_form
+    if form is not None:
+        blocks += [Para(("Derivative of the outer function:",)),
+                   Display(r"\varphi'(h) = " + latex(form.dphi))]
+    for pd, partial in zip(d.partials, (f.d_x1, f.d_x2)):
+        name = latex(pd.symbol)
+        blocks.append(Heading(2, f"With respect to {pd.symbol.name}"))
+        if pd.dh is not None:
+            blocks += [Para(("The margin's derivative:",)),
+                       Display(r"\frac{\partial h}{\partial %s} = %s" % (name, latex(pd.dh)))]
+        for i, step in enumerate(pd.steps, 1):
+            note = "" if step.checked is None and i == 1 else \
+                f" ({_CHECK_WORD[step.checked]}: {step.argument})"
+            blocks.append(Para((f"Step {i}: {step.description}{note}.",)))
+            blocks.append(Display(_DL[pd.symbol] + " = " + latex(step.expr)))
+        blocks.append(Para(("Sign on the domain: ", SIGN_WORDS[partial.sign.sign],
+                            ". Factors of the closed form:")))
+        blocks.append(_sign_table(partial.sign))
+    return blocks
+
+
+def _ratio_section(d: Derivation) -> list:
+    f = d.analysis.field
+    excess = f.ratio_excess
+    if d.ratio_from_signs:
+        lhs = "R - 1"
+        intro = ("Both partials have a fixed sign (", SIGN_WORDS[f.d_x1.sign.sign], " and ",
+                 SIGN_WORDS[f.d_x2.sign.sign], "), so the absolute values are resolved and ")
+        tail = (Math("R > 1"), " exactly where ", Math("R - 1 > 0"), ":")
+    else:
+        lhs = r"\left(%s\right)^{2} - \left(%s\right)^{2}" % (DL2, DL1)
+        intro = ("A partial has no fixed sign on the domain, so ",)
+        tail = (Math("R > 1"), " exactly where ", Math(lhs + " > 0"),
+                " (at points where ", Math(DL1 + r" \neq 0"), "):")
+    blocks: list = [
+        Heading(1, "The speed ratio R"),
+        Display(r"R = \frac{\left|%s\right|}{\left|%s\right|} = %s" % (DL2, DL1, latex(f.ratio))),
+        Para((*intro, *tail)),
+        Display(lhs + " = " + latex(f.ratio_excess_expr)),
+        Heading(2, "Sign analysis"),
+        Para(("The factors of ", Math(lhs), " and their signs, decided from the assumptions "
+              "(every symbol positive, probabilities at most 1):")),
+        _sign_table(excess),
+    ]
+    return blocks
+
+
+def _region_sentence(region: sp.Basic) -> list[Inline]:
+    if region is sp.true:
+        return ["everywhere on the domain"]
+    if region is sp.false:
+        return ["nowhere on the domain"]
+    return [Math(latex(region))]
+
+
+def _proposition(d: Derivation) -> list:
+    f = d.analysis.field
+    excess = f.ratio_excess
+    lhs = "R - 1" if d.ratio_from_signs else r"\left(%s\right)^{2} - \left(%s\right)^{2}" % (DL2, DL1)
+    statement = Para(("On the domain ", Math(r"(x_{1}, x_{2}) \in (0, 1]^{2}"),
+                      " (every constant in its domain): ", Math("R > 1"), " if and only if ",
+                      *_region_sentence(f.region_ratio_gt_1), "; ", Math("R = 1"),
+                      " if and only if ", *_region_sentence(f.region_ratio_eq_1), "; ",
+                      Math("R < 1"), " if and only if ", *_region_sentence(f.region_ratio_lt_1),
+                      "."))
+    decided = [g for g in excess.factors if g.sign is not None]
+    undecided = list(excess.undecided)
+    proof: list = [Para(("By the previous section ",)), Display(lhs + " = " + latex(excess.expr))]
+    if decided:
+        proof.append(Para(("The factors ", *_signs_text(decided),
+                           " have a fixed sign on the whole domain; their product is ",
+                           SIGN_WORDS[excess.decided_sign], ".")))
+    if undecided:
+        names = _join([Math(_factor_tex(g)) for g in undecided])
+        proof.append(Para(("The sign of ", Math(lhs), " is therefore that sign times the "
+                           "signs of the remaining factors ", *names,
+                           "; a factor in the denominator is never zero on the domain of ",
+                           Math("R"), ". Enumerating the sign patterns of these factors "
+                           "whose product is positive, zero, or negative gives exactly the "
+                           "three conditions stated.")))
+    else:
+        proof.append(Para(("No factor changes sign, so ", Math(lhs),
+                           " has the same sign everywhere, as stated.")))
+    verdict = next((v for v in d.analysis.verdicts if v.claim == "dispreferred_faster"), None)
+    if verdict is not None:
+        proof.append(Para(("Independently, the engine's verdict on the claim of Feng et al. ",
+                           "(R > 1 wherever x1 > x2) is ", Code(str(verdict.status)), " by ",
+                           Code(verdict.method), ": ", Code(verdict.evidence), ".")))
+    return [Heading(1, "Where the dispreferred probability falls faster"),
+            Env("proposition", "region R > 1", (statement,)),
+            Env("proof", "", tuple(proof))]
+
+
+def _verdicts_section(d: Derivation) -> list:
+    claims = {c.name: c for c in builtin_claims()}
+    rows = []
+    for v in d.analysis.verdicts:
+        c = claims.get(v.claim)
+        statement = (Math(latex(c.statement)),) if c is not None else ("",)
+        where = (Math(latex(c.domain)),) if c is not None and c.domain is not sp.true else \
+            ("everywhere",)
+        rows.append(((Code(v.claim),), statement, where, (str(v.status),), (v.method,)))
+    evidence = Items(tuple((Code(v.claim), ": ", Code(v.evidence)) for v in d.analysis.verdicts))
+    return [Heading(1, "Verdicts on the built-in claims"),
+            Table(("claim", "statement", "where", "verdict", "method"), tuple(rows), "lllll"),
+            Para(("Evidence, as produced by the engine:",)), evidence]
+
+
+def _field_section(d: Derivation) -> list:
+    f = d.analysis.field
+    blocks: list = [
+        Heading(1, "Field quantities"),
+        Para(("Radial component (zero exactly for a margin loss, one invariant under ",
+              Math(r"(x_{1}, x_{2}) \mapsto (t x_{1}, t x_{2})"), "):")),
+        Display(r"x_{1} %s + x_{2} %s = %s" % (DL1, DL2, latex(f.radial))),
+        Para(("Margin loss: ", "yes" if f.is_margin_loss else "no", ".")),
+        Para(("Norm, divergence and curl of the gradient field:",)),
+        Display(r"\left\lVert \nabla L \right\rVert = " + latex(f.gradient_norm)),
+        Display(r"\nabla \cdot \nabla L = " + latex(f.divergence)),
+        Display(r"\frac{\partial}{\partial x_{1}} %s - \frac{\partial}{\partial x_{2}} %s = %s"
+                % (DL2, DL1, latex(f.curl))),
+        Heading(2, "Conserved quantity of gradient flow"),
+    ]
+    c = f.conserved
+    if c is None:
+        blocks.append(Para(("None found: ", Code(f.conserved_reason), ".")))
+    else:
+        grad = (canonical_diff(c.expr, x1), canonical_diff(c.expr, x2))
+        blocks += [
+            Para(("Orbits of ", Math(r"\dot x = -\nabla L"), " satisfy ",
+                  Math(r"dx_{2}/dx_{1} = %s \big/ %s" % (DL2, DL1)),
+                  "; the equation separates and integrates to")),
+            Display("I(x_{1}, x_{2}) = " + latex(c.expr)),
+            Para(("Check: ",)),
+            Display(r"\nabla I = \left(%s,\; %s\right), \qquad \nabla I \cdot \nabla L = %s"
+                    % (latex(grad[0]), latex(grad[1]), latex(c.check))),
+            Para(("so ", Math("I"), " is constant along every trajectory. Derivation: ",
+                  Code(c.derivation), ".")),
+        ]
+    rows = []
+    for lim in f.limits:
+        value = (Math(latex(lim.value)),) if lim.value is not None else \
+            ("undecided: ", Code(lim.reason))
+        rows.append(((lim.case,), value))
+    blocks += [Heading(2, "Limits as x2 -> 0+"),
+               Para(("The limit of ", Math(DL2), " as ", Math(r"x_{2} \to 0^{+}"),
+                     " (by sympy.limit, in each case of ", Math(r"\beta"),
+                     " when it matters):")),
+               Table(("case", r"limit of dL/dx2"), tuple(rows), "ll")]
+    return blocks
+
+
+def canonical_diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    from .canonical import canonical
+
+    return canonical(sp.diff(expr, symbol))
+
+
+def _forms_section(d: Derivation) -> list:
+    forms = d.analysis.equivalent_forms
+    if not forms:
+        return []
+    blocks: list = [Heading(1, "Equivalent published forms")]
+    word = {True: "the same function as the definition", False: "a DIFFERENT function",
+            None: "not decided to be the same function"}
+    for e in forms:
+        blocks += [Para((e.source + ":",)), Display("L = " + latex(e.expr)),
+                   Para(("This is ", word[e.same], " (", Code(e.argument), ").",))]
+    return blocks
+
+
+def _point_id(points: list[tuple[tuple[str, str], ...]], point) -> str:
+    if point not in points:
+        points.append(point)
+    return f"P{points.index(point) + 1}"
+
+
+def _numbers_section(d: Derivation) -> list:
+    a = d.analysis
+    points: list = []
+    conf_rows = []
+    for c in a.confirmations:
+        pid = _point_id(points, c.point)
+        conf_rows.append(((pid,), (Math(latex(sp.Symbol(c.quantity))),
+                                   ) if False else (_QUANTITY.get(c.quantity, c.quantity),),
+                          (Math(number_tex(c.symbolic)),), (Math(number_tex(c.numerical)),),
+                          (f"{c.digits:.1f}",)))
+    f64_rows = []
+    for g in a.float64:
+        pid = _point_id(points, g.point)
+        f64_rows.append(((pid,), (_QUANTITY.get(g.quantity, g.quantity),), (Math(number_tex(g.float64)),),
+                         (Math(number_tex(g.mpmath)),), (g.problem,)))
+    point_rows = tuple(((f"P{i}",), tuple(_join(
+        [Math(latex(sp.Symbol(n)) + " = " + number_tex(v)) for n, v in _ordered(p)], "; ")))
+        for i, p in enumerate(points, 1))
+    blocks: list = [
+        Heading(1, "High-precision confirmation"),
+        Para(("Each closed-form partial is evaluated with mpmath at ", str(DPS),
+              " digits and compared with a numerical derivative of the loss itself "
+              "(mpmath.diff in logarithmic coordinates, never of the symbolic partial). "
+              "Required agreement: ", str(REQUIRED_DIGITS), " digits; ",
+              "all passed." if a.confirmed else "NOT all passed.",
+              " Points (exact rationals, shown rounded):")),
+        Table(("point", "coordinates"), point_rows, "lp{14cm}"),
+        Table(("point", "quantity", "symbolic value", "numerical value", "agreeing digits"),
+              tuple(conf_rows), "lllll"),
+        Heading(2, "float64 findings"),
+    ]
+    if f64_rows:
+        blocks += [Para(("Points where evaluating the closed forms in float64 (numpy) "
+                         "disagrees with mpmath:",)),
+                   Table(("point", "quantity", "float64", "mpmath", "problem"),
+                         tuple(f64_rows), "llllp{4cm}")]
+    else:
+        blocks.append(Para(("float64 agrees with mpmath at every point.",)))
+    return blocks
+
+
+_QUANTITY = {"d_x1": "dL/dx1", "d_x2": "dL/dx2", "ratio - 1": "R - 1"}
+
+
+def _ordered(point) -> list[tuple[str, str]]:
+    """x1, x2 first, then the constants by name."""
+    values = dict(point)
+    order = ["x1", "x2"] + sorted(k for k in values if k not in ("x1", "x2"))
+    return [(k, values[k]) for k in order if k in values]
+
+
+def derivation_document(d: Derivation, header: Sequence[str], figure: bool = True) -> Document:
+    """The full derivation of one loss as a Document."""
+    a = d.analysis
+    loss = d.loss
+    title = f"{loss.name}: {loss.title}" if loss.title else loss.name
+    blocks: list = [*_symbols_section(d), *_loss_section(d)]
+    if a.field is None:
+        blocks.append(Para(("The derivation did not complete: ", Code(a.incomplete), ".")))
+        return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
+    blocks += [*_partials_section(d), *_ratio_section(d), *_proposition(d),
+               *_verdicts_section(d), *_field_section(d), *_forms_section(d)]
+    if figure:
+        blocks += [Heading(1, "The gradient field"),
+                   Figure(figure_name(loss.name),
+                          "Negative gradient field of L over (0, 1] x (0, 1], coloured by log R, "
+                          "with the diagonal (dashed) and the boundary of the region R > 1 "
+                          "(solid), at the default constants.",
+                          f"Figure not generated (needs matplotlib): python -m dpo_proofs "
+                          f"plot {loss.name} -o {figure_name(loss.name)}")]
+    blocks += _numbers_section(d)
+    return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
+
+
+def overview_document(derivations: Sequence[Derivation], header: Sequence[str]) -> Document:
+    """All variants side by side: ratio, region R > 1, margin loss, signs, verdicts."""
+    rows = []
+    claims = builtin_claims()
+    verdict_rows = []
+    for d in derivations:
+        f = d.analysis.field
+        name = (Code(d.loss.name),)
+        if f is None:
+            rows.append((name, ("incomplete",), ("",), ("",), ("",), ("",)))
+        else:
+            rows.append((name, (Math(latex(f.ratio)),),
+                         tuple(_region_sentence(f.region_ratio_gt_1)),
+                         ("yes" if f.is_margin_loss else "no",),
+                         (SIGN_WORDS[f.d_x1.sign.sign],), (SIGN_WORDS[f.d_x2.sign.sign],)))
+        statuses = {v.claim: str(v.status) for v in d.analysis.verdicts}
+        verdict_rows.append((name, *[(statuses.get(c.name, "-"),) for c in claims]))
+    legend = Items(tuple((f"{i}. ", Code(c.name), ": ", c.description, " (", Math(latex(c.statement)),
+                          *((" where ", Math(latex(c.domain))) if c.domain is not sp.true
+                            else ()), ")") for i, c in enumerate(claims, 1)))
+    blocks = [
+        Heading(1, "Variants"),
+        Para(("For each catalogued variant: the speed ratio ",
+              Math(r"R = |\partial L/\partial x_{2}| / |\partial L/\partial x_{1}|"),
+              ", the exact region where ", Math("R > 1"),
+              ", whether the loss is a margin loss (radial component identically zero), "
+              "and the signs of the partials on the domain. Each variant has its own "
+              "document with the full derivation.")),
+        Table(("variant", "R", "R > 1 exactly where", "margin loss", "dL/dx1", "dL/dx2"),
+              tuple(rows), "llp{4cm}lp{2cm}p{2cm}"),
+        Heading(1, "Verdicts"),
+        legend,
+        Table(("variant", *[str(i) for i in range(1, len(claims) + 1)]), tuple(verdict_rows),
+              "l" * (len(claims) + 1)),
+        Para(("Columns are the claims above, in order.",)),
+    ]
+    return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks))
+
+
+def document_text(doc: Document, fmt: str) -> str:
+    return render(doc, fmt)

@@ -1,0 +1,93 @@
+"""The CLI as a user runs it: JSON read back with sympy, one-line errors, exit codes."""
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+from dpo_proofs.cli import main
+
+NAMES = {n: sp.Symbol(n, positive=True) for n in ("x1", "x2", "r_w", "r_l", "beta")}
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def dpo_json():
+    code, out, err = run("analyze", "dpo", "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_json_has_required_keys(dpo_json):
+    for key in ("variant", "loss", "d_x1", "d_x2", "ratio", "region_ratio_gt_1", "radial",
+                "verdicts"):
+        assert key in dpo_json
+    for v in dpo_json["verdicts"]:
+        assert set(v) >= {"claim", "status", "evidence"}
+        assert v["status"] in ("proved", "refuted", "unknown")
+
+
+def test_json_expressions_read_back_with_sympify(dpo_json):
+    ratio = sp.sympify(dpo_json["ratio"], locals=NAMES)
+    assert sp.simplify(ratio - NAMES["x1"] / NAMES["x2"]) == 0
+    region = sp.sympify(dpo_json["region_ratio_gt_1"], locals=NAMES)
+    assert region == sp.StrictGreaterThan(NAMES["x1"], NAMES["x2"])
+    assert sp.sympify(dpo_json["radial"], locals=NAMES) == 0
+    loss = sp.sympify(dpo_json["loss"], locals=NAMES)
+    d1 = sp.sympify(dpo_json["d_x1"], locals=NAMES)
+    point = {NAMES["x1"]: sp.Rational(2, 3), NAMES["x2"]: sp.Rational(1, 4),
+             NAMES["r_w"]: sp.Rational(1, 3), NAMES["r_l"]: sp.Rational(1, 2),
+             NAMES["beta"]: sp.Rational(5, 2)}
+    assert sp.N((sp.diff(loss, NAMES["x1"]) - d1).subs(point), 40) == pytest.approx(0, abs=1e-35)
+
+
+def test_text_summary_shows_result():
+    code, out, _ = run("analyze", "dpo")
+    assert code == 0
+    assert "R = |dL/dx2|/|dL/dx1| = x1/x2" in out
+    assert "R > 1  <=>  x1 > x2" in out
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["analyze", "nosuch"], "unknown variant"),
+    (["analyze", "dpo", "--param", "beta=0"], "beta"),
+    (["analyze", "dpo", "--param", "beta=-3"], "beta"),
+    (["analyze", "dpo", "--at", "x1=1.5"], "x1"),
+    (["analyze", "dpo", "--at", "x2=0"], "x2"),
+    (["analyze", "dpo", "--param", "r_l=2"], "r_l"),
+    (["analyze", "dpo", "--param", "gamma=1"], "gamma"),
+    (["analyze", "dpo", "--param", "beta"], "NAME=VALUE"),
+])
+def test_bad_input_is_one_line_error(argv, fragment):
+    code, out, err = run(*argv)
+    assert code == 2
+    assert err.count("\n") == 1 and fragment in err
+    assert "Traceback" not in err
+
+
+def test_module_entry_point_without_traceback():
+    proc = subprocess.run([sys.executable, "-m", "dpo_proofs", "analyze", "dpo", "--param",
+                           "beta=-1"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("dpo-proofs: error:")
+    assert "Traceback" not in proc.stderr
+
+
+def test_at_point_values_at_50_digits():
+    code, out, _ = run("analyze", "dpo", "--at", "x1=0.7,x2=0.2", "--json")
+    data = json.loads(out)
+    assert sp.Rational(data["at"]["values"]["ratio"]) == sp.Rational(7, 2)
+
+
+def test_verify_all_and_list():
+    code, out, _ = run("verify", "--all")
+    assert code == 0 and "dpo" in out
+    code, out, _ = run("list", "--json")
+    assert code == 0 and json.loads(out)["variants"][0]["variant"] == "dpo"
