@@ -197,7 +197,15 @@ def _candidates(problem: Problem, rng: random.Random, count: int):
     params = [p for p in problem.loss.parameters if p.name not in dict(problem.fixed)]
     ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
 
+    cache: dict[str, list] = {}
+
     def param_values(p):
+        # Interval.contains is slow in sympy: decide each parameter's values once.
+        if p.name not in cache:
+            cache[p.name] = _param_values(p)
+        return cache[p.name]
+
+    def _param_values(p):
         if p.name in ranges:
             lo, hi = ranges[p.name]
             return [lo, hi, (lo + hi) / 2]
@@ -244,8 +252,14 @@ def _search(problem: Problem, seconds: float, count: int = 1500) -> Verdict | No
     deadline = time.monotonic() + seconds
     variables = problem.variables
     names = [v.name for v in variables]
-    fn = mp_callable(problem.expr, variables)
-    domain_fns = [(mp_callable(r.lhs - r.rhs, variables), _OPS[type(r)]) for r in problem.domain]
+    # Random points never land on an equality such as x1 = x2: solve it for one
+    # variable and let the search draw the others.
+    ties = {v: e for v, e in _slack_substitution(
+        tuple(r for r in problem.domain if _OPS[type(r)] == "="))[0].items()}
+    expr = problem.expr.subs(ties)
+    fn = mp_callable(expr, variables)
+    domain_fns = [(mp_callable((r.lhs - r.rhs).subs(ties), variables), _OPS[type(r)])
+                  for r in problem.domain if _OPS[type(r)] != "=" or not ties]
     rng = random.Random(20240406)
     tried = 0
     with mpmath.workdps(30):
@@ -264,6 +278,10 @@ def _search(problem: Problem, seconds: float, count: int = 1500) -> Verdict | No
                 continue
             confirmed = _confirm(fn, domain_fns, point, names, problem.op)
             if confirmed is not None:
+                point = dict(point)
+                for v, e in ties.items():
+                    point[v.name] = e.subs({w: point[w.name] for w in variables
+                                            if w in e.free_symbols})
                 low, high, digits = confirmed
                 counterexample = {n: show(point[n]) for n in names}
                 counterexample.update({n: show(v) for n, v in problem.fixed})
