@@ -199,28 +199,44 @@ def confirm_partials(loss: Loss, d_x1: sp.Expr, d_x2: sp.Expr,
     partial_fns = {"d_x1": (mp_callable(d_x1, symbols), 0),
                    "d_x2": (mp_callable(d_x2, symbols), 1)}
     out = []
-    with mpmath.workdps(dps):
-        for point in points:
-            args = [to_mpf(point[s.name]) for s in symbols]
-            for name, (fn, index) in partial_fns.items():
-                symbolic = fn(*args)
-                numerical = numerical_partial(loss_fn, args, index)
-                digits, method = agreeing_digits(symbolic, numerical), "mpmath.diff"
-                if digits < REQUIRED_DIGITS and analytic:
-                    # A finite difference cannot see a gradient far below the loss's
-                    # size at 60 digits; the complex step can (see complex_step_partial).
-                    try:
-                        stepped = complex_step_partial(loss_fn, args, index)
-                    except (ZeroDivisionError, ValueError, TypeError):
-                        stepped = None
-                    if stepped is not None and agreeing_digits(symbolic, stepped) > digits:
-                        numerical, method = stepped, "complex step"
-                        digits = agreeing_digits(symbolic, stepped)
+    for point in points:
+        for name, (fn, index) in partial_fns.items():
+            # Escalate precision when the digits do not agree: at x = 1e-300 a margin
+            # such as r/x is ~1e300, so a step in x changes the loss by e^(1e300*step)
+            # and only a step (and a working precision) of ~1e-300 can resolve it.
+            for level in (dps, 4 * dps, 16 * dps):
+                with mpmath.workdps(level):
+                    args = [to_mpf(point[s.name]) for s in symbols]
+                    symbolic, numerical, digits, method = _compare(
+                        fn, loss_fn, args, index, analytic)
+                if digits >= REQUIRED_DIGITS:
+                    break
+            if level != dps:
+                method += f" at {level} digits"
+            with mpmath.workdps(dps):
                 out.append(Confirmation(
                     name, _shown(point),
                     mpmath.nstr(symbolic, 25), mpmath.nstr(numerical, 25),
-                    round(digits, 1), method))
+                    round(min(digits, dps), 1), method))
     return tuple(out)
+
+
+def _compare(fn, loss_fn, args, index, analytic):
+    """(symbolic, numerical, agreeing digits, method) at the working precision."""
+    symbolic = fn(*args)
+    numerical = numerical_partial(loss_fn, args, index)
+    digits, method = agreeing_digits(symbolic, numerical), "mpmath.diff"
+    if digits < REQUIRED_DIGITS and analytic:
+        # A finite difference cannot see a gradient far below the loss's size;
+        # the complex step can (see complex_step_partial).
+        try:
+            stepped = complex_step_partial(loss_fn, args, index)
+        except (ZeroDivisionError, ValueError, TypeError):
+            stepped = None
+        if stepped is not None and agreeing_digits(symbolic, stepped) > digits:
+            numerical, method = stepped, "complex step"
+            digits = agreeing_digits(symbolic, stepped)
+    return symbolic, numerical, digits, method
 
 
 @dataclass(frozen=True)
