@@ -91,7 +91,11 @@ def _direction(ff: FieldFunctions, a, b) -> tuple[np.ndarray, np.ndarray]:
 
 def trajectory(ff: FieldFunctions, start: tuple[float, float], step: float = 0.004,
                max_steps: int = 2000) -> np.ndarray:
-    """An orbit of gradient flow from ``start`` (RK4 in arc length), until it leaves (0, 1]^2."""
+    """An orbit of gradient flow from ``start`` (RK4 in arc length).
+
+    It ends where it leaves (0, 1]^2 or reaches the set where grad L = 0 (there the unit
+    direction flips sign, and stepping on would only jitter across that set).
+    """
     points = [np.array(start, dtype=float)]
 
     def d(p):
@@ -104,6 +108,8 @@ def trajectory(ff: FieldFunctions, start: tuple[float, float], step: float = 0.0
         k2 = d(p + step / 2 * k1)
         k3 = d(p + step / 2 * k2)
         k4 = d(p + step * k3)
+        if min(float(np.dot(k1, k)) for k in (k2, k3, k4)) < 0:
+            break  # the step straddles the set where grad L = 0
         nxt = p + step / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
         if not np.all(np.isfinite(nxt)) or nxt.min() <= 0 or nxt.max() > 1:
             break
