@@ -113,6 +113,9 @@ def _cmd_derive(args, stdout: TextIO, stderr: TextIO) -> int:
         raise DpoProofsError("--pdf needs --format tex")
     params = _key_values(args.param)
     loss = get_variant(args.variant)
+    if args.output and Path(args.output).is_dir():
+        # -o DIR for one variant: write DIR/VARIANT.tex (or .md), as --all does
+        args.output = str(Path(args.output) / f"{loss.name}.{args.format}")
     command = f"python -m dpo_proofs derive {loss.name}" + "".join(
         f" --param {k}={v}" for k, v in sorted(params.items()))
     if args.output:

@@ -241,6 +241,26 @@ def _verdicts_section(d: Derivation) -> list:
             Para(("Evidence, as produced by the engine:",)), evidence]
 
 
+#: Longest formula printed in one display: beyond it TeX cannot even measure the box.
+DISPLAY_LIMIT = 3000
+
+
+def _displays(lhs: str, expr: sp.Expr) -> list:
+    """``lhs = expr``; a formula too long for one line is split by common subexpressions."""
+    text = latex(expr)
+    if len(text) <= DISPLAY_LIMIT:
+        return [Display(lhs + " = " + text)]
+    names = sp.numbered_symbols("omega_")
+    replacements, (reduced,) = sp.cse(expr, symbols=names)
+    blocks = [Display(lhs + " = " + latex(reduced)),
+              Para(("where (common subexpressions, innermost first):",))]
+    blocks += [Display(latex(name) + " = " + latex(value)) for name, value in replacements]
+    if any(len(b.tex) > DISPLAY_LIMIT for b in blocks if isinstance(b, Display)):
+        return [Para((f"The closed form of ", Math(lhs), f" has {len(text)} characters in "
+                      "LaTeX, too long to typeset; the JSON output carries it.",))]
+    return blocks
+
+
 def _field_section(d: Derivation) -> list:
     f = d.analysis.field
     blocks: list = [
@@ -250,10 +270,10 @@ def _field_section(d: Derivation) -> list:
         Display(r"x_{1} %s + x_{2} %s = %s" % (DL1, DL2, latex(f.radial))),
         Para(("Margin loss: ", "yes" if f.is_margin_loss else "no", ".")),
         Para(("Norm, divergence and curl of the gradient field:",)),
-        Display(r"\left\lVert \nabla L \right\rVert = " + latex(f.gradient_norm)),
-        Display(r"\nabla \cdot \nabla L = " + latex(f.divergence)),
-        Display(r"\frac{\partial}{\partial x_{1}} %s - \frac{\partial}{\partial x_{2}} %s = %s"
-                % (DL2, DL1, latex(f.curl))),
+        *_displays(r"\left\lVert \nabla L \right\rVert", f.gradient_norm),
+        *_displays(r"\nabla \cdot \nabla L", f.divergence),
+        *_displays(r"\frac{\partial}{\partial x_{1}} %s - \frac{\partial}{\partial x_{2}} %s"
+                   % (DL2, DL1), f.curl),
         Heading(2, "Conserved quantity of gradient flow"),
     ]
     c = f.conserved
