@@ -13,7 +13,9 @@ from .errors import (DerivationTimeout, DpoProofsError, InvalidArgument, NotALos
                      UnknownVariant, UnsafeExpression)
 from .field import GradientField, gradient_field
 from .loss import Loss, margin
+from .theorems import ClassTheorem, is_margin_loss, margin_loss_theorem
 from .symbols import Parameter, beta, r_l, r_w, x1, x2
+from .user_loss import user_loss
 from .variants import CATALOGUE, NOT_PER_PAIR, get_variant, variant_names
 from .verdicts import Claim, Status, Verdict, builtin_claims
 
@@ -23,6 +25,7 @@ __all__ = [
     "CATALOGUE", "NOT_PER_PAIR", "get_variant", "variant_names",
     "x1", "x2", "r_w", "r_l", "beta",
     "DpoProofsError", "InvalidArgument", "UnknownVariant", "UnsafeExpression", "NotALoss",
-    "DerivationTimeout",
+    "DerivationTimeout", "ClassTheorem", "margin_loss_theorem", "is_margin_loss",
+    "user_loss",
 ]
 __version__ = "0.1.0"

@@ -25,6 +25,8 @@ class ClassTheorem:
     statement: str
     d_x1: sp.Expr
     d_x2: sp.Expr
+    d_x1_factor: sp.Expr  # dL/dx1 / l'(h)
+    d_x2_factor: sp.Expr  # dL/dx2 / l'(h)
     ratio_identity: sp.Expr  # |dL/dx2| - (x1/x2)|dL/dx1|, written without |.|
     radial: sp.Expr  # x1*dL/dx1 + x2*dL/dx2
     flow_derivative: sp.Expr  # d/dt (x1^2 + x2^2) along dx/dt = -grad L
@@ -38,9 +40,20 @@ def margin_loss_theorem() -> ClassTheorem:
     h = margin()
     L = l(h)
     a, b = sp.diff(L, x1), sp.diff(L, x2)
-    # Both partials are l'(h) times a factor free of l; read the factors off exactly.
-    fa, fb = sp.simplify(a / a.atoms(sp.Subs, sp.Derivative).pop()), \
-        sp.simplify(b / b.atoms(sp.Subs, sp.Derivative).pop())
+    # Both partials are l'(h) times a factor free of l: name l'(h) by a symbol and
+    # read the factors off exactly (sympy writes l'(h) as a Subs of a Derivative).
+    dl = sp.Symbol("dl", real=True, nonzero=True)
+
+    def factor(expr: sp.Expr) -> sp.Expr:
+        atoms = expr.atoms(sp.Subs) or expr.atoms(sp.Derivative)
+        if len(atoms) != 1:
+            raise AssertionError(f"expected one l'(h) in {expr}")
+        out = sp.simplify(expr.xreplace({atoms.pop(): dl}) / dl)
+        if out.has(l) or out.has(dl):
+            raise AssertionError(f"{expr} is not l'(h) times a factor free of l")
+        return out
+
+    fa, fb = factor(a), factor(b)
     steps = [f"dL/dx1 = l'(h) * {sp.sstr(fa)}", f"dL/dx2 = l'(h) * {sp.sstr(fb)}"]
     # |dL/dx2| / |dL/dx1| = |fb| / |fa| where l'(h) != 0; fa > 0 > fb on the domain.
     signs_ok = bool(fa.is_positive) and bool(fb.is_negative)
@@ -57,7 +70,7 @@ def margin_loss_theorem() -> ClassTheorem:
         "For every differentiable l and L = l(beta*log(x1/r_w) - beta*log(x2/r_l)): "
         "R = |dL/dx2|/|dL/dx1| = x1/x2 wherever l'(h) != 0, and gradient flow "
         "conserves x1^2 + x2^2.",
-        a, b, ratio_identity, radial, flow, proved, tuple(steps))
+        a, b, fa, fb, ratio_identity, radial, flow, proved, tuple(steps))
 
 
 def is_margin_loss(loss: Loss) -> tuple[bool, str]:
