@@ -115,6 +115,25 @@ def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _cmd_theorem(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .theorems import is_margin_loss, margin_loss_theorem
+
+    t = margin_loss_theorem()
+    members = {name: is_margin_loss(loss) for name, loss in CATALOGUE.items()}
+    if args.json:
+        json.dump({"statement": t.statement, "proved": t.proved, "steps": list(t.steps),
+                   "variants": {n: {"margin_loss": m, "reason": r}
+                                for n, (m, r) in members.items()}}, stdout, indent=2)
+        stdout.write("\n")
+    else:
+        stdout.write(t.statement + "\n")
+        stdout.write("".join(f"  {s}\n" for s in t.steps))
+        stdout.write(f"  {'PROVED' if t.proved else 'NOT PROVED'}\n\nvariants:\n")
+        for n, (m, r) in members.items():
+            stdout.write(f"  {n:<16} {'margin loss' if m else 'not a margin loss':<18} {r}\n")
+    return EXIT_OK if t.proved else EXIT_FAILED
+
+
 def _cmd_list(args, stdout: TextIO, stderr: TextIO) -> int:
     rows = [{"variant": l.name, "title": l.title, "citation": l.citation,
              "trl_name": l.trl_name,
@@ -179,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="the whole catalogue")
     common(p)
     p.set_defaults(handler=_cmd_verify)
+
+    p = sub.add_parser("theorem", help="prove the margin-loss class theorem; say which "
+                       "variants it covers",
+                       description="For L = l(h) with l an undefined function: R = x1/x2 "
+                       "where l'(h) != 0, and gradient flow conserves x1^2 + x2^2. Each "
+                       "variant is classified by computing its radial component.")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_theorem)
 
     p = sub.add_parser("list", help="the catalogue: variants, parameters, citations")
     p.add_argument("--json", action="store_true")

@@ -404,6 +404,36 @@ def derivation_document(d: Derivation, header: Sequence[str], figure: bool = Tru
     return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
 
 
+def _theorem_section(derivations: Sequence[Derivation]) -> list:
+    from .theorems import margin_loss_theorem
+
+    t = margin_loss_theorem()
+    members = [d.loss.name for d in derivations
+               if d.analysis.field is not None and d.analysis.field.is_margin_loss]
+    return [
+        Heading(1, "Class theorem: margin losses"),
+        Env("proposition", "margin losses", (Para((t.statement,)),)),
+        Env("proof", "", (
+            Para(("With ", Math("l"), " an undefined function and ",
+                  Math(r"h = \beta \log(x_{1}/r_{w}) - \beta \log(x_{2}/r_{l})"), ":")),
+            Display(r"\frac{\partial L}{\partial x_{1}} = l'(h) \, " + latex(t.d_x1_factor)
+                    + r", \qquad \frac{\partial L}{\partial x_{2}} = l'(h) \, "
+                    + latex(t.d_x2_factor)),
+            Para(("so where ", Math(r"l'(h) \neq 0"), ", ",
+                  Math(r"|\partial L/\partial x_{2}| - \frac{x_{1}}{x_{2}}"
+                       r"|\partial L/\partial x_{1}| = |l'(h)| \cdot " + latex(t.ratio_identity)),
+                  ", and ", Math(r"x_{1} \partial L/\partial x_{1} + x_{2} \partial L/"
+                                 r"\partial x_{2} = " + latex(t.radial)),
+                  ", hence ", Math(r"\tfrac{d}{dt}(x_{1}^{2} + x_{2}^{2}) = " +
+                                   latex(t.flow_derivative)), " along gradient flow. ",
+                  "Checked by sympy: ", "all steps reduce to 0." if t.proved else
+                  "NOT all steps reduced to 0.")),)),
+        Para(("A variant is a margin loss when its radial component reduces to 0 identically "
+              "(computed, not declared). Margin losses in the catalogue: ",
+              ", ".join(members) if members else "none", ".")),
+    ]
+
+
 def overview_document(derivations: Sequence[Derivation], header: Sequence[str]) -> Document:
     """All variants side by side: ratio, region R > 1, margin loss, signs, verdicts."""
     rows = []
@@ -439,6 +469,7 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str]) 
         Table(("variant", *[str(i) for i in range(1, len(claims) + 1)]), tuple(verdict_rows),
               "l" * (len(claims) + 1)),
         Para(("Columns are the claims above, in order.",)),
+        *_theorem_section(derivations),
     ]
     return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks))
 

@@ -44,6 +44,8 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
             "d_x2": expr_str(f.d_x2.closed_form),
             "sign_d_x1": SIGN_WORDS[f.d_x1.sign.sign],
             "sign_d_x2": SIGN_WORDS[f.d_x2.sign.sign],
+            "region_x1_not_pushed_up": expr_str(_stops(f, "x1")),
+            "region_x2_not_pushed_down": expr_str(_stops(f, "x2")),
             "ratio": expr_str(f.ratio),
             "ratio_test": expr_str(f.ratio_excess_expr),
             "region_ratio_gt_1": expr_str(f.region_ratio_gt_1),
@@ -81,6 +83,15 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
     return out
 
 
+def _stops(f, name: str) -> sp.Basic:
+    """Where the loss stops pushing x1 up (dL/dx1 >= 0) or x2 down (dL/dx2 <= 0)."""
+    from .symbols import x1, x2
+
+    if name == "x1":
+        return sp.Or(f.region_partial(x1, ">"), f.region_partial(x1, "="))
+    return sp.Or(f.region_partial(x2, "<"), f.region_partial(x2, "="))
+
+
 def _relation_text(rel: sp.Basic) -> str:
     return sp.sstr(rel)
 
@@ -99,6 +110,8 @@ def analysis_text(a: "Analysis") -> str:
         lines += [
             f"  dL/dx1   = {expr_str(f.d_x1.closed_form)}   [{SIGN_WORDS[f.d_x1.sign.sign]}]",
             f"  dL/dx2   = {expr_str(f.d_x2.closed_form)}   [{SIGN_WORDS[f.d_x2.sign.sign]}]",
+            f"  x1 not pushed up (dL/dx1 >= 0) <=> {expr_str(_stops(f, 'x1'))}",
+            f"  x2 not pushed down (dL/dx2 <= 0) <=> {expr_str(_stops(f, 'x2'))}",
             f"  R = |dL/dx2|/|dL/dx1| = {expr_str(f.ratio)}",
             f"  R > 1  <=>  {_relation_text(f.region_ratio_gt_1)}",
             f"  R = 1  <=>  {_relation_text(f.region_ratio_eq_1)}",
