@@ -14,7 +14,8 @@ def test_public_names_are_exactly_these():
         "CATALOGUE", "NOT_PER_PAIR", "get_variant", "variant_names",
         "x1", "x2", "r_w", "r_l", "beta",
         "DpoProofsError", "InvalidArgument", "UnknownVariant", "UnsafeExpression",
-        "NotALoss", "DerivationTimeout"])
+        "NotALoss", "DerivationTimeout", "ClassTheorem", "margin_loss_theorem",
+        "is_margin_loss", "user_loss"])
     for name in dpo_proofs.__all__:
         assert hasattr(dpo_proofs, name)
 
