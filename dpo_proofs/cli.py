@@ -211,9 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_list)
 
+    from .check_cli import add_subcommands as add_check
     from .docs_cli import add_subcommands  # derive, plot (own module)
 
     add_subcommands(sub)
+    add_check(sub)
     return parser
 
 

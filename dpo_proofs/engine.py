@@ -99,7 +99,11 @@ def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None =
     if op in ("<", "<="):
         expr, op = -expr, op.replace("<", ">")
     fixed, ranges = {}, []
+    from .claims import parse_range
+
     for name, value in (params or {}).items():
+        if isinstance(value, str) and parse_range(value) is not None:
+            value = parse_range(value)  # "0.01..10": the constant ranges over [0.01, 10]
         if isinstance(value, tuple):
             low, high = (loss.parameter(name).validate(v) for v in value)
             if low > high:
@@ -168,6 +172,11 @@ def _symbolic(problem: Problem) -> Verdict | None:
     if sign == 1 or (problem.op == ">=" and sign == 0):
         return Verdict(name, Status.PROVED, "symbolic",
                        f"{chain}; every factor has a fixed sign: {reasons}")
+    if problem.op == ">=" and all(
+            f.sign == 1 or (f.base ** f.exponent).is_nonnegative for f in analysis.factors):
+        return Verdict(name, Status.PROVED, "symbolic",
+                       f"{chain}; every factor is positive or, by the assumptions, "
+                       "nonnegative (a slack variable s >= 0)")
     if problem.op == ">=" and all(f.odd is False for f in analysis.undecided) \
             and analysis.decided_sign > 0:
         return Verdict(name, Status.PROVED, "symbolic",
@@ -245,6 +254,52 @@ def _candidates(problem: Problem, rng: random.Random, count: int):
         yield point
 
 
+def _hypothesis_candidates(problem: Problem, seconds: float, ties: dict, violated):
+    """Points from hypothesis (domain strategies, shrunk towards simple values).
+
+    ``violated(point)`` is the predicate; hypothesis searches and shrinks, and the
+    point it returns is a candidate only: ``_search`` confirms it at 60 and 120 digits.
+    """
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+    import time
+
+    from .strategies import exact_probabilities, near_ties, parameter_values
+
+    fixed = dict(problem.fixed)
+    ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
+    loose = [p for p in problem.loss.parameters if p.name not in fixed and p.name not in ranges]
+    fields = {n: st.fractions(min_value=lo, max_value=hi).map(sp.Rational)
+              for n, (lo, hi) in ((n, (sp.Rational(a), sp.Rational(b)))
+                                  for n, (a, b) in ranges.items())}
+    pair = st.one_of(st.tuples(exact_probabilities(), exact_probabilities()), near_ties())
+    loose_values = parameter_values(problem.loss)
+
+    def build(xy, params, ranged):
+        point = {"x1": xy[0], "x2": xy[1]}
+        point.update({p.name: sp.Rational(repr(params[p.name])) if isinstance(
+            params[p.name], float) else sp.Integer(params[p.name]) for p in loose})
+        point.update(ranged)
+        return point
+
+    strategy = st.builds(build, pair, loose_values, st.fixed_dictionaries(fields))
+    deadline = time.monotonic() + seconds
+
+    def predicate(point):
+        if time.monotonic() > deadline:
+            return False
+        return violated(point)
+
+    try:
+        return find(strategy, predicate, settings=settings(
+            max_examples=400, deadline=None, database=None, derandomize=True,
+            suppress_health_check=list(HealthCheck)))
+    except (NoSuchExample, Unsatisfiable):
+        return None
+
+
 def _search(problem: Problem, seconds: float, count: int = 1500) -> Verdict | None:
     """Look for a point of the domain where the claim fails; confirm it at 2 precisions."""
     import time
@@ -262,36 +317,52 @@ def _search(problem: Problem, seconds: float, count: int = 1500) -> Verdict | No
                   for r in problem.domain if _OPS[type(r)] != "=" or not ties]
     rng = random.Random(20240406)
     tried = 0
-    with mpmath.workdps(30):
-        for point in _candidates(problem, rng, count):
-            if time.monotonic() > deadline:
-                break
+
+    def violated(point) -> bool:
+        with mpmath.workdps(30):
             args = [to_mpf(point[n]) for n in names]
-            if not all(_holds(f(*args), op) for f, op in domain_fns):
-                continue
-            tried += 1
             try:
+                if not all(_holds(f(*args), op) for f, op in domain_fns):
+                    return False
                 value = fn(*args)
-            except (ZeroDivisionError, ValueError):
-                continue
-            if not mpmath.isfinite(value) or not _violates(value, problem.op):
-                continue
-            confirmed = _confirm(fn, domain_fns, point, names, problem.op)
-            if confirmed is not None:
-                point = dict(point)
-                for v, e in ties.items():
-                    point[v.name] = e.subs({w: point[w.name] for w in variables
-                                            if w in e.free_symbols})
-                low, high, digits = confirmed
-                counterexample = {n: show(point[n]) for n in names}
-                counterexample.update({n: show(v) for n, v in problem.fixed})
-                return Verdict(
-                    problem.claim.name, Status.REFUTED, "counterexample",
-                    f"at {counterexample}: {_lhs_text(problem)} evaluates to "
-                    f"{high} at {2 * DPS} digits ({low} at {DPS}; {digits:.0f} digits agree), "
-                    f"which violates '{problem.op} 0'",
-                    counterexample, {"value": high, "agreeing_digits": round(digits, 1),
-                                     "points_tried": tried})
+            except (ZeroDivisionError, ValueError, TypeError):
+                return False
+            return bool(mpmath.isfinite(value)) and _violates(value, problem.op)
+
+    def confirmed_verdict(point, source: str) -> Verdict | None:
+        confirmed = _confirm(fn, domain_fns, point, names, problem.op)
+        if confirmed is None:
+            return None
+        point = dict(point)
+        for v, e in ties.items():
+            point[v.name] = e.subs({w: point[w.name] for w in variables
+                                    if w in e.free_symbols})
+        low, high, digits = confirmed
+        counterexample = {n: show(point[n]) for n in names}
+        counterexample.update({n: show(v) for n, v in problem.fixed})
+        return Verdict(
+            problem.claim.name, Status.REFUTED, "counterexample",
+            f"at {counterexample} ({source} search): {_lhs_text(problem)} evaluates to "
+            f"{high} at {2 * DPS} digits ({low} at {DPS}; {digits:.0f} digits agree), "
+            f"which violates '{problem.op} 0'",
+            counterexample, {"value": high, "agreeing_digits": round(digits, 1),
+                             "points_tried": tried, "search": source})
+
+    # Targeted first (extremes, near-ties, parameter ends), then hypothesis.
+    targeted_until = time.monotonic() + seconds * 0.6
+    for point in _candidates(problem, rng, count):
+        if time.monotonic() > targeted_until:
+            break
+        tried += 1
+        if violated(point):
+            verdict = confirmed_verdict(point, "targeted")
+            if verdict is not None:
+                return verdict
+    left = deadline - time.monotonic()
+    if left > 0.2:
+        point = _hypothesis_candidates(problem, left, ties, violated)
+        if point is not None:
+            return confirmed_verdict(point, "hypothesis")
     return None
 
 
@@ -334,15 +405,19 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
         with time_budget(budget, f"checking {claim.name}"), \
                 parameter_domains(loss.parameters):
             problem = reduce_claim(claim, loss, params, field)
-            if not problem.ranges:
-                verdict = _symbolic(problem)
-                if verdict is not None:
-                    return verdict
+            # Ranged constants stay symbolic with their domain's assumptions: a proof for
+            # the whole domain covers any sub-range (refutations never come from here).
+            verdict = _symbolic(problem)
+            if verdict is not None and verdict.status is Status.PROVED:
+                return verdict
+            partial = []
             for prover in _PROVERS:
                 left = total - (time.monotonic() - start)
                 verdict = prover(problem, left / 2)
                 if verdict is not None and verdict.status is not Status.UNKNOWN:
                     return verdict
+                if verdict is not None:
+                    partial.append(verdict)
             left = total - (time.monotonic() - start)
             verdict = _search(problem, max(0.5, left * 0.9))
             if verdict is not None:
@@ -350,7 +425,17 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
     except DerivationTimeout as error:
         return Verdict(claim.name, Status.UNKNOWN, "none", str(error))
     reason = ("no symbolic argument found: the sign of some factor is not fixed by the "
-              "assumptions; " + ("no interval prover is registered; " if not _PROVERS else
-                                 "the interval prover did not decide; ") +
+              "assumptions; " + ("; ".join(v.evidence for v in partial) + "; " if partial
+                                 else "no interval prover applied; ") +
               "and no counterexample was confirmed (sampling alone proves nothing)")
-    return Verdict(claim.name, Status.UNKNOWN, "none", reason)
+    details = {k: v for p in partial for k, v in p.details.items()}
+    return Verdict(claim.name, Status.UNKNOWN, "none", reason, None, details)
+
+
+def _register_default_provers() -> None:
+    from .intervals import interval_prover
+
+    register_prover(interval_prover)
+
+
+_register_default_provers()

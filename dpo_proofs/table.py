@@ -34,4 +34,13 @@ def verification_table(results: Sequence["Analysis"]) -> str:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
         if i == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1]))
+    refuted = [(a.variant, v) for a in results for v in a.verdicts
+               if str(v.status) == "refuted" and v.claim == "dispreferred_faster"]
+    if refuted:
+        lines += ["", "Where the paper's claim (R > 1 on x1 > x2) is refuted, a counterexample "
+                  "confirmed at 60 and 120 digits:"]
+        for variant, v in refuted:
+            point = ", ".join(f"{k}={val}" for k, val in (v.counterexample or {}).items())
+            value = v.details.get("value", "")
+            lines.append(f"  {variant:<16} {point}" + (f"  (R - 1 = {value})" if value else ""))
     return "\n".join(lines)

@@ -16,7 +16,7 @@ import sympy as sp
 from .symbols import x1, x2
 
 __all__ = ["Status", "Verdict", "Claim", "QUANTITY_SYMBOLS", "LOSS", "D_X1", "D_X2",
-           "RATIO", "builtin_claims"]
+           "RATIO", "builtin_claims", "ratio_at_most", "gradient_bounded"]
 
 LOSS, D_X1, D_X2, RATIO = sp.symbols("loss d_x1 d_x2 ratio", real=True)
 #: Names that claims and domains may use for the derived quantities.
@@ -87,3 +87,20 @@ def builtin_claims() -> tuple[Claim, ...]:
         Claim("conserves_x1_sq_plus_x2_sq", sp.Eq(x1 * D_X1 + x2 * D_X2, 0), sp.true,
               "gradient flow conserves x1^2 + x2^2 (grad(x1^2+x2^2) . grad L = 0)"),
     )
+
+
+def ratio_at_most(c: object, domain: sp.Basic = sp.true) -> Claim:
+    """R <= c on ``domain``: x2 falls at most c times faster than x1 rises."""
+    bound = sp.Rational(str(c)) if not isinstance(c, sp.Basic) else c
+    return Claim(f"ratio_at_most_{sp.sstr(bound)}", sp.LessThan(RATIO, bound), domain,
+                 f"R <= {sp.sstr(bound)}")
+
+
+def gradient_bounded(bound: object, box: tuple[tuple[object, object], tuple[object, object]]
+                     ) -> Claim:
+    """|grad L|^2 = d_x1^2 + d_x2^2 <= bound^2 on the box [a1, b1] x [a2, b2]."""
+    b = sp.Rational(str(bound)) if not isinstance(bound, sp.Basic) else bound
+    (a1, b1), (a2, b2) = [(sp.Rational(str(lo)), sp.Rational(str(hi))) for lo, hi in box]
+    domain = sp.And(x1 >= a1, x1 <= b1, x2 >= a2, x2 <= b2)
+    return Claim(f"gradient_bounded_{sp.sstr(b)}", sp.LessThan(D_X1**2 + D_X2**2, b**2),
+                 domain, f"|grad L| <= {sp.sstr(b)} on [{a1}, {b1}] x [{a2}, {b2}]")
