@@ -152,6 +152,9 @@ def _derive_all(args, stdout: TextIO, stderr: TextIO) -> int:
                 write_atomic(Path(tmp) / name, text)
             problems = check_fresh(directory, {n: (Path(tmp) / n).read_text()
                                                for n in files})
+            if args.pdf and not problems:
+                # --check --pdf: also compile the regenerated copy (derivations/ untouched)
+                _compile_all(Path(tmp), files, args, stdout, stderr)
         for p in problems:
             stdout.write(p + "\n")
         if problems:
@@ -167,13 +170,21 @@ def _derive_all(args, stdout: TextIO, stderr: TextIO) -> int:
         for name in CATALOGUE:
             _figure(CATALOGUE[name], directory / f"{name}.tex", stderr)
     if args.pdf:
-        for name in files:
-            if name.endswith(".tex"):
-                tex = directory / name
-                variant = name[:-4]
-                compile_pdf(tex, tex.with_suffix(".pdf"), [directory / figure_name(variant)])
-                stdout.write(f"compiled {tex.with_suffix('.pdf')}\n")
+        _compile_all(directory, files, args, stdout, stderr, figures=False)
     return EXIT_OK
+
+
+def _compile_all(directory: Path, files, args, stdout: TextIO, stderr: TextIO,
+                 figures: bool = True) -> None:
+    """Compile every .tex of ``files`` in ``directory`` (drawing the figures first)."""
+    for name in files:
+        if name.endswith(".tex"):
+            tex = directory / name
+            variant = name[:-4]
+            if figures and not args.no_figures and variant in CATALOGUE:
+                _figure(CATALOGUE[variant], tex, stderr)
+            compile_pdf(tex, tex.with_suffix(".pdf"), [directory / figure_name(variant)])
+            stdout.write(f"compiled {name[:-4]}.pdf\n")
 
 
 def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
