@@ -254,7 +254,7 @@ def _candidates(problem: Problem, rng: random.Random, count: int):
         yield point
 
 
-def _hypothesis_candidates(problem: Problem, seconds: float, ties: dict, violated):
+def _hypothesis_candidates(problem: Problem, seconds: float, violated):
     """Points from hypothesis (domain strategies, shrunk towards simple values).
 
     ``violated(point)`` is the predicate; hypothesis searches and shrinks, and the
@@ -365,7 +365,7 @@ def _search(problem: Problem, seconds: float, count: int = 300) -> Verdict | Non
                 return verdict
     left = deadline - time.monotonic()
     if left > 0.2:
-        point = _hypothesis_candidates(problem, left, ties, violated)
+        point = _hypothesis_candidates(problem, left, violated)
         if point is not None:
             return confirmed_verdict(point, "hypothesis")
     return None

@@ -169,8 +169,7 @@ class _Search:
 
 def interval_prover(problem, seconds: float) -> Verdict | None:
     """Branch-and-bound over the domain; PROVED only when the leaves cover all of it."""
-    from .engine import _confirm, _slack_substitution, _lhs_text
-    from .precision import mp_callable
+    from .engine import _lhs_text, _slack_substitution
 
     name = problem.claim.name
     if problem.op in ("=",):

@@ -159,5 +159,5 @@ def test_hypothesis_phase_finds_and_shrinks_a_violation():
 
     loss = get_variant("dpo")
     problem = reduce_claim(claim_from_text("x1 - x2 < 1/2", loss), loss, {"beta": "1"})
-    point = _hypothesis_candidates(problem, 5, {}, lambda p: p["x1"] - p["x2"] >= R(1, 2))
+    point = _hypothesis_candidates(problem, 5, lambda p: p["x1"] - p["x2"] >= R(1, 2))
     assert point is not None and point["x1"] - point["x2"] >= R(1, 2)
