@@ -341,16 +341,8 @@ def _search(problem: Problem, seconds: float, count: int = 300) -> Verdict | Non
         for v, e in ties.items():
             point[v.name] = e.subs({w: point[w.name] for w in variables
                                     if w in e.free_symbols})
-        low, high, digits = confirmed
-        counterexample = {n: show(point[n]) for n in names}
-        counterexample.update({n: show(v) for n, v in problem.fixed})
-        return Verdict(
-            problem.claim.name, Status.REFUTED, "counterexample",
-            f"at {counterexample} ({source} search): {_lhs_text(problem)} evaluates to "
-            f"{high} at {2 * DPS} digits ({low} at {DPS}; {digits:.0f} digits agree), "
-            f"which violates '{problem.op} 0'",
-            counterexample, {"value": high, "agreeing_digits": round(digits, 1),
-                             "points_tried": tried, "search": source})
+        return refutation(problem, point, names, confirmed, "counterexample",
+                          f"({source} search)", {"points_tried": tried, "search": source})
 
     # Targeted first (extremes, near-ties, parameter ends), then hypothesis. Both are
     # bounded by counts, not clocks, so the same claim gets the same point on any
@@ -369,6 +361,20 @@ def _search(problem: Problem, seconds: float, count: int = 300) -> Verdict | Non
         if point is not None:
             return confirmed_verdict(point, "hypothesis")
     return None
+
+
+def refutation(problem: Problem, point: Mapping, names, confirmed, method: str,
+               how: str, extra: dict | None = None) -> Verdict:
+    """REFUTED with the point (keyed by symbol name) and its 60- and 120-digit values."""
+    low, high, digits = confirmed
+    counterexample = {n: show(point[n]) for n in names}
+    counterexample.update({n: show(v) for n, v in problem.fixed})
+    return Verdict(
+        problem.claim.name, Status.REFUTED, method,
+        f"at {counterexample} {how}: {_lhs_text(problem)} evaluates to {high} at "
+        f"{2 * DPS} digits ({low} at {DPS}; {digits:.0f} digits agree), which violates "
+        f"'{problem.op} 0'",
+        counterexample, {"value": high, "agreeing_digits": round(digits, 1), **(extra or {})})
 
 
 def _holds(value, op: str) -> bool:

@@ -276,8 +276,8 @@ def _unknown(name: str, reason: str, details: dict | None = None) -> Verdict:
 
 def _refute_on_box(problem, root, path, names, ties, variables):
     """A box where the claim fails everywhere: confirm its midpoint at 60 and 120 digits."""
-    from .engine import _confirm, _lhs_text
-    from .precision import DPS, mp_callable
+    from .engine import _confirm, refutation
+    from .precision import mp_callable
 
     box = _box(root, path)
     point = {n: sp.Rational((lo + hi).numerator, 2 * (lo + hi).denominator)
@@ -296,15 +296,9 @@ def _refute_on_box(problem, root, path, names, ties, variables):
     confirmed = _confirm(fn, domain_fns, point, [v.name for v in all_vars], problem.op)
     if confirmed is None:
         return None
-    low, high, digits = confirmed
-    counterexample = {v.name: show(point[v.name]) for v in all_vars}
-    counterexample.update({n: show(v) for n, v in problem.fixed})
-    return Verdict(
-        problem.claim.name, Status.REFUTED, "interval + counterexample",
-        f"interval arithmetic shows {_lhs_text(problem)} violates '{problem.op} 0' on a whole "
-        f"box of the domain; at its midpoint {counterexample} the value is {high} at "
-        f"{2 * DPS} digits ({low} at {DPS}; {digits:.0f} digits agree)",
-        counterexample, {"value": high, "agreeing_digits": round(digits, 1)})
+    return refutation(problem, point, [v.name for v in all_vars], confirmed,
+                      "interval + counterexample",
+                      "(midpoint of a box on which interval arithmetic shows the claim fails)")
 
 
 def recheck(cert: Certificate, expr: sp.Expr, op: str, relations: Sequence[sp.Basic],
