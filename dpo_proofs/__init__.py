@@ -12,9 +12,11 @@ from .engine import check
 from .errors import (DerivationTimeout, DpoProofsError, InvalidArgument, NotALoss,
                      UnknownVariant, UnsafeExpression)
 from .field import GradientField, gradient_field
+from .implementation import ImplementationReport, check_implementation
 from .loss import Loss, margin
 from .theorems import ClassTheorem, is_margin_loss, margin_loss_theorem
 from .symbols import Parameter, beta, r_l, r_w, x1, x2
+from .testing import assert_claim, assert_ratio, assert_same_field
 from .user_loss import user_loss
 from .variants import CATALOGUE, NOT_PER_PAIR, get_variant, variant_names
 from .verdicts import Claim, Status, Verdict, builtin_claims
@@ -26,6 +28,7 @@ __all__ = [
     "x1", "x2", "r_w", "r_l", "beta",
     "DpoProofsError", "InvalidArgument", "UnknownVariant", "UnsafeExpression", "NotALoss",
     "DerivationTimeout", "ClassTheorem", "margin_loss_theorem", "is_margin_loss",
-    "user_loss",
+    "user_loss", "check_implementation", "ImplementationReport", "assert_claim",
+    "assert_same_field", "assert_ratio",
 ]
 __version__ = "0.1.0"

@@ -212,10 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_list)
 
     from .check_cli import add_subcommands as add_check
+    from .impl_cli import add_subcommands as add_check_impl
     from .docs_cli import add_subcommands  # derive, plot (own module)
 
     add_subcommands(sub)
     add_check(sub)
+    add_check_impl(sub)
     return parser
 
 

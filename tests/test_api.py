@@ -15,7 +15,8 @@ def test_public_names_are_exactly_these():
         "x1", "x2", "r_w", "r_l", "beta",
         "DpoProofsError", "InvalidArgument", "UnknownVariant", "UnsafeExpression",
         "NotALoss", "DerivationTimeout", "ClassTheorem", "margin_loss_theorem",
-        "is_margin_loss", "user_loss"])
+        "is_margin_loss", "user_loss", "check_implementation", "ImplementationReport",
+        "assert_claim", "assert_same_field", "assert_ratio"])
     for name in dpo_proofs.__all__:
         assert hasattr(dpo_proofs, name)
 
