@@ -170,7 +170,7 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
     integral = sp.integrate(1 / g, x2) - c * sp.integrate(f, x1)
     if integral.has(sp.Integral):
         return None, "the separated orbit equation has no closed-form integral"
-    integral = sp.factor_terms(sp.expand(integral))
+    integral = _real_logs(sp.factor_terms(sp.expand(integral)))
     coeff, rest = integral.as_coeff_Mul()
     if rest.free_symbols & {x1, x2}:
         integral = rest  # a constant factor does not change a level set
@@ -180,6 +180,20 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
     derivation = (f"orbits solve dx2/dx1 = dL/dx2 / dL/dx1 = {sp.sstr(slope)}, which separates; "
                   f"integrating gives I = {sp.sstr(integral)}, and grad I . grad L = 0 exactly")
     return ConservedQuantity(integral, derivation, check), ""
+
+
+def _real_logs(expr: sp.Expr) -> sp.Expr:
+    """log(a) -> log(-a) where a < 0 on the domain (they differ by the constant i*pi):
+    antiderivatives such as log(x1 - 1) would otherwise be complex on (0, 1)."""
+    from .signs import _bounded
+
+    swap = {}
+    for term in expr.atoms(sp.log):
+        arg = term.args[0]
+        # -arg >= 0 on the square (zero allowed: log(1 - x1) at x1 = 1 is a boundary).
+        if sp.factor(sp.together(_bounded(-arg))).is_nonnegative:
+            swap[term] = sp.log(-arg)
+    return expr.xreplace(swap) if swap else expr
 
 
 def _darboux(slope: sp.Expr, d_x1: sp.Expr, d_x2: sp.Expr) -> ConservedQuantity | None:
