@@ -1,10 +1,14 @@
-"""Figures of the negative gradient field -grad L over (0, 1]^2 (matplotlib, optional).
+"""Figures of the velocity field dx/dt = -M grad L over (0, 1]^2 (matplotlib, optional).
 
+In the probability frame M is the identity and the field is -grad L; in another frame
+(``dpo_proofs.parametrizations``) M = J J^T and the field is the velocity that gradient
+flow on the parameters induces on (x1, x2), restricted to the frame's domain.
 The field, log R and the R > 1 boundary are evaluated with numpy code that
 ``sympy.lambdify`` generates from the derived closed forms; nothing is re-typed.
-Trajectories follow the orbits of dx/dt = -grad L, integrated by classical RK4 in
+Trajectories follow the orbits of the field, integrated by classical RK4 in
 arc length (the unit direction field has the same orbits and no stiffness from
-|grad L| blowing up as x2 -> 0). Output is deterministic: no dates, fixed SVG salt.
+|grad L| blowing up as x2 -> 0), every start stepped at once in numpy.
+Output is deterministic: no dates, fixed SVG salt.
 """
 from __future__ import annotations
 
@@ -19,10 +23,12 @@ import sympy as sp
 from .engine import cached_field
 from .errors import DpoProofsError
 from .loss import Loss
+from .parametrizations import Parametrization, get_parametrization
 from .symbols import X1, X2, x1, x2
 
 __all__ = ["PlottingUnavailable", "FieldFunctions", "field_functions", "trajectory",
-           "plot_fields", "parse_trajectories", "require_matplotlib", "INSTALL_HINT"]
+           "final_x1", "plot_fields", "parse_trajectories", "require_matplotlib",
+           "INSTALL_HINT"]
 
 INSTALL_HINT = ("plotting needs matplotlib, an optional extra: pip install 'dpo_proofs[plot]' "
                 "(or pip install matplotlib)")
@@ -30,6 +36,8 @@ INSTALL_HINT = ("plotting needs matplotlib, an optional extra: pip install 'dpo_
 #: Grid resolution and the smallest probability drawn (the domain is open at 0).
 GRID = 160
 LOW = 0.01
+#: How far from the edge x1 + x2 = 1 a point may be and still count as on it (rounding).
+EDGE_TOLERANCE = 1e-9
 
 
 class PlottingUnavailable(DpoProofsError):
@@ -48,7 +56,11 @@ def require_matplotlib():
 
 @dataclass(frozen=True)
 class FieldFunctions:
-    """numpy callables (x1, x2) -> array, lambdified from the derived closed forms."""
+    """numpy callables (x1, x2) -> array, lambdified from the derived closed forms.
+
+    ``d_x1``, ``d_x2`` are the components of M grad L (= -dx/dt) in ``frame``; ``ratio``
+    is the speed ratio |dx2/dt| / |dx1/dt|; ``inside`` tests the frame's domain.
+    """
 
     loss: Loss
     values: tuple[tuple[str, str], ...]  # the constants used, for the title
@@ -56,11 +68,16 @@ class FieldFunctions:
     d_x2: object
     ratio: object
     ratio_excess: object
+    frame: Parametrization
+    inside: object
 
 
-def field_functions(loss: Loss, params: Mapping[str, object] | None = None) -> FieldFunctions:
-    """Lambdify dL/dx1, dL/dx2, R and the R-vs-1 test at the given (else default) constants."""
-    field = cached_field(loss)
+def field_functions(loss: Loss, params: Mapping[str, object] | None = None,
+                    parametrization: str | Parametrization | None = None) -> FieldFunctions:
+    """Lambdify the components of M grad L, R and the R-vs-1 test in the frame (default:
+    probability, M = identity) at the given (else default) constants."""
+    frame = get_parametrization(parametrization or "probability")
+    field = cached_field(loss, None if frame.is_identity else frame)
     bound = {p.symbol: p.default for p in loss.parameters}
     bound.update(loss.bind(params or {}))
 
@@ -69,7 +86,32 @@ def field_functions(loss: Loss, params: Mapping[str, object] | None = None) -> F
 
     shown = tuple((s.name, sp.sstr(v)) for s, v in bound.items() if s in loss.expr.free_symbols)
     return FieldFunctions(loss, shown, fn(field.d_x1.closed_form), fn(field.d_x2.closed_form),
-                          fn(field.ratio), fn(field.ratio_excess_expr))
+                          fn(field.ratio), fn(field.ratio_excess_expr), frame,
+                          _domain_test(frame.domain))
+
+
+def _domain_test(domain: sp.Basic):
+    """numpy test of (0, 1]^2 intersected with the frame's domain (an edge x1 + x2 = 1 is
+    met up to EDGE_TOLERANCE, since a float rarely lies on it exactly)."""
+    relations = [] if domain is sp.true else (
+        list(domain.args) if isinstance(domain, sp.And) else [domain])
+    tests = []
+    for relation in relations:
+        if isinstance(relation, sp.Equality):
+            gap = sp.lambdify((x1, x2), relation.lhs - relation.rhs, modules="numpy")
+            tests.append(lambda a, b, gap=gap: np.abs(gap(a, b)) <= EDGE_TOLERANCE)
+        else:
+            tests.append(sp.lambdify((x1, x2), relation, modules="numpy"))
+
+    def inside(a, b) -> np.ndarray:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        with np.errstate(invalid="ignore"):
+            ok = (a > 0) & (a <= 1) & (b > 0) & (b <= 1)
+            for test in tests:
+                ok = ok & np.asarray(test(a, b), dtype=bool)
+        return ok
+
+    return inside
 
 
 def _evaluate(f, a, b) -> np.ndarray:
@@ -89,32 +131,66 @@ def _direction(ff: FieldFunctions, a, b) -> tuple[np.ndarray, np.ndarray]:
         return u / norm, v / norm
 
 
-def trajectory(ff: FieldFunctions, start: tuple[float, float], step: float = 0.004,
-               max_steps: int = 2000) -> np.ndarray:
-    """An orbit of gradient flow from ``start`` (RK4 in arc length).
+def _flow(ff: FieldFunctions, starts: np.ndarray, step: float, max_steps: int,
+          record: bool = False) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """RK4 in arc length from every start at once; a start is frozen once it finishes.
 
-    It ends where it leaves (0, 1]^2 or reaches the set where grad L = 0 (there the unit
-    direction flips sign, and stepping on would only jitter across that set).
+    A start finishes where the next step would leave the frame's domain (or be not
+    finite), or where the step straddles the set where the field vanishes (there the
+    unit direction flips sign, and stepping on would only jitter across that set).
+    Returns the final points, the number of steps each took, and (``record``) every
+    intermediate array of points.
     """
-    points = [np.array(start, dtype=float)]
+    points = np.array(starts, dtype=float).reshape(-1, 2)
+    steps = np.zeros(len(points), dtype=int)
+    active = ff.inside(points[:, 0], points[:, 1])
+    history = [points.copy()] if record else []
 
     def d(p):
-        u, v = _direction(ff, np.array(p[0]), np.array(p[1]))
-        return np.array([float(u), float(v)])
+        u, v = _direction(ff, p[:, 0], p[:, 1])
+        return np.stack([u, v], axis=1)
 
     for _ in range(max_steps):
-        p = points[-1]
+        if not active.any():
+            break
+        p = points[active]
         k1 = d(p)
         k2 = d(p + step / 2 * k1)
         k3 = d(p + step / 2 * k2)
         k4 = d(p + step * k3)
-        if min(float(np.dot(k1, k)) for k in (k2, k3, k4)) < 0:
-            break  # the step straddles the set where grad L = 0
+        with np.errstate(invalid="ignore"):
+            straddle = np.min([np.sum(k1 * k, axis=1) for k in (k2, k3, k4)], axis=0) < 0
         nxt = p + step / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        if not np.all(np.isfinite(nxt)) or nxt.min() <= 0 or nxt.max() > 1:
-            break
-        points.append(nxt)
-    return np.array(points)
+        moves = ~straddle & np.all(np.isfinite(nxt), axis=1) & ff.inside(nxt[:, 0], nxt[:, 1])
+        index = np.flatnonzero(active)
+        points[index[moves]] = nxt[moves]
+        steps[index[moves]] += 1
+        active[index[~moves]] = False
+        if record:
+            history.append(points.copy())
+    return points, steps, history
+
+
+def trajectory(ff: FieldFunctions, start: tuple[float, float], step: float = 0.004,
+               max_steps: int = 2000) -> np.ndarray:
+    """An orbit of the flow dx/dt = -M grad L from ``start`` (RK4 in arc length).
+
+    It ends where it would leave (0, 1]^2 or the frame's domain, or reaches the set where
+    the field vanishes; a start outside the domain gives that single point.
+    """
+    _, steps, history = _flow(ff, np.array([start], dtype=float), step, max_steps, record=True)
+    return np.array([h[0] for h in history[:steps[0] + 1]])
+
+
+def final_x1(ff: FieldFunctions, starts: np.ndarray, step: float = 0.004,
+             max_steps: int = 2000) -> np.ndarray:
+    """x1 where the flow from each start ends (it leaves the domain, stalls where the
+    field vanishes, or after ``max_steps``), capped to (0, 1]; NaN for starts outside
+    the frame's domain."""
+    starts = np.asarray(starts, dtype=float).reshape(-1, 2)
+    points, _, _ = _flow(ff, starts, step, max_steps)
+    out = np.clip(points[:, 0], np.finfo(float).tiny, 1.0)
+    return np.where(ff.inside(starts[:, 0], starts[:, 1]), out, np.nan)
 
 
 def parse_trajectories(text: str | None) -> list[tuple[float, float]]:
