@@ -27,8 +27,8 @@ from .parametrizations import Parametrization, get_parametrization
 from .symbols import X1, X2, x1, x2
 
 __all__ = ["PlottingUnavailable", "FieldFunctions", "field_functions", "trajectory",
-           "final_x1", "plot_fields", "parse_trajectories", "require_matplotlib",
-           "INSTALL_HINT"]
+           "final_x1", "plot_fields", "plot_frames", "plot_sensitivity", "DEFAULT_FRAMES",
+           "parse_trajectories", "require_matplotlib", "INSTALL_HINT"]
 
 INSTALL_HINT = ("plotting needs matplotlib, an optional extra: pip install 'dpo_proofs[plot]' "
                 "(or pip install matplotlib)")
