@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -188,13 +189,39 @@ def _compile_all(directory: Path, files, args, stdout: TextIO, stderr: TextIO,
 
 
 def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .plot import parse_trajectories, plot_fields, require_matplotlib
+    from .parametrizations import get_parametrization
+    from .plot import (DEFAULT_FRAMES, parse_trajectories, plot_fields, plot_frames,
+                       plot_sensitivity, require_matplotlib)
 
     require_matplotlib()  # first, so a missing extra is the one message the user sees
     losses = [get_variant(v) for v in args.variants]
-    output = Path(args.output or ("-".join(l.name for l in losses) + "-field.png"))
+    params = _key_values(args.param)
     starts = parse_trajectories(args.trajectories)
-    plot_fields(losses, output, params=_key_values(args.param), starts=starts)
+    if args.parametrizations is None and not args.sensitivity:
+        output = Path(args.output or ("-".join(l.name for l in losses) + "-field.png"))
+        plot_fields(losses, output, params=params, starts=starts)
+        stdout.write(f"wrote {output}\n")
+        return EXIT_OK
+    option = "--sensitivity" if args.sensitivity else "--parametrizations"
+    if len(losses) != 1:
+        raise DpoProofsError(f"{option} draws one variant, not {len(losses)}")
+    if args.sensitivity and starts:
+        raise DpoProofsError("--trajectories does not apply to --sensitivity "
+                             "(it maps every starting point)")
+    # split at commas, except the one inside a user map "x1 = EXPR, x2 = EXPR"
+    names = DEFAULT_FRAMES if args.parametrizations is None else \
+        [n.strip() for n in re.split(r",(?!\s*x2\s*=)", args.parametrizations)]
+    if not all(names):
+        raise DpoProofsError(f"--parametrizations {args.parametrizations!r}: "
+                             "give comma-separated names, e.g. probability,log")
+    frames = [get_parametrization(n) for n in names]  # bad names: InvalidArgument, exit 2
+    loss = losses[0]
+    if args.sensitivity:
+        output = Path(args.output or f"{loss.name}-sensitivity.png")
+        plot_sensitivity(loss, frames, output, params=params)
+    else:
+        output = Path(args.output or f"{loss.name}-frames.png")
+        plot_frames(loss, frames, output, params=params, starts=starts)
     stdout.write(f"wrote {output}\n")
     return EXIT_OK
 
@@ -229,11 +256,23 @@ def add_subcommands(sub) -> None:
     p = sub.add_parser("plot", help="the negative gradient field of variants (matplotlib)",
                        description="Streamlines of -grad L over (0,1]^2 coloured by log R, with "
                        "the diagonal and the boundary of the region R > 1; several variants are "
-                       "drawn side by side. Needs the optional extra: pip install 'dpo_proofs[plot]'.")
+                       "drawn side by side. With --parametrizations, one variant's induced "
+                       "velocity -M grad L in each named frame instead (coloured by the log speed "
+                       "ratio, the frame's domain shaded); with --sensitivity, for each frame the "
+                       "x1 where the flow from each starting point ends. Exit codes: 0 written, "
+                       "2 bad input or matplotlib missing. Needs the optional extra: "
+                       "pip install 'dpo_proofs[plot]'.")
     p.add_argument("variants", nargs="+", help="catalogue names")
     p.add_argument("-o", "--output", help="FILE.png, .pdf or .svg (default VARIANTS-field.png)")
     p.add_argument("--trajectories", metavar="X1,X2;X1,X2",
                    help="gradient-flow trajectories from these starting points")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="fix a constant, e.g. beta=2 (repeatable)")
+    p.add_argument("--parametrizations", metavar="NAMES",
+                   help="comma-separated frames (probability, log, softmax, softmax:K or a "
+                   "map 'x1 = EXPR, x2 = EXPR'), one panel each, for ONE variant (default file VARIANT-frames.png)")
+    p.add_argument("--sensitivity", action="store_true",
+                   help="map starting points to the final x1 of their flow, per frame (the "
+                   "--parametrizations given, else probability,log,softmax,softmax:2; default "
+                   "file VARIANT-sensitivity.png)")
     p.set_defaults(handler=_cmd_plot)
