@@ -224,12 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     from .check_cli import add_subcommands as add_check
     from .impl_cli import add_subcommands as add_check_impl
     from .frames_cli import add_subcommands as add_frames
+    from .dynamics_cli import add_subcommands as add_dynamics
     from .docs_cli import add_subcommands  # derive, plot (own module)
 
     add_subcommands(sub)
     add_check(sub)
     add_check_impl(sub)
     add_frames(sub)
+    add_dynamics(sub)
     return parser
 
 

@@ -67,6 +67,11 @@ class Derivation:
     analysis: Analysis
     margin_form: MarginForm | None
     partials: tuple[PartialDerivation, ...]
+    #: The same loss analysed in the other built-in parametrizations (log, softmax, ...).
+    frames: tuple[Analysis, ...] = ()
+    #: Closed-form gradient-flow dynamics (conserved quantity, limit point) per frame,
+    #: the probability frame first.
+    flows: tuple = ()
 
     @property
     def loss(self) -> Loss:
@@ -130,12 +135,23 @@ def _partial_steps(loss: Loss, analysis: Analysis, symbol: sp.Symbol,
 
 
 def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
-           budget: float | None = DERIVE_BUDGET) -> Derivation:
-    """analyze(variant) plus the checked step-by-step derivation of both partials."""
+           budget: float | None = DERIVE_BUDGET, frames: bool = True) -> Derivation:
+    """analyze(variant) plus the checked step-by-step derivation of both partials; with
+    ``frames``, also the analysis and flow dynamics in every built-in parametrization."""
+    from .flow import dynamics
+    from .parametrizations import BUILTIN_PARAMETRIZATIONS
+
     analysis = analyze(variant, params=params, budget=budget)
     loss = analysis.loss
     form = margin_form(loss)
     if analysis.field is None:
         return Derivation(analysis, form, ())
     partials = tuple(_partial_steps(loss, analysis, s, form, budget) for s in (x1, x2))
-    return Derivation(analysis, form, partials)
+    if not frames:
+        return Derivation(analysis, form, partials)
+    names = [n for n in BUILTIN_PARAMETRIZATIONS if n != "probability"]
+    others = tuple(analyze(loss, budget=budget, parametrization=n) for n in names)
+    flows = tuple(dynamics(loss, n, starts=(), steps=False,
+                           budget=DERIVE_BUDGET if budget is None else budget)
+                  for n in ("probability", *names))
+    return Derivation(analysis, form, partials, others, flows)

@@ -167,7 +167,9 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
     c = parts["coeff"]
     f = parts.get(x1, sp.S.One)
     g = parts.get(x2, sp.S.One)
-    integral = sp.integrate(1 / g, x2) - c * sp.integrate(f, x1)
+    # No Meijer-G route: on some frames (nca_pair, softmax) it runs for minutes and
+    # the result would then depend on the time budget, not on the mathematics.
+    integral = sp.integrate(1 / g, x2, meijerg=False) - c * sp.integrate(f, x1, meijerg=False)
     if integral.has(sp.Integral):
         return None, "the separated orbit equation has no closed-form integral"
     integral = _real_logs(sp.factor_terms(sp.expand(integral)))
@@ -314,7 +316,8 @@ def _apply_metric(metric: sp.Matrix, d1: Partial, d2: Partial) -> tuple[Partial,
 def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientField:
     d1 = _partial_of(expr, x1)
     d2 = _partial_of(expr, x2)
-    if metric is not None and metric != sp.eye(2):
+    framed = metric is not None and metric != sp.eye(2)
+    if framed:
         d1, d2 = _apply_metric(metric, d1, d2)
     a, b = d1.closed_form, d2.closed_form
     ratio, excess, excess_sign = ratio_of(d1, d2)
@@ -333,7 +336,9 @@ def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientFie
         curl=canonical(sp.diff(b, x1) - sp.diff(a, x2)),
         conserved=conserved,
         conserved_reason=reason,
-        limits=_limits(b),
+        # The limits as x2 -> 0+ are the loss's (dL/dx2), reported by the probability
+        # frame; a frame's velocity components are not re-limited (gruntz is slow there).
+        limits=() if framed else _limits(b),
         defined_where=defined,
         vanishing=sp.And(d1.sign.region("="), d2.sign.region("=")),
     )

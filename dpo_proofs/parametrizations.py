@@ -175,14 +175,17 @@ _ASSIGN = re.compile(r"^\s*(x1|x2)\s*=\s*(.+?)\s*$")
 
 @functools.lru_cache(maxsize=64)
 def user_parametrization(text: str) -> Parametrization:
-    """A map "x1 = EXPR, x2 = EXPR" in free parameters (any other names), e.g.
-    "x1 = sigmoid(a), x2 = sigmoid(b)". Parsed by the safe parser (no eval).
+    """A map "x1 = EXPR, x2 = EXPR [where REL]" in free parameters (any other names),
+    e.g. "x1 = sigmoid(a), x2 = sigmoid(b)". Parsed by the safe parser (no eval). REL
+    states the set of (x1, x2) the map reaches (default: the whole square), e.g.
+    "where x1 + x2 < 1" for softmax over three logits.
 
     The chart theta(x) is solved by sympy for two of the parameters; J J^T must then
     not depend on the others (else the velocity is not a field on (x1, x2)).
     """
     from .parser import parse_expression
 
+    text, _, where = text.partition(" where ")
     parts = [p for p in re.split(r"[,;]", text) if p.strip()]
     sides: dict[str, str] = {}
     for part in parts:
@@ -207,7 +210,17 @@ def user_parametrization(text: str) -> Parametrization:
     if len(coords) < 2:
         raise InvalidArgument(f"parametrization {text!r}: needs at least two parameters")
     chart = _solve_chart(text, coords, forward)
-    return _derive(text, f"user map {text}", coords, forward, chart, sp.true,
+    # The image of a map is not derived; the user states it (e.g. "where x1 + x2 < 1"
+    # for three logits), else it is taken to be the whole square.
+    domain = sp.true
+    if where.strip():
+        from .parser import parse_relation
+
+        domain = parse_relation(where, {"x1": x1, "x2": x2})
+        if domain.free_symbols - {x1, x2}:
+            raise InvalidArgument(f"parametrization domain {where!r} may use only x1 and x2")
+        text = f"{text} where {where.strip()}"
+    return _derive(text, f"user map {text}", coords, forward, chart, domain,
                    [f"x1 = {sp.sstr(forward[0])}, x2 = {sp.sstr(forward[1])}",
                     "chart solved by sympy: " + ", ".join(f"{t} = {sp.sstr(e)}"
                                                           for t, e in chart)])

@@ -108,7 +108,10 @@ def _frame_json(a: "Analysis") -> dict[str, Any]:
         out.update({"d_x1": expr_str(base.d_x1.closed_form),
                     "d_x2": expr_str(base.d_x2.closed_form),
                     "sign_d_x1": SIGN_WORDS[base.d_x1.sign.sign],
-                    "sign_d_x2": SIGN_WORDS[base.d_x2.sign.sign]})
+                    "sign_d_x2": SIGN_WORDS[base.d_x2.sign.sign],
+                    "limits_d_x2_as_x2_to_0": [
+                        {"case": lim.case, "value": expr_str(lim.value), "reason": lim.reason}
+                        for lim in base.limits]})
     restrict = lambda r: expr_str(restrict_to_frame(r, p))  # noqa: E731
     out.update({
         "velocity_x1": expr_str(-f.d_x1.closed_form),
