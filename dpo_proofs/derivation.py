@@ -67,8 +67,9 @@ class Derivation:
     analysis: Analysis
     margin_form: MarginForm | None
     partials: tuple[PartialDerivation, ...]
-    #: The same loss analysed in the other built-in parametrizations (log, softmax, ...).
-    frames: tuple[Analysis, ...] = ()
+    #: The induced field in each other built-in parametrization: (frame, field or None,
+    #: why not) -- the symbolic part; the claims per frame are the `frames` command's.
+    frames: tuple = ()
     #: Closed-form gradient-flow dynamics (conserved quantity, limit point) per frame,
     #: the probability frame first.
     flows: tuple = ()
@@ -135,7 +136,7 @@ def _partial_steps(loss: Loss, analysis: Analysis, symbol: sp.Symbol,
 
 
 def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
-           budget: float | None = DERIVE_BUDGET, frames: bool = True) -> Derivation:
+           budget: float | None = DERIVE_BUDGET, frames: bool = False) -> Derivation:
     """analyze(variant) plus the checked step-by-step derivation of both partials; with
     ``frames``, also the analysis and flow dynamics in every built-in parametrization."""
     from .flow import dynamics
@@ -149,8 +150,19 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
     partials = tuple(_partial_steps(loss, analysis, s, form, budget) for s in (x1, x2))
     if not frames:
         return Derivation(analysis, form, partials)
+    from .engine import cached_field
+    from .parametrizations import get_parametrization
+
     names = [n for n in BUILTIN_PARAMETRIZATIONS if n != "probability"]
-    others = tuple(analyze(loss, budget=budget, parametrization=n) for n in names)
+    others = []
+    for n in names:
+        frame = get_parametrization(n)
+        try:
+            with time_budget(budget, f"the {n} frame of {loss.name}"):
+                others.append((frame, cached_field(loss, frame), ""))
+        except DerivationTimeout as error:
+            others.append((frame, None, str(error)))
+    others = tuple(others)
     flows = tuple(dynamics(loss, n, starts=(), steps=False,
                            budget=DERIVE_BUDGET if budget is None else budget)
                   for n in ("probability", *names))

@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TextIO
 
 from .derivation import DERIVE_BUDGET, Derivation, derive
@@ -46,11 +47,12 @@ def _key_values(items) -> dict[str, str]:
 
 
 def _derive_one(args) -> Derivation:
-    name, budget = args
-    return derive(name, budget=budget)
+    name, budget, frames = args
+    return derive(name, budget=budget, frames=frames)
 
 
-def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None) -> dict[str, str]:
+def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None,
+                 frames: bool = True, names: Sequence[str] | None = None) -> dict[str, str]:
     """file name -> text of every document in derivations/ (catalogue order, no dates).
 
     Variants are derived in ``jobs`` worker processes (default: one per CPU); each
@@ -59,7 +61,7 @@ def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None) 
     """
     header = _header(ALL_COMMAND)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
-    tasks = [(name, budget) for name in CATALOGUE]
+    tasks = [(name, budget, frames) for name in (CATALOGUE if names is None else names)]
     if jobs > 1:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             derivations = pool.map(_derive_one, tasks, chunksize=1)
@@ -139,7 +141,7 @@ def _cmd_derive(args, stdout: TextIO, stderr: TextIO) -> int:
         f" --param {k}={v}" for k, v in sorted(params.items()))
     if args.output:
         command += f" -o {Path(args.output).name}" + (" --format md" if args.format == "md" else "")
-    d = derive(loss.name, params=params, budget=args.budget)
+    d = derive(loss.name, params=params, budget=args.budget, frames=True)
     text = render(derivation_document(d, _header(command)), args.format)
     if not args.output:
         if args.pdf:

@@ -160,9 +160,15 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
     # orbit equation keeps powers x1**(11/10) that no longer separate.
     values = {p.symbol: p.default for p in loss.parameters}
     field = cached_field(loss, None if frame.name == "probability" else frame)
-    claims = {c.name: c for c in frame_claims(builtin_claims(), frame)}
-    monotone = all(check(claims[n], loss, budget=budget, field=field).status is Status.PROVED
-                   for n in ("x1_increases", "x2_decreases"))
+    # Monotone: x1 rises and x2 falls on the whole frame. The field's own sign analysis
+    # settles it when the signs are fixed on the square; otherwise the verdict engine
+    # decides the claims on the frame's domain.
+    if field.d_x1.sign.sign == -1 and field.d_x2.sign.sign == 1:
+        monotone = True
+    else:
+        claims = {c.name: c for c in frame_claims(builtin_claims(), frame)}
+        monotone = all(check(claims[n], loss, budget=budget, field=field).status
+                       is Status.PROVED for n in ("x1_increases", "x2_decreases"))
     I = field.conserved.expr if field.conserved else None
     orbit = None
     if I is None:

@@ -131,8 +131,13 @@ def confirm_velocity(loss: Loss, frame: Parametrization, g1: sp.Expr, g2: sp.Exp
                 jac = [[_partial(f, t0, j) for j in range(len(theta))] for f in forward_fns]
                 numerical = [mpmath.fsum(jac[i][j] * grad_t[j] for j in range(len(theta)))
                              for i in range(2)]
-                symbolic = [symbolic_fns[q](*x, *rest) for q in ("d_x1", "d_x2")]
-                digits = [agreeing_digits(s, n) for s, n in zip(symbolic, numerical)]
+                try:
+                    symbolic = [symbolic_fns[q](*x, *rest) for q in ("d_x1", "d_x2")]
+                    digits = [agreeing_digits(s, n) for s, n in zip(symbolic, numerical)]
+                except ZeroDivisionError:
+                    # A closed form such as 1/(x2**(1/n) - 1) at x2 = 1 - 1e-300: the
+                    # denominator rounds to 0 at this precision; the next level resolves it.
+                    symbolic, digits = [mpmath.nan, mpmath.nan], [0.0, 0.0]
             if min(digits) >= REQUIRED_DIGITS:
                 break
         with mpmath.workdps(DPS):
