@@ -13,7 +13,9 @@ from .errors import (DerivationTimeout, DpoProofsError, InvalidArgument, NotALos
                      UnknownVariant, UnsafeExpression)
 from .field import GradientField, gradient_field
 from .implementation import ImplementationReport, check_implementation
+from .flow import Dynamics, dynamics
 from .loss import Loss, margin
+from .parametrizations import Parametrization, get_parametrization, user_parametrization
 from .theorems import ClassTheorem, is_margin_loss, margin_loss_theorem
 from .symbols import Parameter, beta, r_l, r_w, x1, x2
 from .testing import assert_claim, assert_ratio, assert_same_field
@@ -29,6 +31,7 @@ __all__ = [
     "DpoProofsError", "InvalidArgument", "UnknownVariant", "UnsafeExpression", "NotALoss",
     "DerivationTimeout", "ClassTheorem", "margin_loss_theorem", "is_margin_loss",
     "user_loss", "check_implementation", "ImplementationReport", "assert_claim",
-    "assert_same_field", "assert_ratio",
+    "assert_same_field", "assert_ratio", "Parametrization", "get_parametrization",
+    "user_parametrization", "dynamics", "Dynamics",
 ]
 __version__ = "0.1.0"

@@ -19,6 +19,8 @@ from .engine import cached_field, check
 from .errors import DerivationTimeout
 from .field import GradientField
 from .loss import Loss
+from .parametrizations import Parametrization, get_parametrization
+from .induced import confirm_velocity, frame_claims
 from .precision import (Confirmation, Float64Finding, confirm_partials,
                         float64_findings)
 from .variants import get_variant
@@ -48,6 +50,14 @@ class Analysis:
     incomplete: str = ""
     seconds: float = 0.0
     params: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: None for the paper's frame; else the field is M grad L = -dx/dt in this frame.
+    parametrization: Parametrization | None = None
+    #: the probability-frame field (grad L itself) when ``field`` is another frame's.
+    probability_field: GradientField | None = None
+
+    @property
+    def frame(self) -> str:
+        return "probability" if self.parametrization is None else self.parametrization.name
 
     @property
     def variant(self) -> str:
@@ -98,27 +108,38 @@ class Analysis:
 
 def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
             budget: float | None = DEFAULT_BUDGET_SECONDS,
-            confirm: bool = True) -> Analysis:
+            confirm: bool = True,
+            parametrization: str | Parametrization | None = None) -> Analysis:
     """Derive grad L, R = |dL/dx2|/|dL/dx1|, its regions and field quantities, and check them.
 
     ``variant`` is a catalogue name (or TRL loss_type) or a ``Loss``; ``params`` fixes
     constants to exact values (validated against their domains). ``budget`` bounds the
     symbolic derivation in seconds: past it the result is returned incomplete, with
     every verdict unknown, rather than hanging.
+
+    ``parametrization`` (``"log"``, ``"softmax"``, ``"softmax:K"``, a user map, or a
+    Parametrization) analyses the velocity the loss induces in that frame instead:
+    the field is M grad L = -dx/dt, its ratio the speed ratio |dx2/dt| / |dx1/dt|,
+    and the built-in claims are checked there (see ``dpo_proofs.induced``).
     """
     start = time.monotonic()
     loss = get_variant(variant) if isinstance(variant, str) else variant
+    frame = None if parametrization is None else get_parametrization(parametrization)
+    if frame is not None and frame.name == "probability":
+        frame = None
     shown = tuple((k, str(v)) for k, v in sorted((params or {}).items()))
     if params:
         loss = loss.with_parameters(params)
+    claims = builtin_claims() if frame is None else frame_claims(builtin_claims(), frame)
     try:
         with time_budget(budget, f"deriving the gradient field of {loss.name}"):
-            field_ = cached_field(loss)
+            field_ = cached_field(loss, frame)
+            base = field_ if frame is None else cached_field(loss)
     except DerivationTimeout as error:
         unknown = tuple(Verdict(c.name, Status.UNKNOWN, "none", str(error))
-                        for c in builtin_claims())
+                        for c in claims)
         return Analysis(loss, None, (), (), (), unknown, str(error),
-                        time.monotonic() - start, shown)
+                        time.monotonic() - start, shown, frame)
     forms = []
     for source, expr in loss.equivalent_forms:
         try:
@@ -129,12 +150,17 @@ def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
         forms.append(EquivalentForm(source, expr, same, argument))
     confirmations: tuple[Confirmation, ...] = ()
     findings: tuple[Float64Finding, ...] = ()
-    if confirm:
+    if confirm and frame is None:
         confirmations = confirm_partials(loss, field_.d_x1.closed_form, field_.d_x2.closed_form)
         quantities = {"d_x1": field_.d_x1.closed_form, "d_x2": field_.d_x2.closed_form,
                       "ratio - 1": field_.ratio - 1}
         findings = float64_findings(loss, quantities)
-    verdicts = tuple(check(c, loss, budget=budget, field=field_) for c in builtin_claims())
+    elif confirm:
+        # The frame's field against mpmath derivatives of L(x(theta)) and x(theta);
+        # the float64 findings of the loss's partials belong to the probability frame.
+        confirmations = confirm_velocity(loss, frame, field_.d_x1.closed_form,
+                                         field_.d_x2.closed_form)
+    verdicts = tuple(check(c, loss, budget=budget, field=field_) for c in claims)
     return Analysis(loss, field_, tuple(forms), confirmations, findings, verdicts, "",
-                    time.monotonic() - start, shown)
+                    time.monotonic() - start, shown, frame, None if frame is None else base)
 

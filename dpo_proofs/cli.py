@@ -53,7 +53,8 @@ def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
                                          else args.budget)
     else:
         raise DpoProofsError("give a variant (see 'list') or --expr EXPR")
-    result = analyze(variant, params=params, budget=budget)
+    result = analyze(variant, params=params, budget=budget,
+                     parametrization=args.parametrization)
     at = _key_values(args.at, "--at")
     values = _values_at(result, at) if at else None
     if args.json:
@@ -87,8 +88,12 @@ def _values_at(result, at: dict[str, str]) -> dict:
     f = result.field
     quantities = {"loss": loss.elementary}
     if f is not None:
-        quantities.update({"d_x1": f.d_x1.closed_form, "d_x2": f.d_x2.closed_form,
+        base = result.probability_field or f
+        quantities.update({"d_x1": base.d_x1.closed_form, "d_x2": base.d_x2.closed_form,
                            "ratio": f.ratio})
+        if result.probability_field is not None:
+            quantities.update({"velocity_x1": -f.d_x1.closed_form,
+                               "velocity_x2": -f.d_x2.closed_form})
     out = {}
     with mpmath.workdps(50):
         for name, expr in quantities.items():
@@ -189,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "eps='[0,0.5)' (an interval declares, a number fixes). Repeatable")
     p.add_argument("--at", action="append", metavar="x1=..,x2=..",
                    help="also evaluate the quantities at this point, at 50 digits")
+    p.add_argument("--parametrization", metavar="NAME", default=None,
+                   help="analyse the velocity dx/dt = -J J^T grad L induced when the model "
+                   "moves parameters theta instead of probabilities: probability (default), "
+                   "log, softmax (K = 3), softmax:K, or a map 'x1 = sigmoid(a), x2 = "
+                   "sigmoid(b)'. JSON: ratio is then the speed ratio |dx2/dt|/|dx1/dt|")
     common(p)
     # None: 20 s for a variant, 5 s for --expr (see user_cli).
     p.set_defaults(handler=_cmd_analyze, budget=None)
@@ -213,11 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .check_cli import add_subcommands as add_check
     from .impl_cli import add_subcommands as add_check_impl
+    from .frames_cli import add_subcommands as add_frames
+    from .dynamics_cli import add_subcommands as add_dynamics
     from .docs_cli import add_subcommands  # derive, plot (own module)
 
     add_subcommands(sub)
     add_check(sub)
     add_check_impl(sub)
+    add_frames(sub)
+    add_dynamics(sub)
     return parser
 
 

@@ -67,6 +67,12 @@ class Derivation:
     analysis: Analysis
     margin_form: MarginForm | None
     partials: tuple[PartialDerivation, ...]
+    #: The induced field in each other built-in parametrization: (frame, field or None,
+    #: why not) -- the symbolic part; the claims per frame are the `frames` command's.
+    frames: tuple = ()
+    #: Closed-form gradient-flow dynamics (conserved quantity, limit point) per frame,
+    #: the probability frame first.
+    flows: tuple = ()
 
     @property
     def loss(self) -> Loss:
@@ -130,12 +136,34 @@ def _partial_steps(loss: Loss, analysis: Analysis, symbol: sp.Symbol,
 
 
 def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
-           budget: float | None = DERIVE_BUDGET) -> Derivation:
-    """analyze(variant) plus the checked step-by-step derivation of both partials."""
+           budget: float | None = DERIVE_BUDGET, frames: bool = False) -> Derivation:
+    """analyze(variant) plus the checked step-by-step derivation of both partials; with
+    ``frames``, also the analysis and flow dynamics in every built-in parametrization."""
+    from .flow import dynamics
+    from .parametrizations import BUILTIN_PARAMETRIZATIONS
+
     analysis = analyze(variant, params=params, budget=budget)
     loss = analysis.loss
     form = margin_form(loss)
     if analysis.field is None:
         return Derivation(analysis, form, ())
     partials = tuple(_partial_steps(loss, analysis, s, form, budget) for s in (x1, x2))
-    return Derivation(analysis, form, partials)
+    if not frames:
+        return Derivation(analysis, form, partials)
+    from .engine import cached_field
+    from .parametrizations import get_parametrization
+
+    names = [n for n in BUILTIN_PARAMETRIZATIONS if n != "probability"]
+    others = []
+    for n in names:
+        frame = get_parametrization(n)
+        try:
+            with time_budget(budget, f"the {n} frame of {loss.name}"):
+                others.append((frame, cached_field(loss, frame), ""))
+        except DerivationTimeout as error:
+            others.append((frame, None, str(error)))
+    others = tuple(others)
+    flows = tuple(dynamics(loss, n, starts=(), steps=False,
+                           budget=DERIVE_BUDGET if budget is None else budget)
+                  for n in ("probability", *names))
+    return Derivation(analysis, form, partials, others, flows)

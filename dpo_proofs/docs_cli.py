@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import multiprocessing
+import os
+import re
 import tempfile
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TextIO
 
-from .derivation import DERIVE_BUDGET, derive
+from .derivation import DERIVE_BUDGET, Derivation, derive
 from .errors import DpoProofsError
 from .latex_build import compile_pdf, write_atomic
 from .latex_doc import derivation_document, figure_name, overview_document
@@ -42,10 +46,27 @@ def _key_values(items) -> dict[str, str]:
     return parse(items, "--param")
 
 
-def generate_all(budget: float | None = DERIVE_BUDGET) -> dict[str, str]:
-    """file name -> text of every document in derivations/ (catalogue order, no dates)."""
+def _derive_one(args) -> Derivation:
+    name, budget, frames = args
+    return derive(name, budget=budget, frames=frames)
+
+
+def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None,
+                 frames: bool = True, names: Sequence[str] | None = None) -> dict[str, str]:
+    """file name -> text of every document in derivations/ (catalogue order, no dates).
+
+    Variants are derived in ``jobs`` worker processes (default: one per CPU); each
+    derivation is independent and the output order is the catalogue's, so the result
+    does not depend on the number of workers.
+    """
     header = _header(ALL_COMMAND)
-    derivations = [derive(name, budget=budget) for name in CATALOGUE]
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    tasks = [(name, budget, frames) for name in (CATALOGUE if names is None else names)]
+    if jobs > 1:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            derivations = pool.map(_derive_one, tasks, chunksize=1)
+    else:
+        derivations = [_derive_one(t) for t in tasks]
     files: dict[str, str] = {}
     for d in derivations:
         doc = derivation_document(d, header)
@@ -120,7 +141,7 @@ def _cmd_derive(args, stdout: TextIO, stderr: TextIO) -> int:
         f" --param {k}={v}" for k, v in sorted(params.items()))
     if args.output:
         command += f" -o {Path(args.output).name}" + (" --format md" if args.format == "md" else "")
-    d = derive(loss.name, params=params, budget=args.budget)
+    d = derive(loss.name, params=params, budget=args.budget, frames=True)
     text = render(derivation_document(d, _header(command)), args.format)
     if not args.output:
         if args.pdf:
@@ -188,13 +209,39 @@ def _compile_all(directory: Path, files, args, stdout: TextIO, stderr: TextIO,
 
 
 def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .plot import parse_trajectories, plot_fields, require_matplotlib
+    from .parametrizations import get_parametrization
+    from .plot import (DEFAULT_FRAMES, parse_trajectories, plot_fields, plot_frames,
+                       plot_sensitivity, require_matplotlib)
 
     require_matplotlib()  # first, so a missing extra is the one message the user sees
     losses = [get_variant(v) for v in args.variants]
-    output = Path(args.output or ("-".join(l.name for l in losses) + "-field.png"))
+    params = _key_values(args.param)
     starts = parse_trajectories(args.trajectories)
-    plot_fields(losses, output, params=_key_values(args.param), starts=starts)
+    if args.parametrizations is None and not args.sensitivity:
+        output = Path(args.output or ("-".join(l.name for l in losses) + "-field.png"))
+        plot_fields(losses, output, params=params, starts=starts)
+        stdout.write(f"wrote {output}\n")
+        return EXIT_OK
+    option = "--sensitivity" if args.sensitivity else "--parametrizations"
+    if len(losses) != 1:
+        raise DpoProofsError(f"{option} draws one variant, not {len(losses)}")
+    if args.sensitivity and starts:
+        raise DpoProofsError("--trajectories does not apply to --sensitivity "
+                             "(it maps every starting point)")
+    # split at commas, except the one inside a user map "x1 = EXPR, x2 = EXPR"
+    names = DEFAULT_FRAMES if args.parametrizations is None else \
+        [n.strip() for n in re.split(r",(?!\s*x2\s*=)", args.parametrizations)]
+    if not all(names):
+        raise DpoProofsError(f"--parametrizations {args.parametrizations!r}: "
+                             "give comma-separated names, e.g. probability,log")
+    frames = [get_parametrization(n) for n in names]  # bad names: InvalidArgument, exit 2
+    loss = losses[0]
+    if args.sensitivity:
+        output = Path(args.output or f"{loss.name}-sensitivity.png")
+        plot_sensitivity(loss, frames, output, params=params)
+    else:
+        output = Path(args.output or f"{loss.name}-frames.png")
+        plot_frames(loss, frames, output, params=params, starts=starts)
     stdout.write(f"wrote {output}\n")
     return EXIT_OK
 
@@ -229,11 +276,23 @@ def add_subcommands(sub) -> None:
     p = sub.add_parser("plot", help="the negative gradient field of variants (matplotlib)",
                        description="Streamlines of -grad L over (0,1]^2 coloured by log R, with "
                        "the diagonal and the boundary of the region R > 1; several variants are "
-                       "drawn side by side. Needs the optional extra: pip install 'dpo_proofs[plot]'.")
+                       "drawn side by side. With --parametrizations, one variant's induced "
+                       "velocity -M grad L in each named frame instead (coloured by the log speed "
+                       "ratio, the frame's domain shaded); with --sensitivity, for each frame the "
+                       "x1 where the flow from each starting point ends. Exit codes: 0 written, "
+                       "2 bad input or matplotlib missing. Needs the optional extra: "
+                       "pip install 'dpo_proofs[plot]'.")
     p.add_argument("variants", nargs="+", help="catalogue names")
     p.add_argument("-o", "--output", help="FILE.png, .pdf or .svg (default VARIANTS-field.png)")
     p.add_argument("--trajectories", metavar="X1,X2;X1,X2",
                    help="gradient-flow trajectories from these starting points")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="fix a constant, e.g. beta=2 (repeatable)")
+    p.add_argument("--parametrizations", metavar="NAMES",
+                   help="comma-separated frames (probability, log, softmax, softmax:K or a "
+                   "map 'x1 = EXPR, x2 = EXPR'), one panel each, for ONE variant (default file VARIANT-frames.png)")
+    p.add_argument("--sensitivity", action="store_true",
+                   help="map starting points to the final x1 of their flow, per frame (the "
+                   "--parametrizations given, else probability,log,softmax,softmax:2; default "
+                   "file VARIANT-sensitivity.png)")
     p.set_defaults(handler=_cmd_plot)

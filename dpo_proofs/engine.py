@@ -12,6 +12,7 @@ import functools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mpmath
 import sympy as sp
@@ -25,6 +26,9 @@ from .precision import DPS, agreeing_digits, mp_callable, show, to_mpf
 from .signs import analyze_sign, parameter_domains
 from .symbols import x1, x2
 from .verdicts import D_X1, D_X2, LOSS, RATIO, Claim, Status, Verdict
+
+if TYPE_CHECKING:
+    from .parametrizations import Parametrization
 
 __all__ = ["check", "Problem", "quantities", "reduce_claim", "cached_field",
            "register_prover"]
@@ -43,9 +47,11 @@ def register_prover(prover: Callable[["Problem", float], Verdict | None]) -> Non
 
 
 @functools.lru_cache(maxsize=256)
-def cached_field(loss: Loss) -> GradientField:
-    """gradient_field(loss), derived once per loss."""
-    return gradient_field(loss)
+def cached_field(loss: Loss, parametrization: "Parametrization | None" = None) -> GradientField:
+    """gradient_field(loss) (in the parametrization's frame, if given), derived once."""
+    if parametrization is None or parametrization.is_identity:
+        return gradient_field(loss)
+    return gradient_field(loss, parametrization.metric)
 
 
 def quantities(loss: Loss, field: GradientField | None = None) -> dict[sp.Symbol, sp.Expr]:
@@ -152,9 +158,22 @@ def _slack_substitution(domain: tuple[sp.Basic, ...]) -> tuple[dict, list[str]]:
 
 
 def _symbolic(problem: Problem) -> Verdict | None:
+    if problem.domain and problem.op != "=":
+        # The slack substitution forgets that the solved-for variable is a probability
+        # (x1 = 1 - x2 - s is not known to be positive): first try the whole square,
+        # whose proof covers every sub-domain.
+        verdict = _symbolic_in(problem, with_domain=False)
+        if verdict is not None:
+            return Verdict(verdict.claim, verdict.status, verdict.method,
+                           verdict.evidence + "; this holds on the whole square, hence on "
+                           "the domain")
+    return _symbolic_in(problem, with_domain=True)
+
+
+def _symbolic_in(problem: Problem, with_domain: bool) -> Verdict | None:
     name = problem.claim.name
     base = canonical(problem.expr)
-    subs, steps = _slack_substitution(problem.domain)
+    subs, steps = _slack_substitution(problem.domain) if with_domain else ({}, [])
     expr = canonical(base.subs(subs)) if subs else base
     chain = f"{_lhs_text(problem)} = {sp.sstr(base)}"
     if subs:
@@ -319,6 +338,9 @@ def _search(problem: Problem, seconds: float, count: int = 300) -> Verdict | Non
     fn = mp_callable(expr, variables)
     domain_fns = [(mp_callable((r.lhs - r.rhs).subs(ties), variables), _OPS[type(r)])
                   for r in problem.domain if _OPS[type(r)] != "=" or not ties]
+    for e in ties.values():
+        # A variable solved from an equality must still be a probability: 0 < e <= 1.
+        domain_fns += [(mp_callable(e, variables), ">"), (mp_callable(1 - e, variables), ">=")]
     rng = random.Random(20240406)
     tried = 0
 

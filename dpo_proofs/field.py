@@ -159,14 +159,20 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
     slope = canonical(d_x2 / d_x1)
     parts = sp.separatevars(slope, symbols=[x1, x2], dict=True, force=False)
     if not parts:
-        return None, f"the orbit equation dx2/dx1 = {sp.sstr(slope)} does not separate"
+        found = _darboux(slope, d_x1, d_x2)
+        if found is not None:
+            return found, ""
+        return None, (f"the orbit equation dx2/dx1 = {sp.sstr(slope)} does not separate, "
+                      "and no product of powers of its polynomial factors is conserved")
     c = parts["coeff"]
     f = parts.get(x1, sp.S.One)
     g = parts.get(x2, sp.S.One)
-    integral = sp.integrate(1 / g, x2) - c * sp.integrate(f, x1)
+    # No Meijer-G route: on some frames (nca_pair, softmax) it runs for minutes and
+    # the result would then depend on the time budget, not on the mathematics.
+    integral = sp.integrate(1 / g, x2, meijerg=False) - c * sp.integrate(f, x1, meijerg=False)
     if integral.has(sp.Integral):
         return None, "the separated orbit equation has no closed-form integral"
-    integral = sp.factor_terms(sp.expand(integral))
+    integral = _real_logs(sp.factor_terms(sp.expand(integral)))
     coeff, rest = integral.as_coeff_Mul()
     if rest.free_symbols & {x1, x2}:
         integral = rest  # a constant factor does not change a level set
@@ -176,6 +182,67 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
     derivation = (f"orbits solve dx2/dx1 = dL/dx2 / dL/dx1 = {sp.sstr(slope)}, which separates; "
                   f"integrating gives I = {sp.sstr(integral)}, and grad I . grad L = 0 exactly")
     return ConservedQuantity(integral, derivation, check), ""
+
+
+def _real_logs(expr: sp.Expr) -> sp.Expr:
+    """log(a) -> log(-a) where a < 0 on the domain (they differ by the constant i*pi):
+    antiderivatives such as log(x1 - 1) would otherwise be complex on (0, 1)."""
+    from .signs import _bounded
+
+    swap = {}
+    for term in expr.atoms(sp.log):
+        arg = term.args[0]
+        # -arg >= 0 on the square (zero allowed: log(1 - x1) at x1 = 1 is a boundary).
+        if sp.factor(sp.together(_bounded(-arg))).is_nonnegative:
+            swap[term] = sp.log(-arg)
+    return expr.xreplace(swap) if swap else expr
+
+
+def _darboux(slope: sp.Expr, d_x1: sp.Expr, d_x2: sp.Expr) -> ConservedQuantity | None:
+    """A conserved I = prod f_i**a_i over the polynomial factors f_i of the orbit equation.
+
+    With dx2/dx1 = N/D (polynomials), I is conserved iff sum a_i (D f_i,x1 + N f_i,x2)/f_i
+    vanishes identically: after clearing denominators, a linear system in the a_i
+    (the Darboux method). Factors: x1, x2, 1 - x1 - x2 and those of N and D.
+    """
+    N, D = sp.fraction(sp.together(slope))
+    if not (N.is_polynomial(x1, x2) and D.is_polynomial(x1, x2)):
+        return None
+    factors: list[sp.Expr] = [x1, x2, 1 - x1 - x2]
+    for poly in (N, D):
+        for f, _ in sp.factor_list(poly, x1, x2)[1]:
+            if f.free_symbols & {x1, x2} and not any(
+                    sp.expand(f - g) == 0 or sp.expand(f + g) == 0 for g in factors):
+                factors.append(f)
+    if len(factors) > 8:
+        return None
+    a = sp.symbols(f"a0:{len(factors)}")
+    total = sp.Mul(*factors)
+    P = sp.expand(sum(ai * (D * sp.diff(f, x1) + N * sp.diff(f, x2)) * sp.cancel(total / f)
+                      for ai, f in zip(a, factors)))
+    equations = sp.Poly(P, x1, x2).coeffs()
+    solutions = sp.linsolve(equations, a)
+    if not solutions:
+        return None
+    (solution,) = solutions
+    free = sorted(set().union(*[sp.sympify(v).free_symbols for v in solution]) & set(a),
+                  key=str)
+    if not free:
+        return None  # only a = 0
+    chosen = [sp.sympify(v).subs({t: (1 if i == 0 else 0) for i, t in enumerate(free)})
+              for v in solution]
+    if not any(chosen):
+        return None
+    scale = sp.ilcm(*[sp.fraction(sp.nsimplify(c))[1] for c in chosen if c != 0])
+    integral = sp.Mul(*[f**(c * scale) for f, c in zip(factors, chosen) if c != 0])
+    check = canonical(sp.diff(integral, x1) * d_x1 + sp.diff(integral, x2) * d_x2)
+    if check != 0:
+        return None
+    derivation = (f"the orbit equation dx2/dx1 = {sp.sstr(slope)} does not separate; "
+                  f"with I = prod f_i**a_i over f in {sp.sstr(factors)}, grad I . field = 0 "
+                  f"is a linear system in the a_i whose solution gives I = {sp.sstr(integral)}, "
+                  "and grad I . field = 0 exactly")
+    return ConservedQuantity(integral, derivation, check)
 
 
 #: Seconds allowed for one sympy.limit (it can run for minutes on large expressions).
@@ -216,24 +283,42 @@ def _limits(d_x2: sp.Expr) -> tuple[Limit, ...]:
     return tuple(out)
 
 
-def gradient_field(loss: Loss) -> GradientField:
-    """Derive grad L, R, the regions of R vs 1 and the field quantities of ``loss``."""
+def gradient_field(loss: Loss, metric: sp.Matrix | None = None) -> GradientField:
+    """Derive grad L, R, the regions of R vs 1 and the field quantities of ``loss``.
+
+    With ``metric`` M (a parametrization's J J^T, see ``dpo_proofs.parametrizations``)
+    the field is M grad L = -dx/dt instead: its "partials" are the components of minus
+    the induced velocity, and its ratio is the speed ratio |dx2/dt| / |dx1/dt|.
+    """
     with parameter_domains(loss.parameters):
-        return _gradient_field(loss)
+        return _gradient_field(loss, metric)
 
 
-def _gradient_field(loss: Loss) -> GradientField:
+def _gradient_field(loss: Loss, metric: sp.Matrix | None) -> GradientField:
     expr = to_elementary(loss.expr)
     if expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise):
         folded = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
         if isinstance(folded, sp.Piecewise):
-            return _piecewise_field(folded)
-    return _smooth_field(loss.expr)
+            return _piecewise_field(folded, metric)
+    return _smooth_field(loss.expr, metric)
 
 
-def _smooth_field(expr: sp.Expr) -> GradientField:
+def _apply_metric(metric: sp.Matrix, d1: Partial, d2: Partial) -> tuple[Partial, Partial]:
+    """(M grad L)_i, shown as M_i1 dL/dx1 + M_i2 dL/dx2 before simplification."""
+    out = []
+    for i, symbol in enumerate((x1, x2)):
+        chain = metric[i, 0] * d1.chain_rule + metric[i, 1] * d2.chain_rule
+        closed = canonical(metric[i, 0] * d1.closed_form + metric[i, 1] * d2.closed_form)
+        out.append(Partial(symbol, chain, closed, analyze_sign(closed, already_canonical=True)))
+    return out[0], out[1]
+
+
+def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientField:
     d1 = _partial_of(expr, x1)
     d2 = _partial_of(expr, x2)
+    framed = metric is not None and metric != sp.eye(2)
+    if framed:
+        d1, d2 = _apply_metric(metric, d1, d2)
     a, b = d1.closed_form, d2.closed_form
     ratio, excess, excess_sign = ratio_of(d1, d2)
     radial = canonical(x1 * a + x2 * b)
@@ -251,7 +336,9 @@ def _smooth_field(expr: sp.Expr) -> GradientField:
         curl=canonical(sp.diff(b, x1) - sp.diff(a, x2)),
         conserved=conserved,
         conserved_reason=reason,
-        limits=_limits(b),
+        # The limits as x2 -> 0+ are the loss's (dL/dx2), reported by the probability
+        # frame; a frame's velocity components are not re-limited (gruntz is slow there).
+        limits=() if framed else _limits(b),
         defined_where=defined,
         vanishing=sp.And(d1.sign.region("="), d2.sign.region("=")),
     )
@@ -273,13 +360,13 @@ def _boundary(cond: sp.Basic) -> list[sp.Basic]:
             if not isinstance(r, (sp.Eq, sp.Ne))]
 
 
-def _piecewise_field(pw: sp.Piecewise) -> GradientField:
+def _piecewise_field(pw: sp.Piecewise, metric: sp.Matrix | None = None) -> GradientField:
     """Field of a piecewise loss: each piece analysed as a smooth loss on its set.
 
     The derivative on the boundary between pieces (the kink) does not exist; the
     kinks are listed, and confirmations must avoid them.
     """
-    pieces = [(cond, _smooth_field(e)) for e, cond in _disjoint(pw)]
+    pieces = [(cond, _smooth_field(e, metric)) for e, cond in _disjoint(pw)]
 
     def joined(get) -> sp.Expr:
         return sp.Piecewise(*[(get(f), c if i < len(pieces) - 1 else True)

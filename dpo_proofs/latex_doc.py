@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from .derivation import H, Derivation
+from .flow import X1_0, X2_0
 from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
                      Para, Table, number_tex, render)
 from .precision import REQUIRED_DIGITS, DPS
@@ -29,7 +30,7 @@ _CHECK_WORD = {True: "equal to the previous line", False: "NOT equal to the prev
 
 
 _QUANTITY_TEX = {LOSS: "L", D_X1: r"\partial_{x_{1}} L", D_X2: r"\partial_{x_{2}} L",
-                 RATIO: "R"}
+                 RATIO: "R", X1_0: "x_{1,0}", X2_0: "x_{2,0}"}
 
 
 def latex(expr: sp.Basic) -> str:
@@ -305,6 +306,79 @@ def _field_section(d: Derivation) -> list:
     return blocks
 
 
+def _where(region: sp.Basic, frame) -> list[Inline]:
+    from .induced import restrict_to_frame
+
+    region = restrict_to_frame(region, frame)
+    if region is sp.true:
+        return ["everywhere on the frame"]
+    if region is sp.false:
+        return ["nowhere on the frame"]
+    return ["exactly where ", Math(latex(region))]
+
+
+def _frames_section(d: Derivation) -> list:
+    """The loss in each built-in parametrization: metric, velocity, speed ratio, region,
+    the flow's conserved quantity and limit point, and the claims re-checked."""
+    if not d.frames:
+        return []
+    blocks: list = [
+        Heading(1, "Parametrizations: the velocity training induces"),
+        Para(("A model moves parameters ", Math(r"\theta"), ", not probabilities. For a map ",
+              Math(r"x = x(\theta)"), " with Jacobian ", Math("J"), ", gradient flow ",
+              Math(r"\dot\theta = -\nabla_{\theta} L"), " induces ",
+              Math(r"\dot x = -M \nabla_{x} L"), " with ", Math(r"M = J J^{\top}"),
+              ", derived from the map and written in ", Math("x_{1}, x_{2}"),
+              ". The speed ratio in that frame is ",
+              Math(r"R_{M} = |\dot x_{2}| / |\dot x_{1}|"),
+              "; in the probability frame ", Math("M = I"), " and ", Math("R_{M} = R"), ".")),
+    ]
+    for p, f, why in d.frames:
+        blocks += [Heading(2, f"Frame {p.name}"), Para((p.description + ".",)),
+                   Display("M = " + latex(p.metric))]
+        if p.domain is not sp.true:
+            blocks.append(Para(("The map reaches ", Math(latex(p.domain)),
+                                "; everything below is restricted to it.")))
+        if f is None:
+            blocks.append(Para(("The derivation did not complete: ", Code(why), ".")))
+            continue
+        blocks += [*_displays(r"\dot x_{1}", -f.d_x1.closed_form),
+                   *_displays(r"\dot x_{2}", -f.d_x2.closed_form),
+                   *_displays("R_{M}", f.ratio),
+                   Para((Math("R_{M} > 1"), " (the dispreferred probability moves faster) ",
+                         *_where(f.region_ratio_gt_1, p), "; ", Math("R_{M} = 1"), " ",
+                         *_where(f.region_ratio_eq_1, p), "."))]
+    if d.flows:
+        blocks += [
+            Heading(2, "Gradient-flow dynamics in each frame"),
+            Para(("The conserved quantity ", Math("I"), " of ", Math(r"\dot x = -M \nabla L"),
+                  " and, where the flow is proved monotone, the limit point as a function of "
+                  "the start ", Math(r"(x_{1,0}, x_{2,0})"), " (the level set of ", Math("I"),
+                  " through the start, followed to the boundary). The command ",
+                  Code(f"python -m dpo_proofs dynamics {d.loss.name} --parametrization NAME"),
+                  " checks these against mpmath's ODE solver.")),
+        ]
+        for flow in d.flows:
+            items: list = [Code(flow.frame), ": "]
+            if flow.conserved is None:
+                items += ["no conserved quantity (", flow.conserved_reason, ")."]
+                blocks.append(Para(tuple(items)))
+                continue
+            items += ["conserved ", Math("I = " + latex(flow.conserved)), "."]
+            blocks.append(Para(tuple(items)))
+            if flow.limit.final_x1 is not None:
+                blocks += [Display(r"x_{1}(\infty) = " + latex(flow.limit.final_x1)),
+                           Display(r"x_{2}(\infty) = " + latex(flow.limit.final_x2))]
+            blocks.append(Para(("Limit (", flow.limit.case, "): ", flow.limit.argument, ".")))
+    blocks += [Heading(2, "Built-in claims in each frame"),
+               Para(("The verdict engine re-checks every built-in claim in every frame, with ",
+                     Math(r"\partial_{x_{i}} L"), " replaced by ", Math(r"(M \nabla L)_{i}"),
+                     " and the ratio by ", Math("R_{M}"), ", on the frame's domain: ",
+                     Code(f"python -m dpo_proofs frames {d.loss.name}"),
+                     " prints the table (--json adds the evidence and counterexamples).",))]
+    return blocks
+
+
 def canonical_diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
     from .canonical import canonical
 
@@ -401,6 +475,7 @@ def derivation_document(d: Derivation, header: Sequence[str], figure: bool = Tru
                           f"Figure not generated (needs matplotlib): python -m dpo_proofs "
                           f"plot {loss.name} -o {figure_name(loss.name)}")]
     blocks += _numbers_section(d)
+    blocks += _frames_section(d)  # last: the paper's frame first, then the others
     return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
 
 
@@ -470,8 +545,35 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str]) 
               "l" * (len(claims) + 1)),
         Para(("Columns are the claims above, in order.",)),
         *_theorem_section(derivations),
+        *_overview_frames(derivations),
     ]
     return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks))
+
+
+def _overview_frames(derivations: Sequence[Derivation]) -> list:
+    """Per variant and frame: the final x1 of gradient flow from (x1_0, x2_0)."""
+    with_frames = [d for d in derivations if d.flows]
+    if not with_frames:
+        return []
+    frames = [f.frame for f in with_frames[0].flows]
+    finals = [((Code(d.loss.name),),
+               *[(Math(latex(f.limit.final_x1)),) if f.limit.final_x1 is not None else ("-",)
+                 for f in d.flows]) for d in with_frames]
+    return [
+        Heading(1, "Parametrizations"),
+        Para(("Gradient flow moves parameters, and the velocity it induces on ",
+              Math("(x_{1}, x_{2})"), " is ", Math(r"\dot x = -J J^{\top} \nabla L"),
+              ": for log-probabilities (", Code("log"), "), softmax logits over three "
+              "responses (", Code("softmax"), ") or over exactly two (", Code("softmax:2"),
+              ", the zero-rest limit on the edge ", Math("x_{1} + x_{2} = 1"),
+              "). Each variant's document derives the velocity, the speed ratio and its "
+              "region per frame; ", Code("python -m dpo_proofs frames --all"),
+              " re-checks every built-in claim in every frame.")),
+        Heading(2, "Final x1 of gradient flow from a start (x1_0, x2_0)"),
+        Para(("Derived where the flow is proved monotone and has a conserved quantity; "
+              "a dash where it is not derived (the variant's document says why).",)),
+        Table(("variant", *frames), tuple(finals), "l" + "p{3cm}" * len(frames)),
+    ]
 
 
 def document_text(doc: Document, fmt: str) -> str:

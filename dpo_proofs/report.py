@@ -77,10 +77,60 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
     out["float64_findings"] = [
         {"quantity": g.quantity, "point": dict(g.point), "float64": g.float64,
          "mpmath": g.mpmath, "problem": g.problem} for g in a.float64]
+    if a.parametrization is not None:
+        out.update(_frame_json(a))
     out["verdicts"] = [v.to_json() for v in a.verdicts]
     out["incomplete"] = a.incomplete or None
     out["failures"] = list(a.failures)
     return out
+
+
+def _frame_json(a: "Analysis") -> dict[str, Any]:
+    """Keys of a non-probability frame: the frame, the velocity, and regions within it.
+
+    ``d_x1``/``d_x2`` stay the loss's partials dL/dx1, dL/dx2; ``ratio`` and the regions
+    are the frame's (speed ratio |dx2/dt| / |dx1/dt|); claims' d_x1, d_x2 name the
+    components of M grad L = -dx/dt there.
+    """
+    from .induced import restrict_to_frame
+
+    p, f, base = a.parametrization, a.field, a.probability_field
+    out: dict[str, Any] = {"parametrization": {
+        "name": p.name, "description": p.description,
+        "metric": {k: expr_str(v) for k, v in p.metric_entries().items()},
+        "domain": expr_str(p.domain), "derivation": list(p.steps),
+        "note": "ratio is the speed ratio |dx2/dt| / |dx1/dt| of dx/dt = -M grad L; "
+                "d_x1, d_x2 are dL/dx1, dL/dx2; in claims d_x1, d_x2 name (M grad L)_1, "
+                "(M grad L)_2"}}
+    if f is None:
+        return out
+    if base is not None:
+        out.update({"d_x1": expr_str(base.d_x1.closed_form),
+                    "d_x2": expr_str(base.d_x2.closed_form),
+                    "sign_d_x1": SIGN_WORDS[base.d_x1.sign.sign],
+                    "sign_d_x2": SIGN_WORDS[base.d_x2.sign.sign],
+                    "limits_d_x2_as_x2_to_0": [
+                        {"case": lim.case, "value": expr_str(lim.value), "reason": lim.reason}
+                        for lim in base.limits]})
+    restrict = lambda r: expr_str(restrict_to_frame(r, p))  # noqa: E731
+    out.update({
+        "velocity_x1": expr_str(-f.d_x1.closed_form),
+        "velocity_x2": expr_str(-f.d_x2.closed_form),
+        "sign_velocity_x1": SIGN_WORDS[_neg(f.d_x1.sign.sign)],
+        "sign_velocity_x2": SIGN_WORDS[_neg(f.d_x2.sign.sign)],
+        "region_x1_not_pushed_up": restrict(_stops(f, "x1")),
+        "region_x2_not_pushed_down": restrict(_stops(f, "x2")),
+        "ratio": expr_str(f.ratio),
+        "speed_ratio": expr_str(f.ratio),
+        "region_ratio_gt_1": restrict(f.region_ratio_gt_1),
+        "region_ratio_eq_1": restrict(f.region_ratio_eq_1),
+        "region_ratio_lt_1": restrict(f.region_ratio_lt_1),
+    })
+    return out
+
+
+def _neg(sign: int | None) -> int | None:
+    return None if sign is None else -sign
 
 
 def _stops(f, name: str) -> sp.Basic:
@@ -96,7 +146,52 @@ def _relation_text(rel: sp.Basic) -> str:
     return sp.sstr(rel)
 
 
+def frame_text(a: "Analysis") -> str:
+    """Text of an analysis in a parametrization's frame (velocity dx/dt = -M grad L)."""
+    from .induced import restrict_to_frame
+
+    p, f, loss = a.parametrization, a.field, a.loss
+    lines = [f"{loss.name} in the {p.name} frame: {p.description}",
+             f"  L        = {sp.sstr(loss.expr)}"]
+    if a.params:
+        lines.append("  fixed: " + ", ".join(f"{k}={v}" for k, v in a.params))
+    lines += [f"  {step}" for step in p.steps]
+    if p.domain is not sp.true:
+        lines.append(f"  domain: {expr_str(p.domain)}")
+    if f is None:
+        lines.append(f"  derivation incomplete: {a.incomplete}")
+    else:
+        r = lambda e: expr_str(restrict_to_frame(e, p))  # noqa: E731
+        lines += [
+            f"  dx1/dt = -(M grad L)_1 = {expr_str(-f.d_x1.closed_form)}   "
+            f"[{SIGN_WORDS[_neg(f.d_x1.sign.sign)]}]",
+            f"  dx2/dt = -(M grad L)_2 = {expr_str(-f.d_x2.closed_form)}   "
+            f"[{SIGN_WORDS[_neg(f.d_x2.sign.sign)]}]",
+            f"  x1 not pushed up (dx1/dt <= 0) <=> {r(_stops(f, 'x1'))}",
+            f"  x2 not pushed down (dx2/dt >= 0) <=> {r(_stops(f, 'x2'))}",
+            f"  speed ratio |dx2/dt|/|dx1/dt| = {expr_str(f.ratio)}",
+            f"  speed ratio > 1  <=>  {r(f.region_ratio_gt_1)}",
+            f"  speed ratio = 1  <=>  {r(f.region_ratio_eq_1)}",
+            f"  speed ratio < 1  <=>  {r(f.region_ratio_lt_1)}",
+        ]
+        if f.conserved:
+            lines.append(f"  conserved by the flow: {expr_str(f.conserved.expr)}")
+        else:
+            lines.append(f"  conserved quantity: none found ({f.conserved_reason})")
+    if a.confirmations:
+        low = min(c.digits for c in a.confirmations)
+        lines.append(f"  mpmath confirmation: {len(a.confirmations)} comparisons of M grad L "
+                     f"with J grad_theta L(x(theta)) by mpmath.diff, min {low:.1f} agreeing "
+                     f"digits (required {REQUIRED_DIGITS}): {'ok' if a.confirmed else 'FAILED'}")
+    lines.append("  verdicts (d_x1, d_x2 = components of M grad L; ratio = speed ratio):")
+    for v in a.verdicts:
+        lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] {v.evidence}")
+    return "\n".join(lines)
+
+
 def analysis_text(a: "Analysis") -> str:
+    if a.parametrization is not None:
+        return frame_text(a)
     loss, f = a.loss, a.field
     lines = [f"{loss.name}: {loss.title}" + (f" ({loss.citation})" if loss.citation else "")]
     if loss.trl_name:

@@ -1,7 +1,7 @@
 """The catalogue table: one row per variant, as a researcher would paste it."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import sympy as sp
@@ -11,7 +11,7 @@ from .report import SIGN_WORDS
 if TYPE_CHECKING:
     from .analysis import Analysis
 
-__all__ = ["verification_table"]
+__all__ = ["verification_table", "frames_table"]
 
 
 def _row(a: "Analysis") -> list[str]:
@@ -44,3 +44,32 @@ def verification_table(results: Sequence["Analysis"]) -> str:
             value = v.details.get("value", "")
             lines.append(f"  {variant:<16} {point}" + (f"  (R - 1 = {value})" if value else ""))
     return "\n".join(lines)
+
+
+def frames_table(results: Mapping[str, Sequence["Analysis"]]) -> str:
+    """Every built-in claim of every variant, one column per parametrization; below
+    each variant, its speed ratio and the region where it exceeds 1, frame by frame."""
+    out = []
+    for variant, analyses in results.items():
+        frames = [a.frame for a in analyses]
+        rows = [[variant, *frames]]
+        rows += [[f"  {v.claim}", *[f"{a.verdict(v.claim).status}({a.verdict(v.claim).method})"
+                                    for a in analyses]] for v in analyses[0].verdicts]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        for a in analyses:
+            ratio = sp.sstr(a.field.ratio) if a.field else "-"
+            out.append(f"  [{a.frame}] speed ratio = {ratio};  > 1 where {_gt_1(a)}")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def _gt_1(a: "Analysis") -> str:
+    from .induced import restrict_to_frame
+
+    if a.field is None:
+        return "-"
+    region = a.field.region_ratio_gt_1
+    if a.parametrization is not None:
+        region = restrict_to_frame(region, a.parametrization)
+    return sp.sstr(region)

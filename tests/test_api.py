@@ -16,7 +16,8 @@ def test_public_names_are_exactly_these():
         "DpoProofsError", "InvalidArgument", "UnknownVariant", "UnsafeExpression",
         "NotALoss", "DerivationTimeout", "ClassTheorem", "margin_loss_theorem",
         "is_margin_loss", "user_loss", "check_implementation", "ImplementationReport",
-        "assert_claim", "assert_same_field", "assert_ratio"])
+        "assert_claim", "assert_same_field", "assert_ratio", "Parametrization",
+        "get_parametrization", "user_parametrization", "dynamics", "Dynamics"])
     for name in dpo_proofs.__all__:
         assert hasattr(dpo_proofs, name)
 

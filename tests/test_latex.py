@@ -28,7 +28,9 @@ VARIANTS = list(CATALOGUE)
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, str]:
-    return generate_all()
+    # Without the parametrization sections (minutes for the whole catalogue); those are
+    # tested on dpo below, and CI's `derive --all --check` covers the committed files.
+    return generate_all(frames=False)
 
 
 @pytest.fixture
@@ -100,7 +102,7 @@ def test_dpo_hand_derived_closed_form_is_printed(documents):
 
 
 def test_generation_is_deterministic(documents):
-    again = generate_all()
+    again = generate_all(frames=False, jobs=1)  # one process vs the fixture's pool
     assert list(again) == list(documents)
     assert all(again[k] == documents[k] for k in documents)
 
@@ -110,9 +112,27 @@ def test_markdown_uses_dollar_math(documents):
     assert "$$" in md and r"\fitmath" not in md and ALL_COMMAND in md.splitlines()[1]
 
 
-def test_committed_derivations_are_fresh(documents):
-    problems = check_fresh(REPO / "derivations", documents)
-    assert not problems, "derivations/ is stale; run: " + ALL_COMMAND + "\n" + "\n".join(problems)
+def test_committed_derivations_match_apart_from_the_frames(documents):
+    """derivations/ up to its parametrization sections (the full check is CI's
+    `derive --all --check`, which regenerates those too)."""
+    def cut(text: str) -> str:
+        for marker in (r"\section{Parametrizations", "## Parametrizations", "# Parametrizations"):
+            if marker in text:
+                text = text[:text.index(marker)]
+        return text
+    for name, text in documents.items():
+        committed = (REPO / "derivations" / name).read_text()
+        assert cut(committed) == cut(text), f"derivations/{name} is stale; run: {ALL_COMMAND}"
+
+
+def test_frames_section_of_the_dpo_document():
+    text = generate_all(names=["dpo"], jobs=1)["dpo.tex"]
+    frames = text[text.index(r"\section{Parametrizations"):]
+    for frame in ("log", "softmax", "softmax:2"):
+        assert r"\subsection{Frame " + frame + "}" in frames
+    assert r"R_{M} = \frac{x_{2}}{x_{1}}" in frames  # log frame: by hand, (x2^2/x2)/(x1^2/x1)
+    assert r"x_{1}(\infty) = \min\left(1, \sqrt{x_{1,0}^{2} + x_{2,0}^{2}}\right)" in frames
+    assert "python -m dpo_proofs frames dpo" in frames
 
 
 def test_freshness_check_catches_an_edited_file(tmp_path, documents):
@@ -124,9 +144,6 @@ def test_freshness_check_catches_an_edited_file(tmp_path, documents):
     (tmp_path / "dpo.tex").write_text(edited)
     problems = check_fresh(tmp_path, documents)
     assert len(problems) == 1 and "stale" in problems[0] and "x_{1} + x_{2}" in problems[0]
-    out = io.StringIO()
-    assert main(["derive", "--all", "-o", str(tmp_path), "--check"], out, io.StringIO()) == 1
-    assert "stale" in out.getvalue()
     # a generated file the catalogue no longer produces is stale too
     (tmp_path / "dpo.tex").write_text(documents["dpo.tex"])
     (tmp_path / "removed.tex").write_text(documents["dpo.tex"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 import sys
 
 import mpmath
@@ -17,9 +18,13 @@ from dpo_proofs.variants import CATALOGUE
 matplotlib = pytest.importorskip("matplotlib", reason="matplotlib (the [plot] extra) not installed")
 
 from dpo_proofs.engine import cached_field  # noqa: E402
-from dpo_proofs.plot import field_functions, plot_fields, trajectory  # noqa: E402
+from dpo_proofs.plot import (field_functions, final_x1, plot_fields, plot_frames,  # noqa: E402
+                             plot_sensitivity, trajectory)
 
 VARIANTS = list(CATALOGUE)
+#: Variants whose frame fields derive in well under a second each (smooth, piecewise,
+#: reference-free, with and without constants): the whole catalogue takes ~45 s per frame.
+FRAME_SAMPLE = ["dpo", "ipo", "hinge", "simpo", "cpo", "slic_hf"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -86,6 +91,11 @@ def test_grid_of_several_variants_and_params(tmp_path):
 
 @pytest.mark.parametrize("argv, words", [
     (["plot", "dpo", "--trajectories", "0.3;0.5"], "x1,x2"),
+    (["plot", "dpo", "--parametrizations", "log,bogus"], "unknown parametrization 'bogus'"),
+    (["plot", "dpo", "--sensitivity", "--parametrizations", "softmax:1"], "K must be"),
+    (["plot", "dpo", "--parametrizations", "log,,softmax"], "comma-separated"),
+    (["plot", "dpo", "ipo", "--sensitivity"], "one variant"),
+    (["plot", "dpo", "--sensitivity", "--trajectories", "0.3,0.4"], "does not apply"),
     (["plot", "dpo", "--trajectories", "1.5,0.2"], "outside its domain"),
     (["plot", "dpo", "--trajectories", "__import__('os'),0.2"], "not a number"),
     (["plot", "dpo", "--param", "beta=-1"], "outside its domain"),
@@ -108,7 +118,118 @@ def test_without_matplotlib_the_command_says_how_to_install(monkeypatch, tmp_pat
     assert err.getvalue().count("\n") == 1
     assert "pip install 'dpo_proofs[plot]'" in err.getvalue()
     assert not (tmp_path / "f.png").exists()
+    for option in (["--sensitivity"], ["--parametrizations", "log"]):
+        err = io.StringIO()
+        assert main(["plot", "dpo", *option, "-o", str(tmp_path / "g.png")],
+                    io.StringIO(), err) == 2
+        assert err.getvalue().count("\n") == 1
+        assert "pip install 'dpo_proofs[plot]'" in err.getvalue()
     # derive still writes the document, with a note instead of the figure
     out, err = io.StringIO(), io.StringIO()
     assert main(["derive", "dpo", "-o", str(tmp_path / "dpo.tex")], out, err) == 0
     assert (tmp_path / "dpo.tex").exists() and "needs matplotlib" in err.getvalue()
+
+
+def _mp_partials(loss, a, b):
+    """dL/dx1, dL/dx2 at (a, b) by mpmath.diff of the loss definition (independent of sympy's
+    derivatives and of the metric)."""
+    defaults = {p.symbol: p.default for p in loss.parameters}
+    g = mp_callable(loss.expr.subs(defaults), [x1, x2])
+    with mpmath.workdps(30):
+        point = [to_mpf(sp.Rational(repr(a))), to_mpf(sp.Rational(repr(b)))]
+        return (float(mpmath.diff(lambda t: g(t, point[1]), point[0])),
+                float(mpmath.diff(lambda t: g(point[0], t), point[1])))
+
+
+@pytest.mark.parametrize("variant", FRAME_SAMPLE)
+def test_log_frame_arrows_point_along_minus_metric_times_gradient(variant):
+    # x = exp(theta): J = diag(x1, x2), M = J J^T = diag(x1**2, x2**2) by hand.
+    loss = CATALOGUE[variant]
+    ff = field_functions(loss, parametrization="log")
+    for a, b in ((0.6, 0.3), (0.2, 0.7), (0.9, 0.05)):
+        g1, g2 = _mp_partials(loss, a, b)
+        assert float(ff.d_x1(a, b)) == pytest.approx(a**2 * g1, rel=1e-9)
+        assert float(ff.d_x2(a, b)) == pytest.approx(b**2 * g2, rel=1e-9)
+        # the drawn direction: the first RK4 step from (a, b) goes along -(a^2 g1, b^2 g2)
+        path = trajectory(ff, (a, b), step=1e-4)
+        moved = path[1] - path[0]
+        expected = -np.array([a**2 * g1, b**2 * g2])
+        cosine = moved @ expected / (np.linalg.norm(moved) * np.linalg.norm(expected))
+        assert cosine > 1 - 1e-6
+
+
+def test_softmax_edge_moves_along_the_edge():
+    # softmax:2 by hand: J = x1 x2 [[1, -1], [-1, 1]], so M = J J^T = 2 (x1 x2)^2 [[1, -1],
+    # [-1, 1]] and the velocity -M grad L is a multiple of (1, -1): it stays on x1 + x2 = 1.
+    ff = field_functions(CATALOGUE["dpo"], parametrization="softmax:2")
+    for a in (0.2, 0.5, 0.8):
+        g1, g2 = _mp_partials(CATALOGUE["dpo"], a, 1 - a)
+        factor = 2 * (a * (1 - a)) ** 2
+        assert float(ff.d_x1(a, 1 - a)) == pytest.approx(factor * (g1 - g2), rel=1e-9)
+        assert float(ff.d_x2(a, 1 - a)) == pytest.approx(factor * (g2 - g1), rel=1e-9)
+    path = trajectory(ff, (0.3, 0.7))
+    assert len(path) > 20 and np.max(np.abs(path.sum(axis=1) - 1)) < 1e-9
+    assert path[-1, 0] > 0.99  # dpo raises x1 along the whole edge
+
+
+@pytest.mark.parametrize("frame", ["softmax", "softmax:4"])
+@pytest.mark.parametrize("variant", FRAME_SAMPLE)
+def test_trajectories_stay_in_the_simplex(variant, frame):
+    ff = field_functions(CATALOGUE[variant], parametrization=frame)
+    for start in ((0.3, 0.4), (0.1, 0.8), (0.6, 0.05)):
+        path = trajectory(ff, start)
+        assert np.all(path > 0) and np.all(path.sum(axis=1) < 1)
+    assert len(trajectory(ff, (0.6, 0.5))) == 1  # a start outside: no motion drawn
+
+
+@pytest.mark.parametrize("start, expected", [
+    # probability frame: -grad L of dpo is parallel to (x2, -x1), so orbits are circles
+    # x1^2 + x2^2 = r^2 run until x2 -> 0 (x1 -> r) or x1 reaches 1 (hand derivation)
+    ((0.3, 0.4), 0.5),
+    ((0.1, 0.5), math.sqrt(0.26)),
+    ((0.6, 0.8), 1.0),
+    ((0.2, 0.2), math.sqrt(0.08)),
+])
+def test_sensitivity_of_dpo_follows_the_circles(start, expected):
+    ff = field_functions(CATALOGUE["dpo"])
+    assert final_x1(ff, [start])[0] == pytest.approx(min(1.0, expected), abs=0.02)
+
+
+@pytest.mark.parametrize("frame", ["probability", "log", "softmax", "softmax:2"])
+def test_vectorised_final_x1_is_the_end_of_each_trajectory(frame):
+    ff = field_functions(CATALOGUE["ipo"], parametrization=frame)  # ipo: the flow can stall
+    starts = [(0.3, 0.4), (0.02, 0.9), (0.7, 0.3), (0.4, 0.6), (0.5, 0.45), (0.9, 0.004)]
+    finals = final_x1(ff, starts)
+    for start, final in zip(starts, finals):
+        if not ff.inside(*start):
+            assert math.isnan(final)
+        else:
+            assert final == pytest.approx(min(1.0, trajectory(ff, start)[-1, 0]), abs=1e-12)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+@pytest.mark.parametrize("kind", ["frames", "sensitivity"])
+def test_frame_figures_are_written_deterministically(kind, suffix, tmp_path):
+    loss = CATALOGUE["dpo"]
+
+    def draw(name):
+        if kind == "frames":
+            return plot_frames(loss, None, tmp_path / f"{name}{suffix}",
+                               starts=[(0.3, 0.4), (0.4, 0.6)])
+        return plot_sensitivity(loss, None, tmp_path / f"{name}{suffix}", grid=12)
+
+    a, b = draw("a").read_bytes(), draw("b").read_bytes()
+    assert len(a) > 10_000 and a == b
+    assert a.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in a[:2000]
+
+
+@pytest.mark.parametrize("option", [["--parametrizations", "log,softmax:2"], ["--sensitivity"],
+                                    ["--sensitivity", "--parametrizations", "softmax"]])
+def test_plot_cli_frames_and_sensitivity(option, tmp_path):
+    out = tmp_path / "fig.png"
+    stdout = io.StringIO()
+    extra = [] if "--sensitivity" in option else ["--trajectories", "0.3,0.4;0.4,0.6"]
+    assert main(["plot", "dpo", *option, "-o", str(out), "--param", "beta=0.5", *extra],
+                stdout, io.StringIO()) == 0
+    assert stdout.getvalue() == f"wrote {out}\n"
+    assert out.read_bytes().startswith(b"\x89PNG") and out.stat().st_size > 10_000
