@@ -29,6 +29,10 @@ H = sp.Symbol("h", real=True)
 #: Seconds for each symbolic derivation when writing documents: generous, because a
 #: derivation cut short by a loaded machine would make the committed documents flap.
 DERIVE_BUDGET = 120.0
+#: Seconds for each parametrization's field in a document. The slowest (kto_pair in the
+#: softmax frame) takes ~32 s on an idle 2-CPU machine and over 120 s under load: a
+#: budget that close would make the committed documents depend on the machine's load.
+FRAME_BUDGET = 900.0
 
 
 @dataclass(frozen=True)
@@ -158,12 +162,13 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
     for n in names:
         frame = get_parametrization(n)
         try:
-            with time_budget(budget, f"the {n} frame of {loss.name}"):
+            with time_budget(None if budget is None else max(budget, FRAME_BUDGET),
+                             f"the {n} frame of {loss.name}"):
                 others.append((frame, cached_field(loss, frame), ""))
         except DerivationTimeout as error:
             others.append((frame, None, str(error)))
     others = tuple(others)
     flows = tuple(dynamics(loss, n, starts=(), steps=False,
-                           budget=DERIVE_BUDGET if budget is None else budget)
+                           budget=FRAME_BUDGET if budget is None else max(budget, FRAME_BUDGET))
                   for n in ("probability", *names))
     return Derivation(analysis, form, partials, others, flows)
