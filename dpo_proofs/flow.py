@@ -153,6 +153,7 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
 
     loss = get_variant(variant) if isinstance(variant, str) else variant
     frame = get_parametrization(parametrization)
+    points = _starts(starts, frame, starts is not DEFAULT_STARTS)  # bad starts fail first
     fixed = loss.bind(params or {})
     if fixed:
         loss = loss.with_parameters({s.name: v for s, v in fixed.items()})
@@ -178,9 +179,8 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
         orbit = _orbit(I, values, budget)
         limit = _limit_point(I, frame, monotone, field, values, budget)
     g = (field.d_x1.closed_form, field.d_x2.closed_form)
-    numeric = {**values}
-    checks = tuple(_orbit_check(g, I, limit, frame, start, numeric)
-                   for start in _starts(starts, frame, starts is not DEFAULT_STARTS))
+    functions = _orbit_functions(g, I, values) if points else None
+    checks = tuple(_orbit_check(functions, limit, frame, start, values) for start in points)
     first = (canonical(-g[0]), canonical(-g[1]))
     second, point, step_checks = _step(loss, frame, field, values, budget) if steps else \
         (None, ("-", "-"), ())
@@ -314,15 +314,23 @@ def _mp(value) -> mpmath.mpf:
     return mpmath.mpf(sp.N(value, mpmath.mp.dps + 10).__str__())
 
 
-def _orbit_check(g, I, limit: LimitPoint, frame, start, values) -> OrbitCheck:
+def _orbit_functions(g, I, values):
+    """dx2/dx1, dx1/dx2 and I as mpmath functions, built once for every start.
+
+    The slopes are formed before the constants get numbers, so that x2**beta cancels
+    symbolically and the solver sees a rational slope (10x faster)."""
+    slopes = [sp.cancel(sp.powsimp(g[1] / g[0])), sp.cancel(sp.powsimp(g[0] / g[1]))]
+    dx2_dx1, dx1_dx2 = (sp.lambdify([x1, x2], e.subs(values), "mpmath") for e in slopes)
+    fI = None if I is None else mp_callable(I.subs(values), [x1, x2])
+    return dx2_dx1, dx1_dx2, fI
+
+
+def _orbit_check(functions, limit: LimitPoint, frame, start, values) -> OrbitCheck:
     """Integrate the orbit from ``start`` with mpmath.odefun (Taylor series, ODE_DPS
     digits) and compare the conserved quantity and the limit point with it."""
     a, b = start
     began = time.monotonic()
-    # The orbit's slope is formed before the constants get numbers, so that x2**beta
-    # cancels symbolically and the solver sees a rational slope (10x faster).
-    slopes = [sp.cancel(sp.powsimp(g[1] / g[0])), sp.cancel(sp.powsimp(g[0] / g[1]))]
-    slopes = [e.subs(values) for e in slopes]
+    dx2_dx1, dx1_dx2, fI = functions
     with mpmath.workdps(ODE_DPS):
         A, B = to_mpf(a), to_mpf(b)
         target = None
@@ -337,16 +345,13 @@ def _orbit_check(g, I, limit: LimitPoint, frame, start, values) -> OrbitCheck:
         toward_x1 = target is not None and target[0] == 1 and target[1] not in (None, 0) \
             and not isinstance(frame.domain, sp.Equality)
         if toward_x1:
-            slope = sp.lambdify([x1, x2], slopes[0], "mpmath")
-            sol = mpmath.odefun(lambda s, y: slope(A + s, y), 0, B)
+            sol = mpmath.odefun(lambda s, y: dx2_dx1(A + s, y), 0, B)
             points = [(mpmath.mpf(1), sol(1 - A))]
         else:
-            slope = sp.lambdify([x1, x2], slopes[1], "mpmath")
-            sol = mpmath.odefun(lambda s, y: -slope(y, B - s), 0, A)
+            sol = mpmath.odefun(lambda s, y: -dx1_dx2(y, B - s), 0, A)
             points = [(sol(B - e), e) for e in map(to_mpf, _DEPTHS) if e < B]
         digits = None
-        if I is not None:
-            fI = mp_callable(I.subs(values), [x1, x2])
+        if fI is not None:
             I0 = fI(A, B)
             digits = round(float(min(agreeing_digits(fI(*p), I0) for p in points)), 1)
         gaps = []

@@ -44,6 +44,18 @@ class PlottingUnavailable(DpoProofsError):
     """matplotlib is not installed."""
 
 
+#: rcParams that make the saved files byte-identical from run to run.
+_DETERMINISTIC = {"svg.hashsalt": "dpo_proofs", "path.simplify": True}
+
+
+def _row_of_panels(n: int):
+    """A figure with ``n`` square-ish panels side by side (frames, sensitivity)."""
+    from matplotlib.figure import Figure  # matplotlib is optional: imported on use
+
+    fig = Figure(figsize=(4.2 * n + 1.0, 4.6), layout="constrained")
+    return fig, fig.subplots(1, n, squeeze=False)[0]
+
+
 def require_matplotlib():
     """Import matplotlib lazily (it is an optional extra); one-line error without it."""
     try:
@@ -234,7 +246,7 @@ def plot_fields(losses: Sequence[Loss], output: Path, params: Mapping[str, objec
     n = len(functions)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    with matplotlib.rc_context({"svg.hashsalt": "dpo_proofs", "path.simplify": True}):
+    with matplotlib.rc_context(_DETERMINISTIC):
         fig = Figure(figsize=(4.6 * cols + 0.8, 4.4 * rows), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False)
         mappable = None
@@ -383,7 +395,6 @@ def plot_frames(loss: Loss, frames: Sequence[str | Parametrization] | None, outp
     """
     matplotlib = require_matplotlib()
     from matplotlib.colors import Normalize
-    from matplotlib.figure import Figure
 
     _check_format(output)
     functions = _frame_functions(loss, frames, params)
@@ -401,10 +412,8 @@ def plot_frames(loss: Loss, frames: Sequence[str | Parametrization] | None, outp
     norm = Normalize(-max(vmax, 1e-6), max(vmax, 1e-6))  # one scale for every panel
 
     n = len(functions)
-    with matplotlib.rc_context({"svg.hashsalt": "dpo_proofs", "path.simplify": True,
-                                "hatch.color": "0.7"}):
-        fig = Figure(figsize=(4.2 * n + 1.0, 4.6), layout="constrained")
-        axes = fig.subplots(1, n, squeeze=False)[0]
+    with matplotlib.rc_context({**_DETERMINISTIC, "hatch.color": "0.7"}):
+        fig, axes = _row_of_panels(n)
         mappable = None
         for ax, ff, log_r in zip(axes, functions, log_ratios):
             _shade_outside(ax, ff.frame)
@@ -491,7 +500,6 @@ def plot_sensitivity(loss: Loss, frames: Sequence[str | Parametrization] | None,
     """
     matplotlib = require_matplotlib()
     from matplotlib.colors import Normalize
-    from matplotlib.figure import Figure
 
     _check_format(output)
     functions = _frame_functions(loss, frames, params)
@@ -502,10 +510,8 @@ def plot_sensitivity(loss: Loss, frames: Sequence[str | Parametrization] | None,
     a, b = np.meshgrid(axis, axis)
     norm = Normalize(0.0, 1.0)
     n = len(functions)
-    with matplotlib.rc_context({"svg.hashsalt": "dpo_proofs", "path.simplify": True,
-                                "hatch.color": "0.7"}):
-        fig = Figure(figsize=(4.2 * n + 1.0, 4.6), layout="constrained")
-        axes = fig.subplots(1, n, squeeze=False)[0]
+    with matplotlib.rc_context({**_DETERMINISTIC, "hatch.color": "0.7"}):
+        fig, axes = _row_of_panels(n)
         mappable = None
         for ax, ff in zip(axes, functions):
             if _on_edge(ff.frame):

@@ -1,21 +1,14 @@
 """The CLI as a user runs it: JSON read back with sympy, one-line errors, exit codes."""
-import io
 import json
 import subprocess
 import sys
 
 import pytest
 import sympy as sp
+from cli_run import run
 
-from dpo_proofs.cli import main
 
 NAMES = {n: sp.Symbol(n, positive=True) for n in ("x1", "x2", "r_w", "r_l", "beta")}
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Gradient-flow dynamics: closed forms against hand derivations and against an
 integration written here (RK4 on the orbit equation, with partials from mpmath.diff of
 the loss itself: independent of the package's sympy derivation and ODE checks)."""
-import io
 import json
 
 import mpmath
@@ -12,16 +11,10 @@ from hypothesis import strategies as st
 
 import dpo_proofs.flow as dyn
 from dpo_proofs import dynamics, get_variant
-from dpo_proofs.cli import main
 from dpo_proofs.flow import X1_0, X2_0, LimitPoint
 from dpo_proofs.errors import InvalidArgument
 from dpo_proofs.symbols import beta, r_l, r_w, x1, x2
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
+from cli_run import run
 
 
 @pytest.fixture(scope="module")

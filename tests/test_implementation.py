@@ -1,7 +1,6 @@
 """check_implementation and check-impl: real implementations pass, planted bugs are caught."""
 from __future__ import annotations
 
-import io
 import json
 import sys
 from pathlib import Path
@@ -9,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from dpo_proofs import check_implementation
-from dpo_proofs.cli import main
 
 IMPLS = Path(__file__).parent / "impls"
 sys.path.insert(0, str(IMPLS))
@@ -17,6 +15,7 @@ sys.path.insert(0, str(IMPLS))
 torch = pytest.importorskip("torch", reason="torch not installed: pip install .[torch] "
                             "(CPU build torch==2.13.0)")
 import torch_losses  # noqa: E402
+from cli_run import run  # noqa: E402
 
 
 @pytest.mark.parametrize("fn,variant,params", [
@@ -55,11 +54,6 @@ def test_numpy_implementation_by_central_differences():
 
     report = check_implementation(numpy_losses.dpo, "dpo", {"beta": "0.5"})
     assert report.ok and report.framework == "numpy"
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(argv), out, err), out.getvalue(), err.getvalue()
 
 
 def test_cli_check_impl():

@@ -1,6 +1,5 @@
 """Parametrizations: metrics, speed ratios, regions and claims in each frame, against
 expectations derived by hand here (independently of the package's derivation)."""
-import io
 import json
 
 import mpmath
@@ -8,16 +7,10 @@ import pytest
 import sympy as sp
 
 from dpo_proofs import analyze, get_parametrization
-from dpo_proofs.cli import main
 from dpo_proofs.errors import InvalidArgument, UnsafeExpression
 from dpo_proofs.parametrizations import zero_rest_limit
 from dpo_proofs.symbols import x1, x2
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
+from cli_run import run
 
 
 def same(a, b) -> bool:
