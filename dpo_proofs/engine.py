@@ -9,6 +9,7 @@ Otherwise the verdict is unknown, with the reason.
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -123,6 +124,8 @@ def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None =
     bound = {loss.parameter(n).symbol: v for n, v in fixed.items()}
     expr = expr.subs(bound)
     domain = tuple(r.subs(subs).subs(bound) for r in _relations(claim.domain))
+    # A relation the constants decide is dropped (true) or empties the domain (false).
+    domain = tuple(r for r in domain if r is not sp.true)
     return Problem(claim, loss, expr, op, form, domain, tuple(sorted(fixed.items())),
                    tuple(ranges))
 
@@ -157,50 +160,191 @@ def _slack_substitution(domain: tuple[sp.Basic, ...]) -> tuple[dict, list[str]]:
     return subs, steps
 
 
+def _domains(problem: Problem) -> dict:
+    """Each free constant's set: its range if ranged, else its declared domain."""
+    ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
+    fixed = dict(problem.fixed)
+    out = {}
+    for p in problem.loss.parameters:
+        if p.name in fixed:
+            continue
+        if p.name in ranges:
+            out[p.symbol] = sp.Interval(*ranges[p.name])
+        else:
+            out[p.symbol] = p.domain
+    return out
+
+
 def _symbolic(problem: Problem) -> Verdict | None:
-    if problem.domain and problem.op != "=":
-        # The slack substitution forgets that the solved-for variable is a probability
-        # (x1 = 1 - x2 - s is not known to be positive): first try the whole square,
-        # whose proof covers every sub-domain.
-        verdict = _symbolic_in(problem, with_domain=False)
-        if verdict is not None:
-            return Verdict(verdict.claim, verdict.status, verdict.method,
-                           verdict.evidence + "; this holds on the whole square, hence on "
-                           "the domain")
-    return _symbolic_in(problem, with_domain=True)
+    """A kernel-checked symbolic proof, or None (nothing found, or the kernel refused)."""
+    from .kernel import KernelError, verify
+    from .symbolic import prove
 
-
-def _symbolic_in(problem: Problem, with_domain: bool) -> Verdict | None:
-    name = problem.claim.name
-    base = canonical(problem.expr)
-    subs, steps = _slack_substitution(problem.domain) if with_domain else ({}, [])
-    expr = canonical(base.subs(subs)) if subs else base
-    chain = f"{_lhs_text(problem)} = {sp.sstr(base)}"
-    if subs:
-        chain += "; " + "; ".join(steps) + f": = {sp.sstr(expr)}"
-    if problem.op == "=":
-        if expr == 0:
-            return Verdict(name, Status.PROVED, "symbolic", chain + ", identically 0")
+    domains = _domains(problem)
+    if problem.op == "!=":
         return None
-    analysis = analyze_sign(expr, already_canonical=True)
-    sign = analysis.sign
-    reasons = ", ".join(
-        f"{_factor_text(f.base, f.exponent)}"
-        f" {'> 0' if f.sign == 1 else '< 0' if f.sign == -1 else '= 0'}"
-        for f in analysis.factors if f.sign is not None)
-    if sign == 1 or (problem.op == ">=" and sign == 0):
-        return Verdict(name, Status.PROVED, "symbolic",
-                       f"{chain}; every factor has a fixed sign: {reasons}")
-    if problem.op == ">=" and all(
-            f.sign == 1 or (f.base ** f.exponent).is_nonnegative for f in analysis.factors):
-        return Verdict(name, Status.PROVED, "symbolic",
-                       f"{chain}; every factor is positive or, by the assumptions, "
-                       "nonnegative (a slack variable s >= 0)")
-    if problem.op == ">=" and all(f.odd is False for f in analysis.undecided) \
-            and analysis.decided_sign > 0:
-        return Verdict(name, Status.PROVED, "symbolic",
-                       f"{chain}; the undecided factors occur to even powers: {reasons}")
+    proof = prove(problem.expr, problem.op, problem.domain, domains)
+    if proof is None:
+        return None
+    return kernel_verdict(problem, proof, "symbolic")
+
+
+def _empty_domain(problem: Problem) -> Verdict | None:
+    """UNKNOWN 'the domain is empty' when a relation is false or provably never holds.
+
+    A claim on an empty set is vacuous: it is reported as such, never as proved.
+    """
+    from .kernel import KernelError, verify
+    from .symbolic import prove
+
+    name = problem.claim.name
+    if any(r is sp.false for r in problem.domain):
+        return Verdict(name, Status.UNKNOWN, "empty domain",
+                       "the domain is empty: a relation of it is false for the given "
+                       "constants, so the claim is vacuous")
+    domains = _domains(problem)
+    for r in problem.domain:
+        gap, op = _normal(r)
+        negated = {">": (-gap, ">="), ">=": (-gap, ">"), "=": (gap, "!="), "!=": (gap, "=")}
+        expr, nop = negated[op]
+        if nop == "!=":
+            continue
+        rest = tuple(o for o in problem.domain if o is not r)
+        proof = prove(expr, nop, rest, domains)
+        if proof is None:
+            continue
+        try:
+            argument = verify(proof, expr, nop, rest, domains)
+        except KernelError:
+            continue
+        return Verdict(name, Status.UNKNOWN, "empty domain",
+                       f"the domain is empty: {sp.sstr(r)} never holds on it "
+                       f"({sp.sstr(expr)} {nop} 0: {argument}), so the claim is vacuous")
     return None
+
+
+def _normal(relation: sp.Basic) -> tuple[sp.Expr, str]:
+    from .kernel import normalize
+
+    return normalize(relation)
+
+
+def _not_vacuous(problem: Problem, verdict: Verdict) -> Verdict:
+    """A proof stands only once a point of the domain is exhibited (else it may be vacuous)."""
+    point = domain_point(problem)
+    if point is not None:
+        return verdict
+    return Verdict(verdict.claim, Status.UNKNOWN, verdict.method,
+                   "the argument holds, but no point of the domain was found: the domain "
+                   "may be empty, and a claim on an empty set says nothing (" +
+                   verdict.evidence + ")")
+
+
+def domain_point(problem: Problem) -> dict | None:
+    """An exact point certified to lie in the claim's domain, or None."""
+    from .symbolic import tie_slacks
+
+    R = sp.Rational
+    grid = [R(1, 2), R(1, 3), R(2, 3), R(1, 10), R(9, 10), R(1, 4), R(3, 4), R(1, 100),
+            R(99, 100), 1, R(1, 1000), R(1, 7), R(5, 7)]
+    for branch in _branches(problem.domain):
+        point = _point_on(problem, branch, grid)
+        if point is not None:
+            return point
+    return None
+
+
+def _branches(domain: tuple[sp.Basic, ...]):
+    """The domain with each factored equality g = 0 replaced by one branch f = 0."""
+    from .canonical import canonical
+
+    options = []
+    for r in domain:
+        gap, op = _normal(r)
+        if op != "=":
+            options.append([r])
+            continue
+        factors = [b for b, e in (a.as_base_exp() for a in sp.Mul.make_args(
+            canonical(gap).as_coeff_Mul()[1])) if e.is_positive and b.free_symbols]
+        options.append([sp.Eq(f, 0) for f in factors] if len(factors) > 1 else [r])
+    yield from itertools.islice(itertools.product(*options), 16)
+
+
+def _point_on(problem: Problem, domain, grid) -> dict | None:
+    from .symbolic import tie_slacks
+
+    slacks = tie_slacks(domain)
+    if slacks is None:
+        return None
+    ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
+    params = {p.symbol: ((ranges[p.name][0] + ranges[p.name][1]) / 2 if p.name in ranges
+                         else p.default)
+              for p in problem.loss.parameters if p.name not in dict(problem.fixed)}
+    tied = [sl.variable for sl in slacks]
+    free = [v for v in (x1, x2) if v not in tied]
+    for values in itertools.product(grid, repeat=len(free)):
+        point = dict(params)
+        point.update(zip(free, values))
+        for sl in reversed(slacks):  # later ties name no earlier-substituted variable
+            point[sl.variable] = sl.value.subs(point)
+        if all(_exactly_in_unit(point[v]) for v in tied) and \
+                all(_certainly_holds(r, point) for r in domain) and \
+                all(_certainly_holds(r, point) for r in problem.domain):
+            return point
+    return None
+
+
+def _exactly_in_unit(value: sp.Expr) -> bool:
+    return bool(value.is_Rational and 0 < value <= 1)
+
+
+def _certainly_holds(relation: sp.Basic, point: dict) -> bool:
+    gap, op = _normal(relation)
+    value = gap.subs(point)
+    if value.is_Rational:
+        return {">": value > 0, ">=": value >= 0, "=": value == 0, "!=": value != 0}[op]
+    if op == "=":
+        return bool(sp.simplify(value) == 0)
+    from .intervals import iv_callable
+
+    try:
+        with mpmath.workprec(300):
+            enclosure = mpmath.iv.mpf(iv_callable(value, [])())
+    except (ValueError, TypeError, ZeroDivisionError, NameError):
+        return False
+    if op in (">", "!=") and enclosure.a > 0:
+        return True
+    if op == ">=" and enclosure.a >= 0:
+        return True
+    return op == "!=" and enclosure.b < 0
+
+
+def _rechecked(problem: Problem, verdict: Verdict) -> Verdict:
+    if verdict.proof is None:
+        return Verdict(verdict.claim, Status.UNKNOWN, verdict.method,
+                       "the prover gave no certificate for the proof kernel to check")
+    checked = kernel_verdict(problem, verdict.proof, verdict.method)
+    if checked.status is not Status.PROVED:
+        return checked
+    return Verdict(verdict.claim, Status.PROVED, verdict.method,
+                   f"{verdict.evidence}; {checked.evidence}",
+                   verdict.counterexample, {**verdict.details, "kernel": "re-checked"},
+                   verdict.proof)
+
+
+def kernel_verdict(problem: Problem, proof, method: str) -> Verdict:
+    """PROVED if the kernel re-checks ``proof``, else UNKNOWN with the kernel's reason."""
+    from .kernel import KernelError, verify
+
+    name = problem.claim.name
+    try:
+        argument = verify(proof, problem.expr, problem.op, problem.domain, _domains(problem))
+    except KernelError as error:
+        return Verdict(name, Status.UNKNOWN, method,
+                       f"the proof kernel rejected the {method} certificate: {error}")
+    return Verdict(name, Status.PROVED, method,
+                   f"{_lhs_text(problem)} {problem.op} 0: {argument} (re-checked by the "
+                   "proof kernel)", None, {"kernel": "re-checked"}, proof)
 
 
 def _lhs_text(problem: Problem) -> str:
@@ -438,15 +582,23 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
         with time_budget(budget, f"checking {claim.name}"), \
                 parameter_domains(loss.parameters):
             problem = reduce_claim(claim, loss, params, field)
+            empty = _empty_domain(problem)
+            if empty is not None:
+                return empty
             # Ranged constants stay symbolic with their domain's assumptions: a proof for
             # the whole domain covers any sub-range (refutations never come from here).
             verdict = _symbolic(problem)
             if verdict is not None and verdict.status is Status.PROVED:
-                return verdict
+                return _not_vacuous(problem, verdict)
             partial = []
             for prover in _PROVERS:
                 left = total - (time.monotonic() - start)
                 verdict = prover(problem, left / 2)
+                if verdict is not None and verdict.status is Status.PROVED:
+                    # No prover is trusted: its certificate goes through the kernel.
+                    verdict = _rechecked(problem, verdict)
+                    if verdict.status is Status.PROVED:
+                        verdict = _not_vacuous(problem, verdict)
                 if verdict is not None and verdict.status is not Status.UNKNOWN:
                     return verdict
                 if verdict is not None:

@@ -59,6 +59,8 @@ class Verdict:
     evidence: str
     counterexample: dict[str, str] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    #: the certificate the proof kernel re-checked (proved verdicts only)
+    proof: Any = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"claim": self.claim, "status": str(self.status),
