@@ -13,7 +13,7 @@ import sympy as sp
 
 from .errors import InvalidArgument
 from .loss import Loss
-from .parser import parse_relation
+from .parser import parse_relation, parse_relation_where_defined
 from .symbols import x1, x2
 from .verdicts import QUANTITY_SYMBOLS, Claim, builtin_claims
 
@@ -63,9 +63,10 @@ def claim_from_text(text: str, loss: Loss, domain: str | None = None) -> Claim:
             extra = parse_domain(domain, loss)
             return Claim(c.name, c.statement, sp.And(c.domain, extra), c.description)
     statement = parse_claim(text, loss)
+    requires = parse_relation_where_defined(text, _names(loss))[1]
     where = parse_domain(domain, loss)
     name = sp.sstr(statement) + ("" if where is sp.true else f" on {sp.sstr(where)}")
-    return Claim(name, statement, where, "user claim")
+    return Claim(name, statement, where, "user claim", requires)
 
 
 def parse_range(text: str) -> tuple[sp.Rational, sp.Rational] | None:

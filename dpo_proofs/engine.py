@@ -78,6 +78,8 @@ class Problem:
     domain: tuple[sp.Basic, ...]
     fixed: tuple[tuple[str, sp.Expr], ...]
     ranges: tuple[tuple[str, sp.Expr, sp.Expr], ...]
+    #: where the claim's text is defined (see Claim.requires), quantities substituted
+    requires: tuple[sp.Basic, ...] = ()
 
     @property
     def variables(self) -> tuple[sp.Symbol, ...]:
@@ -126,8 +128,10 @@ def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None =
     domain = tuple(r.subs(subs).subs(bound) for r in _relations(claim.domain))
     # A relation the constants decide is dropped (true) or empties the domain (false).
     domain = tuple(r for r in domain if r is not sp.true)
+    requires = tuple(r for r in (q.subs(subs).subs(bound) for q in claim.requires)
+                     if r is not sp.true)
     return Problem(claim, loss, expr, op, form, domain, tuple(sorted(fixed.items())),
-                   tuple(ranges))
+                   tuple(ranges), requires)
 
 
 def _slack_substitution(domain: tuple[sp.Basic, ...]) -> tuple[dict, list[str]]:
@@ -220,6 +224,51 @@ def _empty_domain(problem: Problem) -> Verdict | None:
         return Verdict(name, Status.UNKNOWN, "empty domain",
                        f"the domain is empty: {sp.sstr(r)} never holds on it "
                        f"({sp.sstr(expr)} {nop} 0: {argument}), so the claim is vacuous")
+    return None
+
+
+def _ill_posed(problem: Problem) -> Verdict | None:
+    """UNKNOWN 'undefined on part of the domain' (with a point) for an ill-posed claim.
+
+    Each condition of ``problem.requires`` (a denominator != 0, a log argument > 0) must
+    be proved on the domain by a kernel-checked certificate; where one fails at a
+    certified point of the domain, the claim says nothing there.
+    """
+    import dataclasses
+
+    from .kernel import KernelError, verify
+    from .symbolic import prove
+
+    domains = _domains(problem)
+    for condition in problem.requires:
+        if condition is sp.false:
+            return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
+                           "the claim is undefined everywhere on the domain")
+        gap, op = _normal(condition)
+        proof = prove(gap, op, problem.domain, domains)
+        if proof is not None:
+            try:
+                verify(proof, gap, op, problem.domain, domains)
+                continue
+            except KernelError:
+                pass
+        negation = {"!=": sp.Eq(gap, 0), ">": sp.LessThan(gap, 0),
+                    ">=": sp.StrictLessThan(gap, 0)}.get(op)
+        where = "" if negation is None else f" where {sp.sstr(negation)}"
+        point = None
+        if negation is not None and negation is not sp.false:
+            point = domain_point(dataclasses.replace(problem,
+                                                     domain=problem.domain + (negation,)))
+        at = "" if point is None else " (e.g. at " + ", ".join(
+            f"{k} = {v}" for k, v in sorted((str(k), v) for k, v in point.items())) + ")"
+        if point is None:
+            return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
+                           f"the claim needs {sp.sstr(condition)} to be defined, and that "
+                           "could not be shown on the whole domain")
+        return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
+                       f"the claim is undefined on part of the domain: it needs "
+                       f"{sp.sstr(condition)}, which fails{where}{at}",
+                       None, {"undefined_where": sp.sstr(negation)})
     return None
 
 
@@ -585,6 +634,9 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
             empty = _empty_domain(problem)
             if empty is not None:
                 return empty
+            undefined = _ill_posed(problem)
+            if undefined is not None:
+                return undefined
             # Ranged constants stay symbolic with their domain's assumptions: a proof for
             # the whole domain covers any sub-range (refutations never come from here).
             verdict = _symbolic(problem)

@@ -190,7 +190,7 @@ def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
             return frozenset({1})
         if expr.is_negative:
             return frozenset({-1})
-    encoded = expr.subs(_encoding(expr, domains or {}))
+    encoded = sp.expand_log(expr.subs(_encoding(expr, domains or {})), force=False)
     candidates = [expr, encoded]
     best = _ANY
     for i, c in enumerate(itertools.chain(candidates, _factored(encoded))):

@@ -16,7 +16,7 @@ from .errors import UnsafeExpression
 from .functions import log_sigmoid, sigmoid, softplus
 from .symbols import STANDARD_SYMBOLS
 
-__all__ = ["parse_expression", "parse_relation", "FUNCTIONS", "MAX_LENGTH", "MAX_EXPONENT"]
+__all__ = ["parse_expression", "parse_relation", "parse_relation_where_defined", "FUNCTIONS", "MAX_LENGTH", "MAX_EXPONENT"]
 
 #: Longest expression accepted (characters).
 MAX_LENGTH = 2000
@@ -52,6 +52,13 @@ class _Builder:
     def __init__(self, text: str, names: Mapping[str, sp.Basic]):
         self.text = text
         self.names = names
+        #: where the text is defined: each division, negative power and log adds the
+        #: condition it needs (sympy would cancel (x1 - x2)/(x1 - x2) to 1 and lose it).
+        self.requires: list[sp.Basic] = []
+
+    def _require(self, relation: sp.Basic) -> None:
+        if relation is not sp.true and relation not in self.requires:
+            self.requires.append(relation)
 
     def refuse(self, node: ast.AST, why: str) -> UnsafeExpression:
         return UnsafeExpression(f"{why}: {_snippet(node, self.text)!r}")
@@ -93,7 +100,16 @@ class _Builder:
                 if left.is_Number and right.is_Number and left != 0 and \
                         abs(right) * sp.log(abs(left), 10) > 10 * MAX_EXPONENT:
                     raise self.refuse(node, "number too large")
+                if right.is_negative or not (right.is_integer and right.is_nonnegative):
+                    if right.is_negative:
+                        self._require(sp.Ne(left, 0))
+                    if not right.is_integer:
+                        self._require(sp.StrictGreaterThan(left, 0) if right.is_negative
+                                      or right.is_nonnegative is not True
+                                      else sp.GreaterThan(left, 0))
                 return left ** right
+            if isinstance(node.op, ast.Div):
+                self._require(sp.Ne(right, 0))
             op = _BINARY.get(type(node.op))
             if op is None:
                 raise self.refuse(node, f"operator {type(node.op).__name__} is not allowed")
@@ -114,6 +130,12 @@ class _Builder:
                 raise self.refuse(node, f"{name} takes {expected} argument")
             if expected is None and len(args) < 2:
                 raise self.refuse(node, f"{name} takes at least 2 arguments")
+            if name in ("log", "ln"):
+                self._require(sp.StrictGreaterThan(args[0], 0))
+            elif name == "sqrt":
+                self._require(sp.GreaterThan(args[0], 0))
+            elif name == "log1p":
+                self._require(sp.StrictGreaterThan(1 + args[0], 0))
             return FUNCTIONS[name](*args)
         if isinstance(node, ast.Compare):
             items = [self.build(node.left, depth + 1)]
@@ -133,6 +155,11 @@ class _Builder:
 
 
 def _parse(text: str, names: Mapping[str, sp.Basic]) -> sp.Basic:
+    return _parse_with_requirements(text, names)[0]
+
+
+def _parse_with_requirements(text: str, names: Mapping[str, sp.Basic]
+                             ) -> tuple[sp.Basic, tuple[sp.Basic, ...]]:
     if not isinstance(text, str):
         raise UnsafeExpression(f"expression must be a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -148,7 +175,9 @@ def _parse(text: str, names: Mapping[str, sp.Basic]) -> sp.Basic:
     all_names = dict(STANDARD_SYMBOLS)
     all_names.update(names)
     try:
-        return _Builder(source.strip(), all_names).build(tree)
+        builder = _Builder(source.strip(), all_names)
+        result = builder.build(tree)
+        return result, tuple(r for r in builder.requires if r is not sp.true)
     except (TypeError, ValueError, ZeroDivisionError) as error:
         if isinstance(error, UnsafeExpression):
             raise
@@ -167,7 +196,18 @@ def parse_expression(text: str, names: Mapping[str, sp.Basic] | None = None) -> 
 
 def parse_relation(text: str, names: Mapping[str, sp.Basic] | None = None) -> sp.Basic:
     """Parse a relation ('ratio > 1') or a conjunction of them ('x1 > x2 & x1 < 1')."""
-    result = _parse(text, names or {})
-    if not isinstance(result, (sp.core.relational.Relational, sp.And)):
+    return parse_relation_where_defined(text, names)[0]
+
+
+def parse_relation_where_defined(text: str, names: Mapping[str, sp.Basic] | None = None
+                                 ) -> tuple[sp.Basic, tuple[sp.Basic, ...]]:
+    """A relation and the conditions under which its text is defined.
+
+    E.g. '(x1 - x2)/(x1 - x2) > 0' gives (0 < 1... evaluated, (Ne(x1 - x2, 0),)):
+    each division needs a nonzero denominator, each log a positive argument.
+    """
+    result, requires = _parse_with_requirements(text, names or {})
+    if not isinstance(result, (sp.core.relational.Relational, sp.And)) or \
+            result in (sp.true, sp.false):
         raise UnsafeExpression(f"expected a relation such as 'ratio > 1', got {text!r}")
-    return result
+    return result, requires

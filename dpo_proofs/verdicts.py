@@ -43,6 +43,9 @@ class Claim:
     statement: sp.Basic
     domain: sp.Basic = sp.true
     description: str = ""
+    #: conditions under which the statement's text is defined (nonzero denominators,
+    #: positive log arguments); a claim undefined somewhere on its domain is ill-posed.
+    requires: tuple = ()
 
     def __str__(self) -> str:
         where = "" if self.domain is sp.true else f" on {{{sp.sstr(self.domain)}}}"

@@ -1,0 +1,144 @@
+"""The proof kernel accepts sound certificates and rejects forged ones.
+
+Each forged certificate below is what a buggy prover could emit; the kernel must refuse
+it (KernelError), whatever the prover claims.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from dpo_proofs.intervals import Certificate
+from dpo_proofs.kernel import (CaseProof, Factor, IntervalProof, KernelError, SignProof,
+                               Slack, UnionProof, power_signs, sign_set, verify)
+from dpo_proofs.symbols import beta, x1, x2
+
+POS, NEG, NONNEG, ANY = (frozenset({1}), frozenset({-1}), frozenset({0, 1}),
+                         frozenset({-1, 0, 1}))
+s = sp.Dummy("s", positive=True)
+
+
+def test_a_true_factorisation_is_accepted():
+    # x1*x2 > 0 on the square: one factor each.
+    proof = SignProof((), sp.S.One, (Factor(x1, sp.S.One, POS), Factor(x2, sp.S.One, POS)))
+    assert "> 0" in verify(proof, x1 * x2, ">", ())
+
+
+def test_an_empty_product_never_stands_for_an_expression():
+    with pytest.raises(KernelError, match="empty product"):
+        verify(SignProof((), sp.S.One, ()), x1 - 1, ">=", ())
+
+
+def test_factors_must_multiply_to_the_expression():
+    proof = SignProof((), sp.S.One, (Factor(x1, sp.S.One, POS),))
+    with pytest.raises(KernelError, match="not the product"):
+        verify(proof, x1 - x2, ">", ())
+
+
+def test_a_claimed_sign_must_follow_from_the_assumptions():
+    proof = SignProof((), sp.S.One, (Factor(x1 - x2, sp.S.One, POS),))
+    with pytest.raises(KernelError, match="assumptions give only"):
+        verify(proof, x1 - x2, ">", ())
+
+
+@pytest.mark.parametrize("exponent", [sp.Symbol("n", integer=True, positive=True),
+                                      sp.Rational(1, 2), beta])
+def test_powers_of_a_base_of_unfixed_sign_are_never_decided(exponent):
+    with pytest.raises(KernelError):
+        power_signs(ANY, exponent)
+    proof = SignProof((), sp.S.One, (Factor(x2 - x1, exponent, NONNEG),))
+    with pytest.raises(KernelError):
+        verify(proof, (x2 - x1) ** exponent, ">=", ())
+
+
+def test_even_and_odd_integer_powers():
+    assert power_signs(ANY, sp.Integer(2)) == NONNEG
+    assert power_signs(NEG, sp.Integer(3)) == NEG
+    with pytest.raises(KernelError, match="negative power"):
+        power_signs(ANY, sp.Integer(-2))
+
+
+def test_a_slack_substitution_needs_an_inverse_that_covers_the_domain():
+    domain = (sp.StrictGreaterThan(x1, x2),)
+    good = Slack(domain[0], x1, x2 + s, s, x1 - x2, sp.S.One)
+    proof = SignProof((good,), sp.S.One, (Factor(s, sp.S.One, POS),))
+    verify(proof, x1 - x2, ">", domain)
+    # Forged: the inverse is not the gap times a positive quantity (x1 = x2 + s but
+    # s = x2 - x1): the substitution covers nothing of the domain.
+    bad = Slack(domain[0], x1, x2 + s, s, x2 - x1, -sp.S.One)
+    with pytest.raises(KernelError):
+        verify(SignProof((bad,), sp.S.One, (Factor(s, sp.S.One, POS),)), x1 - x2, ">",
+               domain)
+    # Forged: a relation that is not in the domain.
+    other = Slack(sp.StrictGreaterThan(x2, x1), x2, x1 + s, s, x2 - x1, sp.S.One)
+    with pytest.raises(KernelError, match="not a relation of the domain"):
+        verify(SignProof((other,), sp.S.One, (Factor(s, sp.S.One, POS),)), x2 - x1, ">",
+               domain)
+
+
+def test_a_piecewise_expression_needs_every_piece():
+    pw = sp.Max(0, x1 - x2)  # 0 where x1 <= x2, x1 - x2 elsewhere: >= 0
+    folded = sp.piecewise_fold(pw.rewrite(sp.Piecewise))
+    (e1, c1), (e2, c2) = folded.args
+    zero = SignProof((), sp.S.Zero, ())
+    second = SignProof((), sp.S.One, (Factor(e2, sp.S.One, NONNEG),))
+    # the second piece's sign is not fixed on the square alone, only with its condition
+    with pytest.raises(KernelError):
+        verify(CaseProof(((e1, c1, zero), (e2, c2, second))), pw, ">=", ())
+    with pytest.raises(KernelError):
+        verify(CaseProof(((e1, c1, zero),)), pw, ">=", ())
+
+
+def test_a_union_domain_needs_every_branch():
+    # (x1 - x2)*(x2 - 1/2) = 0, claim x1 - x2 = 0: true on one branch only.
+    relation = sp.Eq((x1 - x2) * (x2 - sp.Rational(1, 2)), 0)
+    tie = Slack(sp.Eq(x1 - x2, 0), x1, x2, sp.S.Zero, sp.S.Zero, sp.S.One)
+    branch = SignProof((tie,), sp.S.Zero, ())
+    # Forged: the second branch is declared "never zero", which it is not.
+    forged = UnionProof(relation, sp.S.One, ((x1 - x2, sp.S.One, branch),
+                                             (x2 - sp.Rational(1, 2), sp.S.One, None)))
+    with pytest.raises(KernelError, match="branch"):
+        verify(forged, x1 - x2, "=", (relation,))
+
+
+def test_an_interval_cover_with_a_false_leaf_is_rejected():
+    # Claim x1 - 1/2 > 0 on the square: false; a forged one-leaf cover says 'in'.
+    cert = Certificate(("x1", "x2"), ((Fraction(0), Fraction(1)), (Fraction(0), Fraction(1))),
+                       (("", "in"),), "0")
+    with pytest.raises(KernelError, match="interval cover"):
+        verify(IntervalProof((), cert, (x1, x2)), x1 - sp.Rational(1, 2), ">", ())
+
+
+def test_sign_sets_use_the_unit_interval():
+    assert sign_set(1 - x1) == NONNEG   # x1 <= 1
+    assert sign_set(sp.log(x1)) <= frozenset({-1, 0})
+    assert sign_set(x1 - x2) == ANY
+
+
+@pytest.mark.parametrize("variant,claim,domain", [
+    ("hinge", "d_x1 >= 1", None),
+    ("dpop", "ratio >= 2", "x1 > x2"),
+    ("simpo", "(x2 - x1)**n_w >= 0", None),
+    ("dpo", "ratio > 1", "(x2 - 0.5)*(x1 - 0.5) == 0"),
+    ("dpo", "ratio > 1", "(x1 - x2)*(x2 - 0.5) == 0"),
+])
+def test_reported_false_claims_are_not_proved(variant, claim, domain):
+    from dpo_proofs import Status, check, get_variant
+    from dpo_proofs.claims import claim_from_text
+
+    loss = get_variant(variant)
+    verdict = check(claim_from_text(claim, loss, domain), loss, budget=60)
+    assert verdict.status is not Status.PROVED, verdict.evidence
+
+
+@pytest.mark.parametrize("domain", ["x1 > 1", "x1 > x2, x1 < x2"])
+def test_an_empty_domain_is_reported_empty(domain):
+    from dpo_proofs import Status, check, get_variant
+    from dpo_proofs.claims import claim_from_text
+
+    loss = get_variant("dpo")
+    verdict = check(claim_from_text("ratio > 1", loss, domain), loss, budget=60)
+    assert verdict.status is Status.UNKNOWN
+    assert "domain is empty" in verdict.evidence
