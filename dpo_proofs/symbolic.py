@@ -200,6 +200,8 @@ def _sign_proof(expr, op, slacks, domains) -> SignProof | None:
     if form.has(*_CASES):
         return None
     coeff, rest = form.as_coeff_Mul()
+    if not (coeff.is_real and coeff.is_finite):
+        return None  # nan (an undefined piece) or an infinity: nothing to prove
     if coeff == 0:
         return SignProof(tuple(slacks), sp.S.Zero, ()) if SIGN_SETS[op] >= {0} else None
     factors = []
