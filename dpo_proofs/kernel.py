@@ -191,14 +191,38 @@ def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
         if expr.is_negative:
             return frozenset({-1})
     encoded = sp.expand_log(expr.subs(_encoding(expr, domains or {})), force=False)
-    candidates = [expr, encoded]
     best = _ANY
-    for i, c in enumerate(itertools.chain(candidates, _factored(encoded))):
-        s = _assumed(c)
-        best = best & s
+    for c in itertools.chain((expr, encoded), _factored(encoded), _relaxed(expr, domains)):
+        best = best & _assumed(c)
         if len(best) == 1:
             break
     return best
+
+
+def _relaxed(expr: sp.Expr, domains: dict | None):
+    """K2, relaxed: x**c (c > 0) and log(x) of a probability x as free variables.
+
+    x**c lies in (0, 1] and log(x) in (-oo, 0]; replacing each such atom by a fresh
+    variable over that set lets the expression take more values, never fewer, so a
+    sign fixed after the replacement is fixed before it.
+    """
+    atoms = {}
+    for a in expr.atoms(sp.Pow, sp.log):
+        base = a.args[0]
+        if base not in PROBABILITIES and base not in REFERENCES:
+            continue
+        if isinstance(a, sp.log):
+            atoms[a] = -sp.Dummy("l", nonnegative=True)
+        elif a.exp.is_positive:
+            atoms[a] = 1 / (1 + sp.Dummy("u", nonnegative=True))
+        elif a.exp.is_negative:
+            atoms[a] = 1 + sp.Dummy("v", nonnegative=True)
+    if not atoms:
+        return
+    relaxed = expr.xreplace(atoms)
+    yield from (relaxed, sp.expand_log(relaxed.subs(_encoding(relaxed, domains or {})),
+                                       force=False))
+    yield from _factored(relaxed.subs(_encoding(relaxed, domains or {})))
 
 
 def _factored(encoded: sp.Expr):
