@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sympy as sp  # noqa: E402
 
 from dpo_proofs import CATALOGUE, x1, x2  # noqa: E402
-from dpo_proofs.field import gradient_field  # noqa: E402
+from dpo_proofs.field.gradient import gradient_field  # noqa: E402
 
 #: gradient_field(dpo) may take at most this many times the baseline's time ...
 SPEED_TARGET = 3.0

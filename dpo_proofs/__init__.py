@@ -7,21 +7,21 @@
     >>> str(result.verdict("dispreferred_faster").status)
     'proved'
 """
-from .analysis import Analysis, analyze
-from .engine import check
+from .results import Analysis, analyze
+from .verdicts.engine import check
 from .errors import (DerivationTimeout, DpoProofsError, InvalidArgument, NotALoss,
                      UnknownVariant, UnsafeExpression)
-from .field import GradientField, gradient_field
-from .implementation import ImplementationReport, check_implementation
-from .flow import Dynamics, dynamics
-from .loss import Loss, margin
-from .parametrizations import Parametrization, get_parametrization, user_parametrization
-from .theorems import ClassTheorem, is_margin_loss, margin_loss_theorem
-from .symbols import Parameter, beta, r_l, r_w, x1, x2
-from .testing import assert_claim, assert_ratio, assert_same_field
-from .user_loss import user_loss
-from .variants import CATALOGUE, NOT_PER_PAIR, get_variant, variant_names
-from .verdicts import Claim, Status, Verdict, builtin_claims
+from .field.gradient import GradientField, gradient_field
+from .testing.implementation import ImplementationReport, check_implementation
+from .field.flow import Dynamics, dynamics
+from .loss.loss import Loss, margin
+from .field.frames import Parametrization, get_parametrization, user_parametrization
+from .field.theorem import ClassTheorem, is_margin_loss, margin_loss_theorem
+from .loss.symbols import Parameter, beta, r_l, r_w, x1, x2
+from .testing.assertions import assert_claim, assert_ratio, assert_same_field
+from .loss.user import user_loss
+from .loss.catalogue import CATALOGUE, NOT_PER_PAIR, get_variant, variant_names
+from .verdicts.values import Claim, Status, Verdict, builtin_claims
 
 __all__ = [
     "analyze", "Analysis", "check", "Claim", "Status", "Verdict", "builtin_claims",

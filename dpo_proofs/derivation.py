@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .analysis import Analysis, analyze
+from .results import Analysis, analyze
 from .budget import time_budget
-from .canonical import prove_equal
+from .field.canonical import prove_equal
 from .errors import DerivationTimeout
-from .functions import to_elementary
-from .loss import Loss, margin
-from .symbols import x1, x2
+from .loss.functions import to_elementary
+from .loss.loss import Loss, margin
+from .loss.symbols import x1, x2
 
 __all__ = ["H", "Step", "MarginForm", "PartialDerivation", "Derivation", "derive",
            "margin_form", "DERIVE_BUDGET"]
@@ -143,8 +143,8 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
            budget: float | None = DERIVE_BUDGET, frames: bool = False) -> Derivation:
     """analyze(variant) plus the checked step-by-step derivation of both partials; with
     ``frames``, also the analysis and flow dynamics in every built-in parametrization."""
-    from .flow import dynamics
-    from .parametrizations import BUILTIN_PARAMETRIZATIONS
+    from .field.flow import dynamics
+    from .field.frames import BUILTIN_PARAMETRIZATIONS
 
     analysis = analyze(variant, params=params, budget=budget)
     loss = analysis.loss
@@ -154,8 +154,8 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
     partials = tuple(_partial_steps(loss, analysis, s, form, budget) for s in (x1, x2))
     if not frames:
         return Derivation(analysis, form, partials)
-    from .engine import cached_field
-    from .parametrizations import get_parametrization
+    from .verdicts.engine import cached_field
+    from .field.frames import get_parametrization
 
     names = [n for n in BUILTIN_PARAMETRIZATIONS if n != "probability"]
     others = []

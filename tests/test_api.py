@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 
 import dpo_proofs
-from dpo_proofs.parser import parse_expression, parse_relation
+from dpo_proofs.loss.parser import parse_expression, parse_relation
 
 
 def test_public_names_are_exactly_these():

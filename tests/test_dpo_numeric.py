@@ -10,7 +10,7 @@ from hypothesis import example, given, strategies as st
 
 import dpo_proofs
 from dpo_proofs import strategies as dst
-from dpo_proofs.precision import REQUIRED_DIGITS, agreeing_digits
+from dpo_proofs.numerics.confirm import REQUIRED_DIGITS, agreeing_digits
 
 
 def mp_dpo_loss(x1, x2, rw, rl, beta):

@@ -10,7 +10,7 @@ from hypothesis import example, given, target
 
 import dpo_proofs
 from dpo_proofs import strategies as dst
-from dpo_proofs.precision import mp_callable, to_mpf
+from dpo_proofs.numerics.confirm import mp_callable, to_mpf
 
 SYMS = [dpo_proofs.x1, dpo_proofs.x2, dpo_proofs.r_w, dpo_proofs.r_l, dpo_proofs.beta]
 

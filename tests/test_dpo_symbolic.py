@@ -9,7 +9,7 @@ import sympy as sp
 
 import dpo_proofs
 from dpo_proofs import beta, r_l, r_w, x1, x2
-from dpo_proofs.field import gradient_field
+from dpo_proofs.field.gradient import gradient_field
 
 H = beta * sp.log(x1 / r_w) - beta * sp.log(x2 / r_l)
 SIGMA_MINUS_H = 1 / (1 + sp.exp(H))
@@ -89,7 +89,7 @@ def test_reduced_form_is_proved_same_function(result):
 
 
 def test_a_wrong_reduced_form_is_not_accepted():
-    from dpo_proofs.canonical import prove_equal
+    from dpo_proofs.field.canonical import prove_equal
 
     wrong = -sp.log(x1**beta / (x1**beta + (r_l / r_w) ** beta * x2**beta))  # K inverted
     same, _ = prove_equal(dpo_proofs.get_variant("dpo").expr, wrong)

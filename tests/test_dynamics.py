@@ -9,11 +9,11 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import dpo_proofs.flow as dyn
+import dpo_proofs.field.flow as dyn
 from dpo_proofs import dynamics, get_variant
-from dpo_proofs.flow import X1_0, X2_0, LimitPoint
+from dpo_proofs.field.flow import X1_0, X2_0, LimitPoint
 from dpo_proofs.errors import InvalidArgument
-from dpo_proofs.symbols import beta, r_l, r_w, x1, x2
+from dpo_proofs.loss.symbols import beta, r_l, r_w, x1, x2
 from cli_run import run
 
 

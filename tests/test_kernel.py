@@ -10,10 +10,10 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from dpo_proofs.intervals import Certificate
-from dpo_proofs.kernel import (CaseProof, Factor, IntervalProof, KernelError, SignProof,
+from dpo_proofs.verdicts.intervals import Certificate
+from dpo_proofs.verdicts.kernel import (CaseProof, Factor, IntervalProof, KernelError, SignProof,
                                Slack, UnionProof, power_signs, sign_set, verify)
-from dpo_proofs.symbols import beta, x1, x2
+from dpo_proofs.loss.symbols import beta, x1, x2
 
 POS, NEG, NONNEG, ANY = (frozenset({1}), frozenset({-1}), frozenset({0, 1}),
                          frozenset({-1, 0, 1}))
@@ -126,7 +126,7 @@ def test_sign_sets_use_the_unit_interval():
 ])
 def test_reported_false_claims_are_not_proved(variant, claim, domain):
     from dpo_proofs import Status, check, get_variant
-    from dpo_proofs.claims import claim_from_text
+    from dpo_proofs.verdicts.claim_text import claim_from_text
 
     loss = get_variant(variant)
     verdict = check(claim_from_text(claim, loss, domain), loss, budget=60)
@@ -136,7 +136,7 @@ def test_reported_false_claims_are_not_proved(variant, claim, domain):
 @pytest.mark.parametrize("domain", ["x1 > 1", "x1 > x2, x1 < x2"])
 def test_an_empty_domain_is_reported_empty(domain):
     from dpo_proofs import Status, check, get_variant
-    from dpo_proofs.claims import claim_from_text
+    from dpo_proofs.verdicts.claim_text import claim_from_text
 
     loss = get_variant("dpo")
     verdict = check(claim_from_text("ratio > 1", loss, domain), loss, budget=60)

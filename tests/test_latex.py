@@ -11,16 +11,16 @@ import mpmath
 import pytest
 import sympy as sp
 
-from dpo_proofs.canonical import canonical
+from dpo_proofs.field.canonical import canonical
 from dpo_proofs.cli import main
 from dpo_proofs.derivation import derive
-from dpo_proofs.docs_cli import ALL_COMMAND, check_fresh, generate_all
-from dpo_proofs.latex_build import LatexFailed, compile_pdf, latex_engine, write_atomic
-from dpo_proofs.latex_doc import derivation_document
-from dpo_proofs.markup import render
-from dpo_proofs.precision import mp_callable, to_mpf
-from dpo_proofs.symbols import x1, x2
-from dpo_proofs.variants import CATALOGUE
+from dpo_proofs.cli.docs import ALL_COMMAND, check_fresh, generate_all
+from dpo_proofs.printers.pdf import LatexFailed, compile_pdf, latex_engine, write_atomic
+from dpo_proofs.printers.document import derivation_document
+from dpo_proofs.printers.markup import render
+from dpo_proofs.numerics.confirm import mp_callable, to_mpf
+from dpo_proofs.loss.symbols import x1, x2
+from dpo_proofs.loss.catalogue import CATALOGUE
 
 REPO = Path(__file__).resolve().parent.parent
 VARIANTS = list(CATALOGUE)

@@ -8,8 +8,8 @@ import sympy as sp
 
 from dpo_proofs import analyze, get_parametrization
 from dpo_proofs.errors import InvalidArgument, UnsafeExpression
-from dpo_proofs.parametrizations import zero_rest_limit
-from dpo_proofs.symbols import x1, x2
+from dpo_proofs.field.frames import zero_rest_limit
+from dpo_proofs.loss.symbols import x1, x2
 from cli_run import run
 
 

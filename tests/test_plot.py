@@ -11,14 +11,14 @@ import pytest
 import sympy as sp
 
 from dpo_proofs.cli import main
-from dpo_proofs.precision import mp_callable, to_mpf
-from dpo_proofs.symbols import x1, x2
-from dpo_proofs.variants import CATALOGUE
+from dpo_proofs.numerics.confirm import mp_callable, to_mpf
+from dpo_proofs.loss.symbols import x1, x2
+from dpo_proofs.loss.catalogue import CATALOGUE
 
 matplotlib = pytest.importorskip("matplotlib", reason="matplotlib (the [plot] extra) not installed")
 
-from dpo_proofs.engine import cached_field  # noqa: E402
-from dpo_proofs.plot import (field_functions, final_x1, plot_fields, plot_frames,  # noqa: E402
+from dpo_proofs.verdicts.engine import cached_field  # noqa: E402
+from dpo_proofs.printers.figures import (field_functions, final_x1, plot_fields, plot_frames,  # noqa: E402
                              plot_sensitivity, trajectory)
 
 VARIANTS = list(CATALOGUE)

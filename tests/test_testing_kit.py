@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from dpo_proofs import user_loss
-from dpo_proofs.snapshot import SnapshotMismatch, compare_snapshot
+from dpo_proofs.testing.snapshot import SnapshotMismatch, compare_snapshot
 from dpo_proofs.testing import assert_claim, assert_ratio, assert_same_field
 
 pytest_plugins = ["pytester"]

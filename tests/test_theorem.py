@@ -8,8 +8,8 @@ import sympy as sp
 
 from dpo_proofs import CATALOGUE, is_margin_loss, margin_loss_theorem, user_loss
 from dpo_proofs.cli import main
-from dpo_proofs.engine import cached_field
-from dpo_proofs.symbols import x1, x2
+from dpo_proofs.verdicts.engine import cached_field
+from dpo_proofs.loss.symbols import x1, x2
 
 
 def test_theorem_is_proved_with_every_step_zero():

@@ -9,10 +9,10 @@ import pytest
 import sympy as sp
 
 from dpo_proofs import Claim, Status, check, get_variant
-from dpo_proofs.claims import claim_from_text
-from dpo_proofs.engine import reduce_claim
-from dpo_proofs.intervals import Certificate, interval_prover, recheck
-from dpo_proofs.symbols import x1, x2
+from dpo_proofs.verdicts.claim_text import claim_from_text
+from dpo_proofs.verdicts.engine import reduce_claim
+from dpo_proofs.verdicts.intervals import Certificate, interval_prover, recheck
+from dpo_proofs.loss.symbols import x1, x2
 from cli_run import run
 
 R = sp.Rational
@@ -131,7 +131,7 @@ def test_simplex_domain_is_respected():
 
 
 def test_ratio_bound_and_gradient_bound_claims():
-    from dpo_proofs.verdicts import gradient_bounded, ratio_at_most
+    from dpo_proofs.verdicts.values import gradient_bounded, ratio_at_most
 
     dpo = get_variant("dpo")
     # R = x1/x2 <= 2 exactly where x1 <= 2 x2: proved there, refuted on the square
@@ -149,7 +149,7 @@ def test_ratio_bound_and_gradient_bound_claims():
 
 
 def test_hypothesis_phase_finds_and_shrinks_a_violation():
-    from dpo_proofs.engine import _hypothesis_candidates
+    from dpo_proofs.verdicts.engine import _hypothesis_candidates
 
     loss = get_variant("dpo")
     problem = reduce_claim(claim_from_text("x1 - x2 < 1/2", loss), loss, {"beta": "1"})

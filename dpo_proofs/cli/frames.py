@@ -1,0 +1,58 @@
+"""`frames`: every built-in claim of each variant re-checked in each parametrization."""
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from ..results import analyze
+from ..field.frames import BUILTIN_PARAMETRIZATIONS, get_parametrization
+from ..loss.catalogue import CATALOGUE, get_variant
+
+__all__ = ["add_subcommands", "frame_results"]
+
+
+def frame_results(names, frames, budget=None):
+    """{variant: [Analysis per frame]}; frames validated first (bad input fails fast)."""
+    frames = [get_parametrization(f) for f in frames]
+    return {get_variant(n).name: [analyze(get_variant(n), budget=budget, parametrization=f)
+                                  for f in frames] for n in names}
+
+
+def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
+    from ..printers.table import frames_table
+
+    names = list(CATALOGUE) if args.all or not args.variants else args.variants
+    frames = [f.strip() for f in args.parametrizations.split(";" if "=" in
+                                                              args.parametrizations else ",")]
+    results = frame_results(names, frames, args.budget)
+    failed = [(v, a.frame, f) for v, rows in results.items() for a in rows for f in a.failures]
+    if args.json:
+        json.dump({v: {a.frame: a.to_json() for a in rows} for v, rows in results.items()},
+                  stdout, indent=None if args.compact else 2)
+        stdout.write("\n")
+    else:
+        stdout.write(frames_table(results) + "\n")
+        for v, frame, f in failed:
+            stdout.write(f"FAILED {v} [{frame}]: {f}\n")
+        stdout.write(f"{len(results)} variants x {len(frames)} parametrizations, "
+                     f"{len(failed)} failed checks\n")
+    return 1 if failed else 0
+
+
+def add_subcommands(sub) -> None:
+    p = sub.add_parser(
+        "frames", help="re-check the built-in claims of variants in every parametrization",
+        description="For each variant and parametrization (probability, log, softmax, "
+        "softmax:2 by default) derive the induced velocity dx/dt = -J J^T grad L, its speed "
+        "ratio |dx2/dt|/|dx1/dt| and the region where it exceeds 1, and check every built-in "
+        "claim there with the verdict engine; one table (or JSON object) side by side.")
+    p.add_argument("variants", nargs="*", help="variants (default: all)")
+    p.add_argument("--all", action="store_true", help="the whole catalogue")
+    p.add_argument("--parametrizations", default=",".join(BUILTIN_PARAMETRIZATIONS),
+                   metavar="NAMES", help="comma-separated frames (default: "
+                   f"{','.join(BUILTIN_PARAMETRIZATIONS)}); a user map 'x1 = .., x2 = ..' "
+                   "alone, or frames separated by ';' when one is a map")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--compact", action="store_true")
+    p.add_argument("--budget", type=float, default=20.0)
+    p.set_defaults(handler=_cmd_frames)

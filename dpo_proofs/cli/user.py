@@ -1,0 +1,23 @@
+"""CLI glue for user expressions: ``analyze --expr EXPR [--param NAME=DOMAIN|VALUE]``.
+
+With --expr, ``--param NAME=(a,b]`` declares a parameter's domain and
+``--param NAME=VALUE`` fixes it (declared as a real number if not declared otherwise).
+"""
+from __future__ import annotations
+
+from ..loss.user import is_domain_text, user_loss
+
+__all__ = ["loss_from_args", "USER_BUDGET_SECONDS", "VARIANT_BUDGET_SECONDS"]
+
+#: Default budget of a user expression's derivation; catalogue variants get more.
+USER_BUDGET_SECONDS = 5.0
+VARIANT_BUDGET_SECONDS = 20.0
+
+
+def loss_from_args(expr: str, params: dict[str, str]):
+    """(Loss, fixed values) from --expr and the --param items (domains vs values)."""
+    domains = {k: v for k, v in params.items() if is_domain_text(v)}
+    values = {k: v for k, v in params.items() if not is_domain_text(v)}
+    for name in values:
+        domains.setdefault(name, "(-oo, oo)") if name not in ("beta", "r_w", "r_l") else None
+    return user_loss(expr, domains, name="expr"), values

@@ -1,0 +1,77 @@
+"""Canonical closed forms of expressions in the standard symbols.
+
+The pipeline is fixed so that the same input always prints the same way:
+logs of products are split (valid because every symbol is positive), exponentials of
+sums of logarithms become products of powers, powers of products are split, and the
+result is put over one denominator, cancelled and factored.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..loss.functions import to_elementary
+
+__all__ = ["canonical", "exp_to_powers", "prove_equal"]
+
+
+def exp_to_powers(expr: sp.Expr) -> sp.Expr:
+    """exp(c1*log(a1) + ... + rest) -> a1**c1 * ... * exp(rest), term by term."""
+
+    def convert(e: sp.Expr) -> sp.Expr:
+        exponent = sp.expand(sp.expand_log(e.args[0], force=False))
+        factors = []
+        for term in sp.Add.make_args(exponent):
+            coeff, rest = term.as_independent(sp.log, as_Add=False)
+            if isinstance(rest, sp.log):
+                factors.append(rest.args[0] ** coeff)
+            else:
+                factors.append(sp.exp(term))
+        return sp.Mul(*factors)
+
+    return expr.replace(lambda e: isinstance(e, sp.exp), convert)
+
+
+def _rational_form(expr: sp.Expr) -> sp.Expr:
+    expr = sp.expand_log(expr, force=False)
+    expr = exp_to_powers(expr)
+    expr = sp.powdenest(expr)
+    expr = sp.expand_power_base(expr)
+    expr = sp.expand_power_exp(expr)
+    return expr
+
+
+def canonical(expr: sp.Expr) -> sp.Expr:
+    """The package's canonical form of ``expr`` (deterministic; no ``simplify``)."""
+    expr = sp.sympify(expr)
+    expr = to_elementary(expr)
+    if expr.has(sp.Piecewise) and not isinstance(expr, sp.Piecewise):
+        expr = sp.piecewise_fold(expr)
+    if isinstance(expr, sp.Piecewise):
+        return sp.Piecewise(*[(canonical(e), c) for e, c in expr.args])
+    expr = _rational_form(expr)
+    if expr.has(sp.Piecewise, sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign):
+        # Piecewise pieces are canonicalised one by one; keep the rest together.
+        return sp.piecewise_fold(expr) if expr.has(sp.Piecewise) else sp.factor_terms(expr)
+    expr = sp.together(expr)
+    expr = sp.cancel(expr)
+    expr = sp.factor(expr)
+    # factor() treats x**beta and x as separate generators; merge x**2*x**beta.
+    return sp.powsimp(expr, combine="exp")
+
+
+def prove_equal(a: sp.Expr, b: sp.Expr) -> tuple[bool | None, str]:
+    """Decide a == b identically on the positive orthant; (True/False/None, argument).
+
+    Tries canonical(a - b) == 0, then canonical(exp(a) - exp(b)) == 0 (valid for real
+    a, b since exp is injective), then ``simplify``. None means undecided.
+    """
+    difference = canonical(a - b)
+    if difference == 0:
+        return True, "canonical form of the difference is 0"
+    exp_difference = canonical(sp.exp(to_elementary(a)) - sp.exp(to_elementary(b)))
+    if exp_difference == 0:
+        return True, "exp of both sides have the same canonical form (exp is injective)"
+    simplified = sp.simplify(to_elementary(a - b))
+    if simplified == 0:
+        return True, "sympy.simplify reduces the difference to 0"
+    return None, f"difference not reduced to 0: {sp.sstr(difference)}"

@@ -1,0 +1,269 @@
+"""Parametrizations: how the model's parameters produce (x1, x2), and the metric they induce.
+
+A model moves parameters theta, not probabilities. For x = x(theta) with Jacobian
+J = dx/dtheta, gradient flow d theta/dt = -grad_theta L = -J^T grad_x L induces
+
+    dx/dt = -J J^T grad_x L = -M(x) grad_x L,
+
+so the velocity on (x1, x2) is the probability-frame gradient multiplied by the 2x2
+matrix M = J J^T. Each parametrization here derives M from its map x(theta) (sympy
+differentiates the map; nothing is typed in) and re-expresses it in x1, x2 through
+a chart theta(x) that picks one parameter point over each (x1, x2).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .canonical import canonical
+from ..errors import InvalidArgument
+from ..loss.symbols import x1, x2
+
+__all__ = ["Parametrization", "get_parametrization", "parametrization_names",
+           "user_parametrization", "BUILTIN_PARAMETRIZATIONS", "zero_rest_limit"]
+
+#: Frames shown side by side in tables and documents (softmax:2 is the zero-rest limit).
+BUILTIN_PARAMETRIZATIONS = ("probability", "log", "softmax", "softmax:2")
+
+
+@dataclass(frozen=True)
+class Parametrization:
+    """x(theta): the map, the chart theta(x), the frame's domain and the metric M = J J^T.
+
+    ``metric`` is M as a function of (x1, x2); ``domain`` is the set of (x1, x2) the
+    map reaches (a relation, ``true`` for the whole square).
+    """
+
+    name: str
+    description: str
+    coordinates: tuple[sp.Symbol, ...]
+    forward: tuple[sp.Expr, sp.Expr]
+    chart: tuple[tuple[sp.Symbol, sp.Expr], ...]
+    domain: sp.Basic
+    metric: sp.Matrix
+    steps: tuple[str, ...]
+
+    @property
+    def is_identity(self) -> bool:
+        return self.metric == sp.eye(2)
+
+    def metric_entries(self) -> dict[str, sp.Expr]:
+        return {"M11": self.metric[0, 0], "M12": self.metric[0, 1], "M22": self.metric[1, 1]}
+
+    def velocity(self, d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+        """dx/dt = -M grad L, canonical."""
+        v = -self.metric * sp.Matrix([d_x1, d_x2])
+        return canonical(v[0]), canonical(v[1])
+
+    def __hash__(self) -> int:  # sp.Matrix is mutable, hence unhashable; the name is the identity
+        return hash((self.name, self.forward))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Parametrization) and (self.name, self.forward, self.chart) == \
+            (other.name, other.forward, other.chart)
+
+
+def _derive(name: str, description: str, coordinates, forward, chart, domain,
+            steps: list[str]) -> Parametrization:
+    """Differentiate the map, form J J^T, and rewrite it in (x1, x2) with the chart."""
+    J = sp.Matrix([[sp.diff(f, t) for t in coordinates] for f in forward])
+    steps.append(f"J = d(x1, x2)/d({', '.join(map(str, coordinates))}) = {sp.sstr(J.tolist())}")
+    MJ = J * J.T
+    M = MJ.subs(dict(chart)).applyfunc(canonical)
+    on_edge = isinstance(domain, sp.Equality)
+    if on_edge:
+        # The chart inverts the map only on the edge x1 + x2 = 1: reduce there, and
+        # write the factors 1 - x1 back as x2.
+        M = M.subs(x2, 1 - x1).applyfunc(canonical).subs(x1 - 1, -x2)
+        steps.append("on x1 + x2 = 1 the factors 1 - x1 are written as x2")
+    leftover = M.free_symbols & set(coordinates)
+    if leftover:
+        raise InvalidArgument(
+            f"parametrization {name}: J J^T depends on {', '.join(sorted(map(str, leftover)))} "
+            "beyond (x1, x2), so the induced velocity is not a field on (x1, x2)")
+    steps.append("M = J J^T at theta = theta(x): "
+                 f"M11 = {sp.sstr(M[0, 0])}, M12 = M21 = {sp.sstr(M[0, 1])}, "
+                 f"M22 = {sp.sstr(M[1, 1])}")
+    check = [canonical(f.subs(dict(chart)) - s) for f, s in zip(forward, (x1, x2))]
+    if on_edge:
+        check = [canonical(c.subs(x2, 1 - x1)) for c in check]
+    if any(c != 0 for c in check):
+        raise InvalidArgument(f"parametrization {name}: the chart does not invert the map "
+                              f"(x(theta(x)) - x = {sp.sstr(check)})")
+    return Parametrization(name, description, tuple(coordinates), tuple(forward),
+                           tuple(chart), domain, M, tuple(steps))
+
+
+@functools.lru_cache(maxsize=None)
+def _probability() -> Parametrization:
+    p1, p2 = sp.symbols("p1 p2", positive=True)
+    return _derive("probability", "the paper's frame: the parameters are x1, x2 themselves "
+                   "(J = identity)", (p1, p2), (p1, p2), ((p1, x1), (p2, x2)), sp.true,
+                   ["x1 = p1, x2 = p2"])
+
+
+@functools.lru_cache(maxsize=None)
+def _log() -> Parametrization:
+    t1, t2 = sp.symbols("theta1 theta2", real=True)
+    return _derive("log", "log-probabilities: theta_i = log x_i, x_i = exp(theta_i)",
+                   (t1, t2), (sp.exp(t1), sp.exp(t2)), ((t1, sp.log(x1)), (t2, sp.log(x2))),
+                   sp.true, ["x1 = exp(theta1), x2 = exp(theta2)"])
+
+
+@functools.lru_cache(maxsize=None)
+def _softmax(K: int) -> Parametrization:
+    z = sp.symbols(f"z1:{K + 1}", real=True)
+    Z = sum(sp.exp(t) for t in z)
+    forward = (sp.exp(z[0]) / Z, sp.exp(z[1]) / Z)
+    rest = 1 - x1 - x2
+    if K == 2:
+        domain = sp.Eq(x1 + x2, 1)
+        chart = ((z[0], sp.log(x1)), (z[1], sp.log(x2)))
+        what = ("two responses only: x1 + x2 = 1, the limit where the other responses "
+                "have zero mass")
+        extra = "the chart z_i = log x_i is exact on x1 + x2 = 1 (softmax is shift-invariant)"
+    else:
+        domain = sp.StrictLessThan(x1 + x2, 1)
+        # softmax is invariant under z -> z + c: the chart takes the representative with
+        # sum exp(z) = 1, the other K - 2 responses sharing the rest evenly.
+        chart = ((z[0], sp.log(x1)), (z[1], sp.log(x2)),
+                 *[(t, sp.log(rest / (K - 2))) for t in z[2:]])
+        what = (f"softmax over K = {K} responses sharing one distribution; the "
+                f"{'rest is one response' if K == 3 else f'{K - 2} other responses share the rest evenly'}"
+                " (x1 + x2 + rest = 1, rest > 0)")
+        extra = ("chart: z1 = log x1, z2 = log x2, "
+                 + ("z3 = log(1 - x1 - x2)" if K == 3 else
+                    f"z_j = log((1 - x1 - x2)/{K - 2}) for j >= 3")
+                 + " (softmax is shift-invariant: this is the representative with sum exp(z) = 1)")
+    name = "softmax" if K == 3 else f"softmax:{K}"
+    return _derive(name, what, z, forward, chart, domain,
+                   [f"x_i = exp(z_i) / sum_j exp(z_j), j = 1..{K}", extra])
+
+
+def get_parametrization(name: str | Parametrization) -> Parametrization:
+    """``probability``, ``log``, ``softmax`` (K = 3), ``softmax:K`` (K >= 2; K = 2 is the
+    zero-rest limit), or ``"x1 = EXPR, x2 = EXPR"`` (a user map; see user_parametrization)."""
+    if isinstance(name, Parametrization):
+        return name
+    text = name.strip()
+    if "=" in text:
+        return user_parametrization(text)
+    if text == "probability":
+        return _probability()
+    if text in ("log", "log-probability", "logprob"):
+        return _log()
+    match = re.fullmatch(r"softmax(?::(\d{1,3}))?", text)
+    if match:
+        K = int(match.group(1) or 3)
+        if not 2 <= K <= 64:
+            raise InvalidArgument(f"softmax:{K}: K must be between 2 and 64")
+        return _softmax(K)
+    raise InvalidArgument(
+        f"unknown parametrization {name!r}: use probability, log, softmax, softmax:K "
+        "(K >= 2) or a map 'x1 = EXPR, x2 = EXPR' in parameters of your choice")
+
+
+def parametrization_names() -> tuple[str, ...]:
+    return BUILTIN_PARAMETRIZATIONS
+
+
+_ASSIGN = re.compile(r"^\s*(x1|x2)\s*=\s*(.+?)\s*$")
+
+
+@functools.lru_cache(maxsize=64)
+def user_parametrization(text: str) -> Parametrization:
+    """A map "x1 = EXPR, x2 = EXPR [where REL]" in free parameters (any other names),
+    e.g. "x1 = sigmoid(a), x2 = sigmoid(b)". Parsed by the safe parser (no eval). REL
+    states the set of (x1, x2) the map reaches (default: the whole square), e.g.
+    "where x1 + x2 < 1" for softmax over three logits.
+
+    The chart theta(x) is solved by sympy for two of the parameters; J J^T must then
+    not depend on the others (else the velocity is not a field on (x1, x2)).
+    """
+    from ..loss.parser import parse_expression
+
+    text, _, where = text.partition(" where ")
+    parts = [p for p in re.split(r"[,;]", text) if p.strip()]
+    sides: dict[str, str] = {}
+    for part in parts:
+        m = _ASSIGN.match(part)
+        if not m:
+            raise InvalidArgument(f"parametrization {text!r}: write it as 'x1 = EXPR, x2 = EXPR'")
+        sides[m.group(1)] = m.group(2)
+    if set(sides) != {"x1", "x2"}:
+        raise InvalidArgument(f"parametrization {text!r}: give both x1 = ... and x2 = ...")
+    names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", sides["x1"] + " " + sides["x2"])))
+    reserved = {"x1", "x2", "r_w", "r_l", "beta"}
+    from ..loss.parser import CONSTANTS, FUNCTIONS
+
+    params = [n for n in names if n not in reserved and n not in FUNCTIONS
+              and n not in CONSTANTS]
+    if any(n in reserved for n in names):
+        raise InvalidArgument(f"parametrization {text!r}: the map may not use "
+                              "x1, x2, r_w, r_l or beta; name its parameters otherwise")
+    symbols = {n: sp.Symbol(n, real=True) for n in params}
+    forward = tuple(parse_expression(sides[k], symbols) for k in ("x1", "x2"))
+    coords = tuple(symbols[n] for n in params)
+    if len(coords) < 2:
+        raise InvalidArgument(f"parametrization {text!r}: needs at least two parameters")
+    chart = _solve_chart(text, coords, forward)
+    # The image of a map is not derived; the user states it (e.g. "where x1 + x2 < 1"
+    # for three logits), else it is taken to be the whole square.
+    domain = sp.true
+    if where.strip():
+        from ..loss.parser import parse_relation
+
+        domain = parse_relation(where, {"x1": x1, "x2": x2})
+        if domain.free_symbols - {x1, x2}:
+            raise InvalidArgument(f"parametrization domain {where!r} may use only x1 and x2")
+        text = f"{text} where {where.strip()}"
+    return _derive(text, f"user map {text}", coords, forward, chart, domain,
+                   [f"x1 = {sp.sstr(forward[0])}, x2 = {sp.sstr(forward[1])}",
+                    "chart solved by sympy: " + ", ".join(f"{t} = {sp.sstr(e)}"
+                                                          for t, e in chart)])
+
+
+def _solve_chart(text, coords, forward):
+    from itertools import combinations
+
+    from ..budget import time_budget
+
+    others = [c for c in coords]
+    for pair in combinations(coords, 2):
+        rest = {c: 0 for c in others if c not in pair}  # a representative for the others
+        eqs = [sp.Eq(f.subs(rest), s) for f, s in zip(forward, (x1, x2))]
+        with time_budget(10, f"solving the map {text} for its parameters"):
+            solutions = sp.solve(eqs, list(pair), dict=True)
+        for sol in solutions:
+            chart = [(t, canonical(sol[t])) for t in pair if t in sol] + list(rest.items())
+            if len(chart) != len(coords):
+                continue
+            if all(_is_real_on_square(e) for _, e in chart):
+                return tuple(chart)
+    raise InvalidArgument(f"parametrization {text!r}: sympy found no real inverse "
+                          "theta(x1, x2) of the map on (0, 1)^2")
+
+
+def _is_real_on_square(expr: sp.Expr) -> bool:
+    for a, b in ((sp.Rational(1, 3), sp.Rational(1, 5)), (sp.Rational(1, 7), sp.Rational(1, 2))):
+        value = sp.N(sp.sympify(expr).subs({x1: a, x2: b}), 30)
+        if not value.is_real:
+            return False
+    return True
+
+
+def zero_rest_limit(K: int = 3) -> tuple[bool, str]:
+    """Prove that softmax:K's metric tends to softmax:2's as the rest's mass -> 0.
+
+    Both metrics are polynomials in (x1, x2); on x1 + x2 = 1 their difference is
+    computed and canonicalised. Returns (equal, the argument).
+    """
+    MK, M2 = _softmax(K).metric, _softmax(2).metric
+    diff = (MK - M2).subs(x2, 1 - x1).applyfunc(canonical)
+    equal = diff == sp.zeros(2, 2)
+    return equal, (f"M(softmax:{K}) - M(softmax:2) at x2 = 1 - x1 is {sp.sstr(diff.tolist())}"
+                   + (": the metrics agree on the zero-rest edge, so softmax:2 is the limit"
+                      if equal else ""))

@@ -1,0 +1,414 @@
+"""The gradient field of a loss over (x1, x2) and the quantities derived from it.
+
+For a loss L(x1, x2) the field is grad L = (dL/dx1, dL/dx2); gradient descent moves
+(x1, x2) along -grad L. The speed ratio R = |dL/dx2| / |dL/dx1| compares how fast the
+dispreferred probability falls with how fast the preferred one rises.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..budget import time_budget
+from .canonical import canonical, prove_equal
+from ..errors import DerivationTimeout
+from ..loss.functions import to_elementary
+from ..loss.loss import Loss
+from .signs import SignAnalysis, analyze_sign, parameter_domains
+from ..loss.symbols import beta, x1, x2
+
+__all__ = ["Partial", "ConservedQuantity", "Limit", "GradientField", "gradient_field",
+           "ratio_of", "conserved_quantity"]
+
+
+@dataclass(frozen=True)
+class Partial:
+    """dL/dx for one probability: the chain-rule form and the canonical closed form."""
+
+    symbol: sp.Symbol
+    chain_rule: sp.Expr
+    closed_form: sp.Expr
+    sign: SignAnalysis
+
+
+@dataclass(frozen=True)
+class ConservedQuantity:
+    """I(x1, x2) constant along gradient flow, with how it was found and checked."""
+
+    expr: sp.Expr
+    derivation: str
+    check: sp.Expr  # grad I . grad L in canonical form: 0 when I is conserved
+
+
+@dataclass(frozen=True)
+class Limit:
+    """lim_{x2 -> 0+} of a quantity, in one case of beta (or for every beta)."""
+
+    quantity: str
+    case: str
+    value: sp.Expr | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class GradientField:
+    """Everything derived from grad L (all closed forms canonical)."""
+
+    d_x1: Partial
+    d_x2: Partial
+    ratio: sp.Expr
+    ratio_excess: SignAnalysis  # sign analysis of R - 1 (or of d_x2^2 - d_x1^2)
+    ratio_excess_expr: sp.Expr
+    gradient_norm: sp.Expr
+    radial: sp.Expr
+    divergence: sp.Expr
+    curl: sp.Expr
+    conserved: ConservedQuantity | None
+    conserved_reason: str
+    limits: tuple[Limit, ...]
+    #: where R is defined (dL/dx1 != 0); the regions below are intersected with it.
+    defined_where: sp.Basic = sp.true
+    #: the set where the gradient vanishes (both partials 0): no motion there.
+    vanishing: sp.Basic = sp.false
+    #: for piecewise losses: (condition, field of that piece); the kinks between
+    #: pieces are where the loss is not differentiable.
+    pieces: tuple = ()
+    kinks: tuple[sp.Basic, ...] = ()
+
+    @property
+    def region_ratio_gt_1(self) -> sp.Basic:
+        return self._region(">")
+
+    @property
+    def region_ratio_eq_1(self) -> sp.Basic:
+        return self._region("=")
+
+    @property
+    def region_ratio_lt_1(self) -> sp.Basic:
+        return self._region("<")
+
+    def _region(self, op: str) -> sp.Basic:
+        if self.pieces:
+            return sp.Or(*[sp.And(cond, piece._region(op)) for cond, piece in self.pieces])
+        return sp.And(self.ratio_excess.region(op), self.defined_where)
+
+    def region_partial(self, symbol: sp.Symbol, op: str) -> sp.Basic:
+        """Where dL/d(symbol) op 0 (op in '>', '<', '='), exactly."""
+        if self.pieces:
+            return sp.Or(*[sp.And(cond, piece.region_partial(symbol, op))
+                           for cond, piece in self.pieces])
+        partial = self.d_x1 if symbol == x1 else self.d_x2
+        return partial.sign.region(op)
+
+    @property
+    def is_margin_loss(self) -> bool:
+        """Radial component identically 0: L is invariant under (x1, x2) -> (t x1, t x2)."""
+        return self.radial == 0
+
+
+def _partial(loss: Loss, symbol: sp.Symbol) -> Partial:
+    return _partial_of(loss.expr, symbol)
+
+
+def _partial_of(expr: sp.Expr, symbol: sp.Symbol) -> Partial:
+    chain_rule = sp.diff(expr, symbol)
+    closed = canonical(chain_rule)
+    return Partial(symbol, chain_rule, closed, analyze_sign(closed, already_canonical=True))
+
+
+def ratio_of(d_x1: Partial, d_x2: Partial) -> tuple[sp.Expr, sp.Expr, SignAnalysis]:
+    """R = |dL/dx2| / |dL/dx1|, and the sign analysis that decides R > 1.
+
+    With both signs known the absolute values are dropped and R - 1 is factored;
+    otherwise R > 1 iff dL/dx2^2 - dL/dx1^2 > 0 (where dL/dx1 != 0), which is factored.
+    """
+    s1, s2 = d_x1.sign.sign, d_x2.sign.sign
+    a, b = d_x1.closed_form, d_x2.closed_form
+    if a == 0:
+        # No motion of x1: R is undefined (nan), never > 1 or < 1.
+        return sp.nan, sp.nan, analyze_sign(sp.S.Zero, already_canonical=True)
+    if s1 and s2:
+        ratio = canonical((s2 * b) / (s1 * a))
+        excess = canonical(ratio - 1)
+        return ratio, excess, analyze_sign(excess, already_canonical=True)
+    q = canonical(b / a)
+    q_sign = analyze_sign(q, already_canonical=True)
+    if q_sign.sign in (1, -1):
+        # dL/dx2 / dL/dx1 has one sign wherever both are non-zero (e.g. l'(h) factors cancel).
+        ratio = canonical(q_sign.sign * q)
+        excess = canonical(ratio - 1)
+        return ratio, excess, analyze_sign(excess, already_canonical=True)
+    decided = sp.Mul(*[sp.Pow(f.base, f.exponent) * (f.sign if f.odd else 1)
+                       for f in q_sign.factors if f.sign is not None])
+    rest = sp.Mul(*[sp.Pow(f.base, f.exponent) for f in q_sign.factors if f.sign is None])
+    ratio = decided * sp.Abs(rest)
+    excess = canonical(b**2 - a**2)
+    return ratio, excess, analyze_sign(excess, already_canonical=True)
+
+
+def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity | None, str]:
+    """A first integral of dx/dt = -grad L, when the orbit equation separates.
+
+    Orbits satisfy dx2/dx1 = (dL/dx2)/(dL/dx1). If that slope is c*f(x1)*g(x2), then
+    I = int dx2/g(x2) - c*int f(x1) dx1 is constant along them; I is then checked by
+    grad I . grad L == 0 (canonical form).
+    """
+    if d_x1 == 0:
+        return None, "dL/dx1 is identically 0: x1 does not move"
+    slope = canonical(d_x2 / d_x1)
+    parts = sp.separatevars(slope, symbols=[x1, x2], dict=True, force=False)
+    if not parts:
+        found = _darboux(slope, d_x1, d_x2)
+        if found is not None:
+            return found, ""
+        return None, (f"the orbit equation dx2/dx1 = {sp.sstr(slope)} does not separate, "
+                      "and no product of powers of its polynomial factors is conserved")
+    c = parts["coeff"]
+    f = parts.get(x1, sp.S.One)
+    g = parts.get(x2, sp.S.One)
+    # No Meijer-G route: on some frames (nca_pair, softmax) it runs for minutes and
+    # the result would then depend on the time budget, not on the mathematics.
+    integral = sp.integrate(1 / g, x2, meijerg=False) - c * sp.integrate(f, x1, meijerg=False)
+    if integral.has(sp.Integral):
+        return None, "the separated orbit equation has no closed-form integral"
+    integral = _real_logs(sp.factor_terms(sp.expand(integral)))
+    coeff, rest = integral.as_coeff_Mul()
+    if rest.free_symbols & {x1, x2}:
+        integral = rest  # a constant factor does not change a level set
+    check = canonical(sp.diff(integral, x1) * d_x1 + sp.diff(integral, x2) * d_x2)
+    if check != 0:
+        return None, f"candidate {sp.sstr(integral)} fails grad I . grad L = 0: {sp.sstr(check)}"
+    derivation = (f"orbits solve dx2/dx1 = dL/dx2 / dL/dx1 = {sp.sstr(slope)}, which separates; "
+                  f"integrating gives I = {sp.sstr(integral)}, and grad I . grad L = 0 exactly")
+    return ConservedQuantity(integral, derivation, check), ""
+
+
+def _real_logs(expr: sp.Expr) -> sp.Expr:
+    """log(a) -> log(-a) where a < 0 on the domain (they differ by the constant i*pi):
+    antiderivatives such as log(x1 - 1) would otherwise be complex on (0, 1)."""
+    from .signs import _bounded
+
+    swap = {}
+    for term in expr.atoms(sp.log):
+        arg = term.args[0]
+        # -arg >= 0 on the square (zero allowed: log(1 - x1) at x1 = 1 is a boundary).
+        if sp.factor(sp.together(_bounded(-arg))).is_nonnegative:
+            swap[term] = sp.log(-arg)
+    return expr.xreplace(swap) if swap else expr
+
+
+def _darboux(slope: sp.Expr, d_x1: sp.Expr, d_x2: sp.Expr) -> ConservedQuantity | None:
+    """A conserved I = prod f_i**a_i over the polynomial factors f_i of the orbit equation.
+
+    With dx2/dx1 = N/D (polynomials), I is conserved iff sum a_i (D f_i,x1 + N f_i,x2)/f_i
+    vanishes identically: after clearing denominators, a linear system in the a_i
+    (the Darboux method). Factors: x1, x2, 1 - x1 - x2 and those of N and D.
+    """
+    N, D = sp.fraction(sp.together(slope))
+    if not (N.is_polynomial(x1, x2) and D.is_polynomial(x1, x2)):
+        return None
+    factors: list[sp.Expr] = [x1, x2, 1 - x1 - x2]
+    for poly in (N, D):
+        for f, _ in sp.factor_list(poly, x1, x2)[1]:
+            if f.free_symbols & {x1, x2} and not any(
+                    sp.expand(f - g) == 0 or sp.expand(f + g) == 0 for g in factors):
+                factors.append(f)
+    if len(factors) > 8:
+        return None
+    a = sp.symbols(f"a0:{len(factors)}")
+    total = sp.Mul(*factors)
+    P = sp.expand(sum(ai * (D * sp.diff(f, x1) + N * sp.diff(f, x2)) * sp.cancel(total / f)
+                      for ai, f in zip(a, factors)))
+    equations = sp.Poly(P, x1, x2).coeffs()
+    solutions = sp.linsolve(equations, a)
+    if not solutions:
+        return None
+    (solution,) = solutions
+    free = sorted(set().union(*[sp.sympify(v).free_symbols for v in solution]) & set(a),
+                  key=str)
+    if not free:
+        return None  # only a = 0
+    chosen = [sp.sympify(v).subs({t: (1 if i == 0 else 0) for i, t in enumerate(free)})
+              for v in solution]
+    if not any(chosen):
+        return None
+    scale = sp.ilcm(*[sp.fraction(sp.nsimplify(c))[1] for c in chosen if c != 0])
+    integral = sp.Mul(*[f**(c * scale) for f, c in zip(factors, chosen) if c != 0])
+    check = canonical(sp.diff(integral, x1) * d_x1 + sp.diff(integral, x2) * d_x2)
+    if check != 0:
+        return None
+    derivation = (f"the orbit equation dx2/dx1 = {sp.sstr(slope)} does not separate; "
+                  f"with I = prod f_i**a_i over f in {sp.sstr(factors)}, grad I . field = 0 "
+                  f"is a linear system in the a_i whose solution gives I = {sp.sstr(integral)}, "
+                  "and grad I . field = 0 exactly")
+    return ConservedQuantity(integral, derivation, check)
+
+
+#: Seconds allowed for one sympy.limit (it can run for minutes on large expressions).
+LIMIT_SECONDS = 4.0
+
+_BETA_CASES = (
+    # beta = 1/(1+b) < 1, beta = 1, beta = 1+b > 1 with b > 0: sympy's limit can decide
+    # powers like x2**(beta - 1) once the sign of beta - 1 is encoded this way.
+    ("beta < 1", lambda b: 1 / (1 + b)),
+    ("beta = 1", lambda b: sp.S.One),
+    ("beta > 1", lambda b: 1 + b),
+)
+
+
+def _limits(d_x2: sp.Expr) -> tuple[Limit, ...]:
+    b = sp.Symbol("b", positive=True)
+    cases = _BETA_CASES if beta in d_x2.free_symbols else (("every beta", None),)
+    out = []
+    for case, value in cases:
+        expr = d_x2 if value is None else d_x2.subs(beta, value(b))
+        try:
+            with time_budget(LIMIT_SECONDS, "sympy.limit"):
+                limit = sp.limit(expr, x2, 0, "+")
+        except DerivationTimeout:
+            out.append(Limit("d_x2", case, None,
+                             f"sympy.limit did not finish within {LIMIT_SECONDS:g} s"))
+            continue
+        except (NotImplementedError, ValueError, TypeError) as error:
+            out.append(Limit("d_x2", case, None, f"sympy.limit could not decide: {error}"))
+            continue
+        if isinstance(limit, sp.Limit) or limit.has(sp.AccumBounds):
+            out.append(Limit("d_x2", case, None, "sympy.limit returned it unevaluated"))
+            continue
+        if value is not None:
+            limit = canonical(limit.subs(b, sp.solve(sp.Eq(value(b), beta), b)[0])) \
+                if limit.has(b) else limit
+        out.append(Limit("d_x2", case, limit))
+    return tuple(out)
+
+
+def gradient_field(loss: Loss, metric: sp.Matrix | None = None) -> GradientField:
+    """Derive grad L, R, the regions of R vs 1 and the field quantities of ``loss``.
+
+    With ``metric`` M (a parametrization's J J^T, see ``dpo_proofs.parametrizations``)
+    the field is M grad L = -dx/dt instead: its "partials" are the components of minus
+    the induced velocity, and its ratio is the speed ratio |dx2/dt| / |dx1/dt|.
+    """
+    with parameter_domains(loss.parameters):
+        return _gradient_field(loss, metric)
+
+
+def _gradient_field(loss: Loss, metric: sp.Matrix | None) -> GradientField:
+    expr = to_elementary(loss.expr)
+    if expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise):
+        folded = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+        if isinstance(folded, sp.Piecewise):
+            return _piecewise_field(folded, metric)
+    return _smooth_field(loss.expr, metric)
+
+
+def _apply_metric(metric: sp.Matrix, d1: Partial, d2: Partial) -> tuple[Partial, Partial]:
+    """(M grad L)_i, shown as M_i1 dL/dx1 + M_i2 dL/dx2 before simplification."""
+    out = []
+    for i, symbol in enumerate((x1, x2)):
+        chain = metric[i, 0] * d1.chain_rule + metric[i, 1] * d2.chain_rule
+        closed = canonical(metric[i, 0] * d1.closed_form + metric[i, 1] * d2.closed_form)
+        out.append(Partial(symbol, chain, closed, analyze_sign(closed, already_canonical=True)))
+    return out[0], out[1]
+
+
+def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientField:
+    d1 = _partial_of(expr, x1)
+    d2 = _partial_of(expr, x2)
+    framed = metric is not None and metric != sp.eye(2)
+    if framed:
+        d1, d2 = _apply_metric(metric, d1, d2)
+    a, b = d1.closed_form, d2.closed_form
+    ratio, excess, excess_sign = ratio_of(d1, d2)
+    radial = canonical(x1 * a + x2 * b)
+    conserved, reason = conserved_quantity(a, b)
+    defined = sp.Not(d1.sign.region("=")) if a != 0 else sp.false
+    return GradientField(
+        d_x1=d1,
+        d_x2=d2,
+        ratio=ratio,
+        ratio_excess=excess_sign,
+        ratio_excess_expr=excess,
+        gradient_norm=sp.sqrt(canonical(a**2 + b**2)),
+        radial=radial,
+        divergence=canonical(sp.diff(a, x1) + sp.diff(b, x2)),
+        curl=canonical(sp.diff(b, x1) - sp.diff(a, x2)),
+        conserved=conserved,
+        conserved_reason=reason,
+        # The limits as x2 -> 0+ are the loss's (dL/dx2), reported by the probability
+        # frame; a frame's velocity components are not re-limited (gruntz is slow there).
+        limits=() if framed else _limits(b),
+        defined_where=defined,
+        vanishing=sp.And(d1.sign.region("="), d2.sign.region("=")),
+    )
+
+
+def _disjoint(pw: sp.Piecewise) -> list[tuple[sp.Expr, sp.Basic]]:
+    """The pieces with conditions made disjoint (piece i holds where no earlier one does)."""
+    out, before = [], sp.false
+    for e, c in pw.args:
+        cond = sp.And(c, sp.Not(before))
+        before = sp.Or(before, c)
+        if cond is not sp.false:
+            out.append((e, cond))
+    return out
+
+
+def _boundary(cond: sp.Basic) -> list[sp.Basic]:
+    return [sp.Eq(r.lhs, r.rhs) for r in cond.atoms(sp.core.relational.Relational)
+            if not isinstance(r, (sp.Eq, sp.Ne))]
+
+
+def _piecewise_field(pw: sp.Piecewise, metric: sp.Matrix | None = None) -> GradientField:
+    """Field of a piecewise loss: each piece analysed as a smooth loss on its set.
+
+    The derivative on the boundary between pieces (the kink) does not exist; the
+    kinks are listed, and confirmations must avoid them.
+    """
+    pieces = [(cond, _smooth_field(e, metric)) for e, cond in _disjoint(pw)]
+
+    def joined(get) -> sp.Expr:
+        return sp.Piecewise(*[(get(f), c if i < len(pieces) - 1 else True)
+                              for i, (c, f) in enumerate(pieces)])
+
+    def partial(symbol, get) -> Partial:
+        closed = joined(lambda f: get(f).closed_form)
+        chain = joined(lambda f: get(f).chain_rule)
+        return Partial(symbol, chain, closed, analyze_sign(closed, already_canonical=True))
+
+    d1, d2 = partial(x1, lambda f: f.d_x1), partial(x2, lambda f: f.d_x2)
+    moving = [(c, f) for c, f in pieces if f.d_x1.closed_form != 0 or f.d_x2.closed_form != 0]
+    kept = {f.conserved.expr for _, f in moving if f.conserved is not None}
+    if moving and len(kept) == 1 and all(f.conserved is not None for _, f in moving):
+        I = kept.pop()
+        conserved = ConservedQuantity(
+            I, "on every piece where the gradient is non-zero the flow conserves "
+               f"{sp.sstr(I)} (checked piece by piece); elsewhere nothing moves",
+            joined(lambda f: f.conserved.check if f.conserved else sp.S.Zero))
+        reason = ""
+    else:
+        conserved, reason = None, "the pieces conserve different quantities (or none): " + \
+            "; ".join(f"on {sp.sstr(c)}: {f.conserved_reason or sp.sstr(f.conserved.expr)}"
+                      for c, f in moving)
+    kinks = tuple(dict.fromkeys(b for c, _ in pieces for b in _boundary(c)))
+    return GradientField(
+        d_x1=d1, d_x2=d2,
+        ratio=joined(lambda f: f.ratio),
+        ratio_excess=analyze_sign(joined(lambda f: f.ratio_excess_expr), already_canonical=True),
+        ratio_excess_expr=joined(lambda f: f.ratio_excess_expr),
+        gradient_norm=joined(lambda f: f.gradient_norm),
+        radial=joined(lambda f: f.radial),
+        divergence=joined(lambda f: f.divergence),
+        curl=joined(lambda f: f.curl),
+        conserved=conserved, conserved_reason=reason,
+        limits=_limits(d2.closed_form),
+        defined_where=sp.Or(*[sp.And(c, f.defined_where) for c, f in pieces]),
+        vanishing=sp.Or(*[sp.And(c, f.vanishing) for c, f in pieces]),
+        pieces=tuple(pieces), kinks=kinks,
+    )
+
+
+def same_function(a: sp.Expr, b: sp.Expr) -> tuple[bool | None, str]:
+    """Whether two expressions define the same function on the domain (see prove_equal)."""
+    return prove_equal(a, b)

@@ -1,0 +1,89 @@
+"""The loss type: a per-pair loss L(x1, x2) with its constants and provenance."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..errors import InvalidArgument, NotALoss
+from .functions import to_elementary
+from .symbols import BETA, PROBABILITIES, R_L, R_W, Parameter, x1, x2
+
+__all__ = ["Loss", "STANDARD_PARAMETERS", "margin"]
+
+#: The constants every loss may use: beta and the two reference probabilities.
+STANDARD_PARAMETERS: tuple[Parameter, ...] = (BETA, R_W, R_L)
+
+
+def margin() -> sp.Expr:
+    """h = beta*log(x1/r_w) - beta*log(x2/r_l), DPO's implicit reward margin."""
+    return BETA.symbol * sp.log(x1 / R_W.symbol) - BETA.symbol * sp.log(x2 / R_L.symbol)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A per-pair preference loss L(x1, x2; constants).
+
+    ``expr`` is the definition as published, written with the building blocks of
+    ``dpo_proofs.functions``; ``parameters`` lists every constant it uses besides
+    x1 and x2 (beta and the references included when they occur).
+    """
+
+    name: str
+    expr: sp.Expr
+    parameters: tuple[Parameter, ...] = STANDARD_PARAMETERS
+    title: str = ""
+    citation: str = ""
+    trl_name: str | None = None
+    reading: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Other published ways of writing the same loss: (where it is from, expression).
+    #: The package proves each equal to ``expr``; it never assumes it.
+    equivalent_forms: tuple[tuple[str, sp.Expr], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        free = self.expr.free_symbols
+        if not free & set(PROBABILITIES):
+            raise NotALoss(f"{self.name}: the expression does not depend on x1 or x2")
+        known = set(PROBABILITIES) | {p.symbol for p in self.parameters}
+        unknown = sorted(s.name for s in free - known)
+        if unknown:
+            raise NotALoss(f"{self.name}: undeclared symbols {', '.join(unknown)}")
+        names = [p.name for p in self.parameters]
+        if len(set(names)) != len(names):
+            raise InvalidArgument(f"{self.name}: a parameter is declared twice")
+
+    @property
+    def elementary(self) -> sp.Expr:
+        """The definition with sigmoid / log_sigmoid / softplus written out in exp, log."""
+        return to_elementary(self.expr)
+
+    @property
+    def used_parameters(self) -> tuple[Parameter, ...]:
+        free = self.expr.free_symbols
+        return tuple(p for p in self.parameters if p.symbol in free)
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise InvalidArgument(
+            f"{self.name} has no parameter {name!r} "
+            f"(it has: {', '.join(p.name for p in self.parameters)})")
+
+    def defaults(self) -> dict[sp.Symbol, sp.Expr]:
+        return {p.symbol: p.default for p in self.parameters}
+
+    def bind(self, values: Mapping[str, object]) -> dict[sp.Symbol, sp.Expr]:
+        """Validate ``name -> value`` against the parameters' domains."""
+        return {self.parameter(name).symbol: self.parameter(name).validate(value)
+                for name, value in values.items()}
+
+    def with_parameters(self, values: Mapping[str, object]) -> "Loss":
+        """The same loss with some constants fixed to exact values."""
+        bound = self.bind(values)
+        return Loss(self.name, self.expr.subs(bound),
+                    tuple(p for p in self.parameters if p.symbol not in bound),
+                    self.title, self.citation, self.trl_name, self.reading, self.notes,
+                    tuple((src, e.subs(bound)) for src, e in self.equivalent_forms))

@@ -1,0 +1,140 @@
+"""User-defined losses: a safely parsed expression plus declared parameter domains.
+
+The text goes through ``parser.parse_expression`` (an ast whitelist, never eval or
+sympify); domains such as "(0,1]", "[0,0.5)", "(0,oo)" are parsed by a small grammar.
+A loss that does not depend on x1 or x2, or is undefined on the whole domain, is
+refused with NotALoss and the reason.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import mpmath
+import sympy as sp
+
+from ..errors import InvalidArgument, NotALoss, UnsafeExpression
+from .loss import Loss
+from .parser import parse_expression
+from .symbols import BETA, POSITIVE, R_L, R_W, STANDARD_SYMBOLS, Parameter
+
+__all__ = ["user_loss", "parse_domain", "is_domain_text"]
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,3})?(?:/\d+)?|[-+]?oo"
+_DOMAIN = re.compile(rf"^\s*([\(\[])\s*({_NUMBER})\s*,\s*({_NUMBER})\s*([\)\]])\s*$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,30}(?:_[A-Za-z0-9]{1,30})?$")
+_STANDARD = {"beta": BETA, "r_w": R_W, "r_l": R_L}
+
+
+def is_domain_text(text: str) -> bool:
+    """Whether ``text`` looks like an interval "(a, b]" rather than a value."""
+    return bool(_DOMAIN.match(text))
+
+
+def _number(text: str) -> sp.Expr:
+    text = text.strip()
+    if text.lstrip("+-") == "oo":
+        return sp.S.NegativeInfinity if text.startswith("-") else sp.oo
+    if "/" in text:
+        num, den = text.split("/")
+        if int(den) == 0:
+            raise InvalidArgument(f"division by zero in {text!r}")
+        return sp.Rational(num) / int(den)
+    return sp.Rational(text)
+
+
+def parse_domain(text: str) -> sp.Interval:
+    """"(0,1]" -> Interval.Lopen(0, 1); only numbers, oo and brackets are accepted."""
+    if not isinstance(text, str) or len(text) > 100:
+        raise InvalidArgument(f"domain {text!r} must be a short string like '(0, 1]'")
+    m = _DOMAIN.match(text)
+    if not m:
+        raise InvalidArgument(f"domain {text!r} must look like (a, b], [a, b), (0, oo)")
+    left, lo, hi, right = m.groups()
+    lo, hi = _number(lo), _number(hi)
+    if (lo.is_infinite and left == "[") or (hi.is_infinite and right == "]"):
+        raise InvalidArgument(f"domain {text!r}: an infinite end must be open")
+    if not lo < hi:
+        raise InvalidArgument(f"domain {text!r} is empty (need a < b)")
+    return sp.Interval(lo, hi, left == "(", right == ")")
+
+
+def _default(domain: sp.Interval) -> sp.Expr:
+    lo, hi = domain.inf, domain.sup
+    if lo.is_finite and hi.is_finite:
+        return (lo + hi) / 2
+    if lo.is_finite:
+        return lo + 1
+    if hi.is_finite:
+        return hi - 1
+    return sp.S.Zero
+
+
+def _symbol(name: str, domain: sp.Interval) -> sp.Symbol:
+    if domain.inf >= 0:
+        return sp.Symbol(name, positive=True) if (domain.inf > 0 or domain.left_open) \
+            else sp.Symbol(name, nonnegative=True)
+    return sp.Symbol(name, real=True)
+
+
+def user_loss(expr: str | sp.Expr, params: Mapping[str, str] | None = None,
+              name: str = "user", fixed: Mapping[str, object] | None = None) -> Loss:
+    """A Loss from ``expr`` (text or sympy) with parameters declared as NAME -> "(a, b]".
+
+    beta, r_w, r_l keep their standard domains unless redeclared; ``fixed`` fixes
+    constants to values. Refuses unsafe text (UnsafeExpression) and non-losses (NotALoss).
+    """
+    declared: dict[str, Parameter] = {}
+    for pname, dom in (params or {}).items():
+        if not _NAME.match(pname) or pname in ("x1", "x2") or pname.startswith("_"):
+            raise InvalidArgument(f"parameter name {pname!r} is not allowed")
+        domain = parse_domain(dom) if isinstance(dom, str) else dom
+        if not isinstance(domain, sp.Interval):
+            raise InvalidArgument(f"domain of {pname} must be an interval")
+        if pname in _STANDARD:
+            p = _STANDARD[pname]
+            if domain.is_subset(p.domain) is not True:
+                raise InvalidArgument(f"{pname} must stay within {sp.sstr(p.domain)}")
+            declared[pname] = Parameter(p.symbol, domain, p.default if domain.contains(
+                p.default) is sp.true else _default(domain), p.description)
+        else:
+            declared[pname] = Parameter(_symbol(pname, domain), domain, _default(domain),
+                                        "user-declared parameter")
+    names = {n: p.symbol for n, p in declared.items()}
+    if isinstance(expr, str):
+        parsed = parse_expression(expr, names)
+    elif isinstance(expr, sp.Expr):
+        parsed = expr
+    else:
+        raise UnsafeExpression(f"expression must be a string or sympy expression, "
+                               f"got {type(expr).__name__}")
+    free = parsed.free_symbols
+    if not free & {STANDARD_SYMBOLS["x1"], STANDARD_SYMBOLS["x2"]}:
+        raise NotALoss(f"{sp.sstr(parsed)} does not depend on x1 or x2")
+    parameters = [declared.get(n, p) for n, p in _STANDARD.items()
+                  if p.symbol in free or n in declared]
+    parameters += [p for n, p in declared.items() if n not in _STANDARD]
+    loss = Loss(name, parsed, tuple(parameters), "user-defined loss", "", None,
+                f"parsed from {expr if isinstance(expr, str) else sp.sstr(expr)!r}")
+    _check_defined(loss)
+    if fixed:
+        loss = loss.with_parameters(fixed)
+    return loss
+
+
+def _check_defined(loss: Loss) -> None:
+    """Refuse a loss that is not a finite real number at any of a few domain points."""
+    from ..numerics.confirm import confirmation_points, mp_callable, to_mpf
+
+    symbols = [STANDARD_SYMBOLS["x1"], STANDARD_SYMBOLS["x2"], *[p.symbol for p in loss.parameters]]
+    fn = mp_callable(loss.expr, symbols)
+    with mpmath.workdps(30):
+        for point in confirmation_points(loss, random_points=6):
+            try:
+                value = fn(*[to_mpf(point[s.name]) for s in symbols])
+            except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+                continue
+            if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+                return
+    raise NotALoss(f"{sp.sstr(loss.expr)} is not a finite real number at any tested point of "
+                   "the domain (undefined, complex or infinite there)")

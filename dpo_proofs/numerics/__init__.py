@@ -1,0 +1,1 @@
+"""Numerics: one mpmath confirmation ladder, certified point evaluation, float64 findings."""

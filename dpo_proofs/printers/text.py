@@ -1,0 +1,260 @@
+"""Printers of an Analysis: JSON, plain text and LaTeX. They format; they never derive."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sympy as sp
+
+from ..loss.symbols import interval_text
+
+from ..numerics.confirm import REQUIRED_DIGITS
+
+if TYPE_CHECKING:
+    from ..results import Analysis
+
+__all__ = ["analysis_json", "analysis_text", "analysis_latex", "expr_str", "SIGN_WORDS"]
+
+SIGN_WORDS = {1: "positive", -1: "negative", 0: "zero", None: "changes sign or undecided"}
+
+
+def expr_str(expr: sp.Basic | None) -> str | None:
+    """A sympy string that ``sympy.sympify`` reads back (symbols by their names)."""
+    return None if expr is None else sp.sstr(expr, order="lex")
+
+
+def analysis_json(a: "Analysis") -> dict[str, Any]:
+    f = a.field
+    loss = a.loss
+    out: dict[str, Any] = {
+        "variant": loss.name,
+        "title": loss.title,
+        "citation": loss.citation,
+        "trl_name": loss.trl_name,
+        "parameters": {p.name: {"domain": interval_text(p.domain), "default": sp.sstr(p.default)}
+                       for p in loss.parameters},
+        "fixed_parameters": dict(a.params),
+        "loss": expr_str(loss.elementary),
+        "d_x1": None, "d_x2": None, "ratio": None,
+        "region_ratio_gt_1": None, "region_ratio_eq_1": None, "region_ratio_lt_1": None,
+        "radial": None,
+    }
+    if f is not None:
+        out.update({
+            "d_x1": expr_str(f.d_x1.closed_form),
+            "d_x2": expr_str(f.d_x2.closed_form),
+            "sign_d_x1": SIGN_WORDS[f.d_x1.sign.sign],
+            "sign_d_x2": SIGN_WORDS[f.d_x2.sign.sign],
+            "region_x1_not_pushed_up": expr_str(_stops(f, "x1")),
+            "region_x2_not_pushed_down": expr_str(_stops(f, "x2")),
+            "ratio": expr_str(f.ratio),
+            "ratio_test": expr_str(f.ratio_excess_expr),
+            "region_ratio_gt_1": expr_str(f.region_ratio_gt_1),
+            "region_ratio_eq_1": expr_str(f.region_ratio_eq_1),
+            "region_ratio_lt_1": expr_str(f.region_ratio_lt_1),
+            "radial": expr_str(f.radial),
+            "margin_loss": f.is_margin_loss,
+            "gradient_norm": expr_str(f.gradient_norm),
+            "divergence": expr_str(f.divergence),
+            "curl": expr_str(f.curl),
+            "conserved_quantity": expr_str(f.conserved.expr) if f.conserved else None,
+            "conserved_quantity_argument": (f.conserved.derivation if f.conserved
+                                            else f.conserved_reason),
+            "limits_d_x2_as_x2_to_0": [
+                {"case": lim.case, "value": expr_str(lim.value), "reason": lim.reason}
+                for lim in f.limits],
+        })
+    out["equivalent_forms"] = [
+        {"source": e.source, "expr": expr_str(e.expr), "same": e.same, "argument": e.argument}
+        for e in a.equivalent_forms]
+    out["confirmations"] = {
+        "required_digits": REQUIRED_DIGITS,
+        "count": len(a.confirmations),
+        "min_digits": min((c.digits for c in a.confirmations), default=None),
+        "passed": a.confirmed,
+        "points": [{"quantity": c.quantity, "point": dict(c.point), "symbolic": c.symbolic,
+                    "numerical": c.numerical, "digits": c.digits} for c in a.confirmations],
+    }
+    out["float64_findings"] = [
+        {"quantity": g.quantity, "point": dict(g.point), "float64": g.float64,
+         "mpmath": g.mpmath, "problem": g.problem} for g in a.float64]
+    if a.parametrization is not None:
+        out.update(_frame_json(a))
+    out["verdicts"] = [v.to_json() for v in a.verdicts]
+    out["incomplete"] = a.incomplete or None
+    out["failures"] = list(a.failures)
+    return out
+
+
+def _frame_json(a: "Analysis") -> dict[str, Any]:
+    """Keys of a non-probability frame: the frame, the velocity, and regions within it.
+
+    ``d_x1``/``d_x2`` stay the loss's partials dL/dx1, dL/dx2; ``ratio`` and the regions
+    are the frame's (speed ratio |dx2/dt| / |dx1/dt|); claims' d_x1, d_x2 name the
+    components of M grad L = -dx/dt there.
+    """
+    from ..field.in_frame import restrict_to_frame
+
+    p, f, base = a.parametrization, a.field, a.probability_field
+    out: dict[str, Any] = {"parametrization": {
+        "name": p.name, "description": p.description,
+        "metric": {k: expr_str(v) for k, v in p.metric_entries().items()},
+        "domain": expr_str(p.domain), "derivation": list(p.steps),
+        "note": "ratio is the speed ratio |dx2/dt| / |dx1/dt| of dx/dt = -M grad L; "
+                "d_x1, d_x2 are dL/dx1, dL/dx2; in claims d_x1, d_x2 name (M grad L)_1, "
+                "(M grad L)_2"}}
+    if f is None:
+        return out
+    if base is not None:
+        out.update({"d_x1": expr_str(base.d_x1.closed_form),
+                    "d_x2": expr_str(base.d_x2.closed_form),
+                    "sign_d_x1": SIGN_WORDS[base.d_x1.sign.sign],
+                    "sign_d_x2": SIGN_WORDS[base.d_x2.sign.sign],
+                    "limits_d_x2_as_x2_to_0": [
+                        {"case": lim.case, "value": expr_str(lim.value), "reason": lim.reason}
+                        for lim in base.limits]})
+    restrict = lambda r: expr_str(restrict_to_frame(r, p))  # noqa: E731
+    out.update({
+        "velocity_x1": expr_str(-f.d_x1.closed_form),
+        "velocity_x2": expr_str(-f.d_x2.closed_form),
+        "sign_velocity_x1": SIGN_WORDS[_neg(f.d_x1.sign.sign)],
+        "sign_velocity_x2": SIGN_WORDS[_neg(f.d_x2.sign.sign)],
+        "region_x1_not_pushed_up": restrict(_stops(f, "x1")),
+        "region_x2_not_pushed_down": restrict(_stops(f, "x2")),
+        "ratio": expr_str(f.ratio),
+        "speed_ratio": expr_str(f.ratio),
+        "region_ratio_gt_1": restrict(f.region_ratio_gt_1),
+        "region_ratio_eq_1": restrict(f.region_ratio_eq_1),
+        "region_ratio_lt_1": restrict(f.region_ratio_lt_1),
+    })
+    return out
+
+
+def _neg(sign: int | None) -> int | None:
+    return None if sign is None else -sign
+
+
+def _stops(f, name: str) -> sp.Basic:
+    """Where the loss stops pushing x1 up (dL/dx1 >= 0) or x2 down (dL/dx2 <= 0)."""
+    from ..loss.symbols import x1, x2
+
+    if name == "x1":
+        return sp.Or(f.region_partial(x1, ">"), f.region_partial(x1, "="))
+    return sp.Or(f.region_partial(x2, "<"), f.region_partial(x2, "="))
+
+
+def _relation_text(rel: sp.Basic) -> str:
+    return sp.sstr(rel)
+
+
+def frame_text(a: "Analysis") -> str:
+    """Text of an analysis in a parametrization's frame (velocity dx/dt = -M grad L)."""
+    from ..field.in_frame import restrict_to_frame
+
+    p, f, loss = a.parametrization, a.field, a.loss
+    lines = [f"{loss.name} in the {p.name} frame: {p.description}",
+             f"  L        = {sp.sstr(loss.expr)}"]
+    if a.params:
+        lines.append("  fixed: " + ", ".join(f"{k}={v}" for k, v in a.params))
+    lines += [f"  {step}" for step in p.steps]
+    if p.domain is not sp.true:
+        lines.append(f"  domain: {expr_str(p.domain)}")
+    if f is None:
+        lines.append(f"  derivation incomplete: {a.incomplete}")
+    else:
+        r = lambda e: expr_str(restrict_to_frame(e, p))  # noqa: E731
+        lines += [
+            f"  dx1/dt = -(M grad L)_1 = {expr_str(-f.d_x1.closed_form)}   "
+            f"[{SIGN_WORDS[_neg(f.d_x1.sign.sign)]}]",
+            f"  dx2/dt = -(M grad L)_2 = {expr_str(-f.d_x2.closed_form)}   "
+            f"[{SIGN_WORDS[_neg(f.d_x2.sign.sign)]}]",
+            f"  x1 not pushed up (dx1/dt <= 0) <=> {r(_stops(f, 'x1'))}",
+            f"  x2 not pushed down (dx2/dt >= 0) <=> {r(_stops(f, 'x2'))}",
+            f"  speed ratio |dx2/dt|/|dx1/dt| = {expr_str(f.ratio)}",
+            f"  speed ratio > 1  <=>  {r(f.region_ratio_gt_1)}",
+            f"  speed ratio = 1  <=>  {r(f.region_ratio_eq_1)}",
+            f"  speed ratio < 1  <=>  {r(f.region_ratio_lt_1)}",
+        ]
+        if f.conserved:
+            lines.append(f"  conserved by the flow: {expr_str(f.conserved.expr)}")
+        else:
+            lines.append(f"  conserved quantity: none found ({f.conserved_reason})")
+    if a.confirmations:
+        low = min(c.digits for c in a.confirmations)
+        lines.append(f"  mpmath confirmation: {len(a.confirmations)} comparisons of M grad L "
+                     f"with J grad_theta L(x(theta)) by mpmath.diff, min {low:.1f} agreeing "
+                     f"digits (required {REQUIRED_DIGITS}): {'ok' if a.confirmed else 'FAILED'}")
+    lines.append("  verdicts (d_x1, d_x2 = components of M grad L; ratio = speed ratio):")
+    for v in a.verdicts:
+        lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] {v.evidence}")
+    return "\n".join(lines)
+
+
+def analysis_text(a: "Analysis") -> str:
+    if a.parametrization is not None:
+        return frame_text(a)
+    loss, f = a.loss, a.field
+    lines = [f"{loss.name}: {loss.title}" + (f" ({loss.citation})" if loss.citation else "")]
+    if loss.trl_name:
+        lines.append(f"  TRL loss_type: {loss.trl_name}")
+    if a.params:
+        lines.append("  fixed: " + ", ".join(f"{k}={v}" for k, v in a.params))
+    lines.append(f"  L        = {sp.sstr(loss.expr)}")
+    if f is None:
+        lines.append(f"  derivation incomplete: {a.incomplete}")
+    else:
+        lines += [
+            f"  dL/dx1   = {expr_str(f.d_x1.closed_form)}   [{SIGN_WORDS[f.d_x1.sign.sign]}]",
+            f"  dL/dx2   = {expr_str(f.d_x2.closed_form)}   [{SIGN_WORDS[f.d_x2.sign.sign]}]",
+            f"  x1 not pushed up (dL/dx1 >= 0) <=> {expr_str(_stops(f, 'x1'))}",
+            f"  x2 not pushed down (dL/dx2 <= 0) <=> {expr_str(_stops(f, 'x2'))}",
+            f"  R = |dL/dx2|/|dL/dx1| = {expr_str(f.ratio)}",
+            f"  R > 1  <=>  {_relation_text(f.region_ratio_gt_1)}",
+            f"  R = 1  <=>  {_relation_text(f.region_ratio_eq_1)}",
+            f"  R < 1  <=>  {_relation_text(f.region_ratio_lt_1)}",
+            f"  radial x1*dL/dx1 + x2*dL/dx2 = {expr_str(f.radial)}"
+            + ("   (margin loss: L depends on x1/x2 only)" if f.is_margin_loss else ""),
+            f"  |grad L| = {expr_str(f.gradient_norm)}",
+            f"  div grad L = {expr_str(f.divergence)}",
+            f"  curl grad L = {expr_str(f.curl)}",
+        ]
+        if f.conserved:
+            lines.append(f"  conserved by gradient flow: {expr_str(f.conserved.expr)}")
+        else:
+            lines.append(f"  conserved quantity: none found ({f.conserved_reason})")
+        for lim in f.limits:
+            value = expr_str(lim.value) if lim.value is not None else f"undecided ({lim.reason})"
+            lines.append(f"  lim x2->0+ dL/dx2 ({lim.case}) = {value}")
+    for e in a.equivalent_forms:
+        word = {True: "same function", False: "DIFFERENT", None: "undecided"}[e.same]
+        lines.append(f"  form of {e.source}: {sp.sstr(e.expr)}: {word} ({e.argument})")
+    if a.confirmations:
+        low = min(c.digits for c in a.confirmations)
+        lines.append(f"  mpmath confirmation: {len(a.confirmations)} comparisons with "
+                     f"mpmath.diff of the loss, min {low:.1f} agreeing digits "
+                     f"(required {REQUIRED_DIGITS}): {'ok' if a.confirmed else 'FAILED'}")
+    for g in a.float64:
+        point = ", ".join(f"{k}={v}" for k, v in g.point)
+        lines.append(f"  float64 fails: {g.quantity} at ({point}): {g.float64} vs "
+                     f"mpmath {g.mpmath}: {g.problem}")
+    lines.append("  verdicts:")
+    for v in a.verdicts:
+        lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] {v.evidence}")
+    return "\n".join(lines)
+
+
+def analysis_latex(a: "Analysis") -> str:
+    f = a.field
+    rows = [r"L &= " + sp.latex(a.loss.expr)]
+    if f is not None:
+        rows += [
+            r"\frac{\partial L}{\partial x_1} &= " + sp.latex(f.d_x1.closed_form),
+            r"\frac{\partial L}{\partial x_2} &= " + sp.latex(f.d_x2.closed_form),
+            r"R = \frac{|\partial L/\partial x_2|}{|\partial L/\partial x_1|} &= "
+            + sp.latex(f.ratio),
+            r"R > 1 &\iff " + sp.latex(f.region_ratio_gt_1),
+            r"x_1 \frac{\partial L}{\partial x_1} + x_2 \frac{\partial L}{\partial x_2} &= "
+            + sp.latex(f.radial),
+        ]
+        if f.conserved:
+            rows.append(r"\text{conserved by gradient flow} &: " + sp.latex(f.conserved.expr))
+    return "$\\begin{aligned}" + r"\\ ".join(rows) + "\\end{aligned}$"

@@ -1,0 +1,518 @@
+"""The proof kernel: every ``proved`` is re-checked here before it is reported.
+
+A prover (the symbolic step in ``engine``, the interval prover) returns a *certificate*
+for ``expr op 0`` (op in '>', '>=', '=', '!=') on a domain; ``verify`` re-checks it from
+the claim itself, without trusting anything the prover computed. A certificate the
+kernel rejects makes the verdict ``unknown`` with the kernel's reason.
+
+The rules the kernel trusts, and nothing else:
+
+K1 (algebra) sympy's exact arithmetic: ``canonical(a - b) == 0`` shows a = b on the
+   positive orthant, and ``split_cases`` (Max, Min, Abs, Heaviside, sign rewritten as
+   Piecewise, then ``piecewise_fold``) returns an equal expression.
+K2 (assumptions) sympy's assumption system decides the sign of an expression from the
+   symbols' declared assumptions, with x1, x2, r_w, r_l in (0, 1] written as 1/(1 + a)
+   (a >= 0) and each constant's interval written as a bijection from a slack t >= 0.
+K3 (powers) b**k with an integer k: even k gives b**k >= 0 (> 0 where b != 0), odd k
+   the sign of b; a negative k needs b != 0; any other exponent needs b > 0 (b >= 0
+   with k > 0), so a power of a base whose sign is not fixed is never decided.
+K4 (substitution) a domain relation g > 0 (>=, =) is replaced by v = phi(s, rest)
+   only with an inverse psi: phi(psi(x)) = v identically and psi = g * q with q > 0
+   (>= 0) by K2, so every point of the domain has a slack value s = psi(x) that
+   satisfies the slack's assumption; an equality g = 0 needs g = A*(v - phi) with
+   A != 0 by K2. A relation that is not encoded is dropped: the proof then covers a
+   larger set, which is sound.
+K5 (cases) a piecewise expression is proved piece by piece, each on the domain
+   intersected with its condition (and the negations of the conditions before it),
+   and the conditions must cover everything (the last is True); an equality domain
+   g = 0 with g = c * prod f_i**k_i (c a nonzero number, k_i > 0) is the union of the
+   branches f_i = 0, each proved or shown not to vanish on the domain.
+K6 (intervals) a dyadic box cover re-checked by ``intervals.recheck``: exact tiling
+   and every box re-evaluated with outward-rounded ``mpmath.iv`` arithmetic.
+
+A product of factors is never empty where it stands for a nonconstant expression: the
+kernel multiplies the listed factors and compares with the claim (K1).
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Union
+
+import sympy as sp
+
+from ..field.canonical import canonical
+from ..loss.functions import to_elementary
+from ..loss.symbols import PROBABILITIES, REFERENCES, x1, x2
+
+__all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
+           "Proof", "verify", "sign_set", "split_cases", "normalize", "KernelError",
+           "OPS", "SIGN_SETS"]
+
+#: relation class -> operator text
+OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
+       sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
+#: the signs an ``expr op 0`` allows
+SIGN_SETS = {">": frozenset({1}), ">=": frozenset({0, 1}), "<": frozenset({-1}),
+             "<=": frozenset({-1, 0}), "=": frozenset({0}), "!=": frozenset({-1, 1})}
+_ANY = frozenset({-1, 0, 1})
+_CASES = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
+
+
+class KernelError(Exception):
+    """A certificate does not check: the message says which rule failed and where."""
+
+
+def normalize(relation: sp.Basic) -> tuple[sp.Expr, str]:
+    """``a op b`` as ``g op' 0`` with op' in '>', '>=', '=', '!='."""
+    op = OPS.get(type(relation))
+    if op is None:
+        raise KernelError(f"{sp.sstr(relation)} is not a relation")
+    gap = relation.lhs - relation.rhs
+    if op in ("<", "<="):
+        return -gap, op.replace("<", ">")
+    return gap, op
+
+
+def split_cases(expr: sp.Expr) -> sp.Expr:
+    """Max, Min, Abs, Heaviside and sign as Piecewise, folded to the top (K1)."""
+    expr = to_elementary(sp.sympify(expr))
+    if expr.has(*_CASES):
+        expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+    return expr
+
+
+# --- certificates ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Slack:
+    """Domain relation ``relation`` encoded as ``variable = value`` (K4).
+
+    ``slack`` is the new symbol (positive or nonnegative) or 0 for an equality;
+    ``inverse`` is psi with slack = psi(x), and ``quotient`` q with psi = g * q.
+    For an equality, ``quotient`` is A with g = A * (variable - value).
+    """
+
+    relation: sp.Basic
+    variable: sp.Symbol
+    value: sp.Expr
+    slack: sp.Expr
+    inverse: sp.Expr
+    quotient: sp.Expr
+
+    def text(self) -> str:
+        if self.slack == 0:
+            return f"on {sp.sstr(self.relation)} write {self.variable} = {sp.sstr(self.value)}"
+        strict = ">" if self.slack.is_positive else ">="
+        return (f"on {sp.sstr(self.relation)} write {self.variable} = {sp.sstr(self.value)} "
+                f"with {self.slack} {strict} 0")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor ``base**exponent`` and the signs it may take (a subset of {-1, 0, 1})."""
+
+    base: sp.Expr
+    exponent: sp.Expr
+    signs: frozenset
+
+    def text(self) -> str:
+        f = self.base if self.exponent == 1 else sp.Pow(self.base, self.exponent,
+                                                           evaluate=False)
+        return f"{sp.sstr(f)} {_set_text(self.signs)}"
+
+
+@dataclass(frozen=True)
+class SignProof:
+    """expr∘slacks = constant * prod(factors), each factor's sign fixed (K1-K4)."""
+
+    slacks: tuple[Slack, ...]
+    constant: sp.Expr
+    factors: tuple[Factor, ...]
+
+
+@dataclass(frozen=True)
+class CaseProof:
+    """A piecewise expression proved piece by piece (K5); ``pieces`` = (expr, cond, proof)."""
+
+    pieces: tuple[tuple[sp.Expr, sp.Basic, "Proof"], ...]
+
+
+@dataclass(frozen=True)
+class UnionProof:
+    """An equality domain g = 0 split into its branches f_i = 0 (K5).
+
+    ``branches`` = (f_i, k_i, proof on the branch, or None when f_i != 0 on the domain).
+    """
+
+    relation: sp.Basic
+    constant: sp.Expr
+    branches: tuple[tuple[sp.Expr, sp.Expr, "Proof | None"], ...]
+
+
+@dataclass(frozen=True)
+class IntervalProof:
+    """A re-checkable box cover (K6) of expr∘ties on the domain's other relations."""
+
+    ties: tuple[Slack, ...]
+    certificate: object  # intervals.Certificate
+    variables: tuple[sp.Symbol, ...]
+
+
+Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof]
+
+
+# --- K2, K3: signs ----------------------------------------------------------------------
+
+def _encoding(expr: sp.Expr, domains: dict) -> dict:
+    """x in (0, 1] as 1/(1 + a), a >= 0; a constant's interval as a bijection (K2)."""
+    from ..field.signs import domain_substitution
+
+    out = {}
+    for s in expr.free_symbols:
+        if s in PROBABILITIES or s in REFERENCES:
+            out[s] = 1 / (1 + sp.Symbol(f"_a_{s.name}", nonnegative=True))
+        elif s in domains:
+            sub = domain_substitution(s, domains[s])
+            if sub is not None:
+                out[s] = sub
+    return out
+
+
+def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
+    """The signs ``expr`` may take on the domain, by sympy's assumptions (K2)."""
+    expr = sp.sympify(expr)
+    if expr.is_number:
+        if expr.is_zero:
+            return frozenset({0})
+        if expr.is_positive:
+            return frozenset({1})
+        if expr.is_negative:
+            return frozenset({-1})
+    encoded = sp.expand_log(expr.subs(_encoding(expr, domains or {})), force=False)
+    best = _ANY
+    for c in itertools.chain((expr, encoded), _factored(encoded), _relaxed(expr, domains)):
+        best = best & _assumed(c)
+        if len(best) == 1:
+            break
+    return best
+
+
+def _relaxed(expr: sp.Expr, domains: dict | None):
+    """K2, relaxed: x**c (c > 0) and log(x) of a probability x as free variables.
+
+    x**c lies in (0, 1] and log(x) in (-oo, 0]; replacing each such atom by a fresh
+    variable over that set lets the expression take more values, never fewer, so a
+    sign fixed after the replacement is fixed before it.
+    """
+    atoms = {}
+    for a in expr.atoms(sp.Pow, sp.log):
+        base = a.args[0]
+        if base not in PROBABILITIES and base not in REFERENCES:
+            continue
+        if isinstance(a, sp.log):
+            atoms[a] = -sp.Dummy("l", nonnegative=True)
+        elif a.exp.is_positive:
+            atoms[a] = 1 / (1 + sp.Dummy("u", nonnegative=True))
+        elif a.exp.is_negative:
+            atoms[a] = 1 + sp.Dummy("v", nonnegative=True)
+    if not atoms:
+        return
+    relaxed = expr.xreplace(atoms)
+    yield from (relaxed, sp.expand_log(relaxed.subs(_encoding(relaxed, domains or {})),
+                                       force=False))
+    yield from _factored(relaxed.subs(_encoding(relaxed, domains or {})))
+
+
+def _factored(encoded: sp.Expr):
+    if encoded.is_Add or (encoded.is_Pow and encoded.base.is_Add):
+        try:
+            yield sp.factor(sp.together(sp.expand_log(encoded, force=False)))
+        except (sp.PolynomialError, NotImplementedError):
+            return
+
+
+def _assumed(e: sp.Expr) -> frozenset:
+    if e.is_zero:
+        return frozenset({0})
+    if e.is_positive:
+        return frozenset({1})
+    if e.is_negative:
+        return frozenset({-1})
+    out = set(_ANY)
+    if e.is_nonnegative:
+        out.discard(-1)
+    if e.is_nonpositive:
+        out.discard(1)
+    if e.is_nonzero:
+        out.discard(0)
+    return frozenset(out)
+
+
+def power_signs(base_signs: frozenset, exponent: sp.Expr) -> frozenset:
+    """Signs of base**exponent from the base's signs (K3); raises if undefined."""
+    if exponent == 0:
+        return frozenset({1})
+    if exponent.is_integer:
+        if exponent.is_negative and 0 in base_signs:
+            raise KernelError("a negative power of a base that may vanish")
+        if exponent.is_even:
+            return frozenset({0, 1} if 0 in base_signs else {1}) if base_signs != {0} \
+                else frozenset({0})
+        if exponent.is_odd:
+            return base_signs
+        if base_signs <= {0, 1}:
+            return base_signs
+        raise KernelError("an integer power of unknown parity of a base whose sign is "
+                          "not fixed")
+    if base_signs == {1}:
+        return frozenset({1})
+    if base_signs <= {0, 1} and exponent.is_positive:
+        return base_signs
+    raise KernelError("a non-integer power of a base not known to be positive")
+
+
+def _product(sets: Iterable[frozenset]) -> frozenset:
+    out = frozenset({1})
+    for s in sets:
+        out = frozenset(a * b for a in out for b in s)
+    return out
+
+
+def _set_text(signs: frozenset) -> str:
+    return {frozenset({1}): "> 0", frozenset({-1}): "< 0", frozenset({0}): "= 0",
+            frozenset({0, 1}): ">= 0", frozenset({-1, 0}): "<= 0",
+            frozenset({-1, 1}): "!= 0"}.get(frozenset(signs), "of any sign")
+
+
+# --- K4: substitutions ------------------------------------------------------------------
+
+def _check_slack(slack: Slack, domain: Sequence[sp.Basic], domains: dict) -> None:
+    if slack.relation not in domain:
+        raise KernelError(f"{sp.sstr(slack.relation)} is not a relation of the domain")
+    gap, op = normalize(slack.relation)
+    v = slack.variable
+    if op == "!=":
+        raise KernelError("a '!=' relation cannot be encoded by a substitution")
+    if op == "=":
+        if slack.slack != 0:
+            raise KernelError("an equality is encoded with slack 0")
+        if slack.value.has(v) or slack.quotient.has(v):
+            raise KernelError(f"{v} = {sp.sstr(slack.value)} is not solved for {v}")
+        if canonical(gap - slack.quotient * (v - slack.value)) != 0:
+            raise KernelError(f"{sp.sstr(gap)} != A*({v} - {sp.sstr(slack.value)})")
+        if 0 in sign_set(slack.quotient, domains):
+            raise KernelError(f"A = {sp.sstr(slack.quotient)} may vanish")
+        return
+    s = slack.slack
+    if not isinstance(s, sp.Symbol) or not (s.is_positive or s.is_nonnegative):
+        raise KernelError("a slack must be a positive or nonnegative symbol")
+    if s.is_positive and op != ">":
+        raise KernelError("a positive slack encodes only a strict relation")
+    if slack.value.has(v) or slack.inverse.has(s):
+        raise KernelError(f"{v} = {sp.sstr(slack.value)} is not solved for {v}")
+    if canonical(slack.value.subs(s, slack.inverse) - v) != 0:
+        raise KernelError(f"phi(psi(x)) != {v} for {sp.sstr(slack.relation)}")
+    if canonical(slack.inverse - gap * slack.quotient) != 0:
+        raise KernelError(f"psi != g*q for {sp.sstr(slack.relation)}")
+    q = sign_set(slack.quotient, domains)
+    if not (q == {1} or (s.is_nonnegative and not s.is_positive and q <= {0, 1})):
+        raise KernelError(f"q = {sp.sstr(slack.quotient)} is not {'> 0' if s.is_positive else '>= 0'}")
+
+
+def _substitute(expr: sp.Expr, slacks: Sequence[Slack], domain, domains) -> sp.Expr:
+    seen: set = set()
+    fresh: set = set()
+    for sl in slacks:
+        if sl.variable in seen or seen & sl.value.free_symbols:
+            raise KernelError(f"{sl.variable}: substituted twice, or its value names a "
+                              "variable substituted before")
+        if sl.slack != 0 and sl.slack in fresh:
+            raise KernelError("a slack symbol is used twice")
+        if sl.slack != 0 and any(sl.slack in e.free_symbols for e in domain) or \
+                sl.slack in expr.free_symbols:
+            raise KernelError(f"the slack {sl.slack} is not a fresh symbol")
+        _check_slack(sl, domain, domains)
+        seen.add(sl.variable)
+        fresh.add(sl.slack)
+    for sl in slacks:
+        expr = expr.subs(sl.variable, sl.value)
+    return expr
+
+
+# --- verification -----------------------------------------------------------------------
+
+def verify(proof: Proof, expr: sp.Expr, op: str, domain: Sequence[sp.Basic],
+           domains: dict | None = None) -> str:
+    """Re-check ``proof`` of ``expr op 0`` on ``domain`` (relations, conjoined).
+
+    ``domains`` maps each free constant's symbol to its interval. Returns the argument
+    as text; raises KernelError if any rule fails.
+    """
+    domains = dict(domains or {})
+    domain = tuple(domain)
+    if op not in (">", ">=", "=", "!="):
+        raise KernelError(f"op {op!r} is not normalised")
+    if isinstance(proof, SignProof):
+        return _verify_sign(proof, expr, op, domain, domains)
+    if isinstance(proof, CaseProof):
+        return _verify_cases(proof, expr, op, domain, domains)
+    if isinstance(proof, UnionProof):
+        return _verify_union(proof, expr, op, domain, domains)
+    if isinstance(proof, IntervalProof):
+        return _verify_interval(proof, expr, op, domain, domains)
+    raise KernelError(f"unknown certificate {type(proof).__name__}")
+
+
+def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
+    substituted = _substitute(sp.sympify(expr), proof.slacks, domain, domains)
+    if not proof.constant.is_number or not proof.constant.is_real:
+        raise KernelError("the constant is not a real number")
+    if not proof.factors and proof.constant != 0 and substituted.free_symbols:
+        raise KernelError("an empty product stands for a nonconstant expression")
+    product = proof.constant * sp.Mul(*[sp.Pow(f.base, f.exponent) for f in proof.factors])
+    if any(f.base.has(*_CASES) for f in proof.factors):
+        raise KernelError("a factor is piecewise: prove it piece by piece")
+    if canonical(to_elementary(substituted) - product) != 0:
+        raise KernelError("the expression is not the product of the listed factors")
+    if proof.constant == 0:
+        signs = frozenset({0})
+    else:
+        sets = [sign_set(proof.constant)]
+        for f in proof.factors:
+            derived = power_signs(sign_set(f.base, domains), f.exponent)
+            if not derived <= f.signs:
+                raise KernelError(f"factor {f.text()}: the assumptions give only "
+                                  f"{_set_text(derived)}")
+            sets.append(derived)
+        signs = _product(sets)
+    if not signs <= SIGN_SETS[op]:
+        raise KernelError(f"the product is {_set_text(signs)}, which does not give '{op} 0'")
+    steps = [s.text() for s in proof.slacks]
+    chain = (", ".join(steps) + ": " if steps else "")
+    if proof.constant == 0:
+        return chain + "the expression is identically 0"
+    shown = [f.text() for f in proof.factors]
+    return (chain + f"= {sp.sstr(product)}" +
+            (f"; by the assumptions {', '.join(shown)}" if shown else "") +
+            f"; so the expression is {_set_text(signs)}")
+
+
+def _condition_relations(cond: sp.Basic) -> list[sp.Basic]:
+    if cond is sp.true:
+        return []
+    if isinstance(cond, sp.And):
+        return [r for a in cond.args for r in _condition_relations(a)]
+    if type(cond) in OPS:
+        return [cond]
+    return []  # an Or, or anything else: dropped (a larger set; sound)
+
+
+def _negation(cond: sp.Basic) -> list[sp.Basic]:
+    if type(cond) in OPS and type(cond) is not sp.Equality:
+        neg = sp.Not(cond)
+        return [neg] if type(neg) in OPS else []
+    if isinstance(cond, sp.Or):  # not (a or b) = not a and not b
+        return [r for a in cond.args for r in _negation(a)]
+    return []
+
+
+def piece_domains(pw: sp.Piecewise, domain: Sequence[sp.Basic]):
+    """(expr, cond, the domain where this piece applies) for each piece (K5)."""
+    before: list[sp.Basic] = []
+    out = []
+    for e, c in pw.args:
+        out.append((e, c, tuple(domain) + tuple(_condition_relations(c)) + tuple(before)))
+        before += _negation(c)
+    return out
+
+
+def _verify_cases(proof: CaseProof, expr, op, domain, domains) -> str:
+    folded = split_cases(expr)
+    if not isinstance(folded, sp.Piecewise):
+        raise KernelError("the expression is not piecewise")
+    if folded.args[-1][1] is not sp.true:
+        raise KernelError("the pieces do not cover the domain (the expression is undefined "
+                          "where no condition holds)")
+    expected = piece_domains(folded, domain)
+    if len(expected) != len(proof.pieces):
+        raise KernelError("the pieces differ from the expression's")
+    parts = []
+    for (e, c, where), (pe, pc, sub) in zip(expected, proof.pieces):
+        if e != pe or c != pc:
+            raise KernelError("the pieces differ from the expression's")
+        if sub is None:
+            # A piece whose own domain is empty needs no proof only if the kernel can
+            # see the emptiness: its condition contradicts the domain outright.
+            raise KernelError(f"no proof for the piece where {sp.sstr(c)}")
+        label = "elsewhere" if c is sp.true else f"where {sp.sstr(c)}"
+        parts.append(f"{label}: " + verify(sub, e, op, where, domains))
+    return "piece by piece: " + "; ".join(parts)
+
+
+def _verify_union(proof: UnionProof, expr, op, domain, domains) -> str:
+    if proof.relation not in domain:
+        raise KernelError(f"{sp.sstr(proof.relation)} is not a relation of the domain")
+    gap, rel = normalize(proof.relation)
+    if rel != "=":
+        raise KernelError("only an equality is split into branches")
+    if not proof.constant.is_number or proof.constant == 0:
+        raise KernelError("the constant of the factorisation must be a nonzero number")
+    product = proof.constant * sp.Mul(*[sp.Pow(f, k) for f, k, _ in proof.branches])
+    if canonical(gap - product) != 0:
+        raise KernelError("the equality is not the product of the listed branches")
+    rest = tuple(r for r in domain if r != proof.relation)
+    parts = []
+    for f, k, sub in proof.branches:
+        if not (k.is_positive or k.is_negative):
+            raise KernelError("a branch exponent must be a nonzero number")
+        if k.is_negative or sub is None:
+            # 1/f**k never vanishes; a factor of fixed nonzero sign has no zero.
+            if k.is_positive and 0 in sign_set(f, domains):
+                raise KernelError(f"the branch {sp.sstr(f)} = 0 is not proved")
+            continue
+        branch = sp.Eq(f, 0)
+        parts.append(f"on the branch {sp.sstr(branch)}: "
+                     + verify(sub, expr, op, rest + (branch,), domains))
+    return f"{sp.sstr(proof.relation)} is the union of its branches; " + "; ".join(parts)
+
+
+def _verify_interval(proof: IntervalProof, expr, op, domain, domains) -> str:
+    from .intervals import recheck
+
+    if any(normalize(s.relation)[1] != "=" for s in proof.ties):
+        raise KernelError("interval ties encode equalities only")
+    substituted = _substitute(sp.sympify(expr), proof.ties, domain, domains)
+    tied = {s.relation for s in proof.ties}
+    relations = []
+    for r in domain:
+        if r in tied:
+            continue
+        if normalize(r)[1] == "=":
+            raise KernelError(f"the equality {sp.sstr(r)} is neither tied nor covered")
+        for s in proof.ties:
+            r = r.subs(s.variable, s.value)
+        relations.append(r)
+    cert = proof.certificate
+    free = set(substituted.free_symbols).union(*[r.free_symbols for r in relations])
+    names = {v.name for v in proof.variables}
+    if not {v.name for v in free} <= names:
+        raise KernelError("the cover leaves a variable unbounded")
+    for v, (lo, hi) in zip(proof.variables, cert.root):
+        if v in (x1, x2):
+            if not (lo <= 0 and hi >= 1):
+                raise KernelError(f"the cover does not contain {v} in (0, 1]")
+        elif v in domains:
+            interval = domains[v]
+            if not (sp.Interval(sp.Rational(lo.numerator, lo.denominator),
+                                sp.Rational(hi.numerator, hi.denominator))
+                    .is_superset(interval)):
+                raise KernelError(f"the cover does not contain {v}'s range {interval}")
+        elif v not in free:
+            continue
+    ok, why = recheck(cert, substituted, op, relations, list(proof.variables))
+    if not ok:
+        raise KernelError(f"interval cover: {why}")
+    steps = "".join(s.text() + "; " for s in proof.ties)
+    return f"{steps}interval cover of {len(cert.leaves)} boxes re-checked"

@@ -1,0 +1,224 @@
+"""The symbolic prover: finds certificates for ``expr op 0`` that ``kernel.verify`` checks.
+
+Strategy, cheapest first, on each branch of the domain:
+
+* an equality domain g = 0 whose g factors is split into the branches f_i = 0 (a union);
+* a piecewise expression (Max, Min, Abs, Heaviside, sign, Piecewise) is proved piece by
+  piece, each on its condition;
+* otherwise the expression is put in canonical form and factored, and each factor's sign
+  is read off the assumptions, first on the whole square (a proof there covers every
+  sub-domain), then with domain relations encoded by substitutions: a relation
+  a*v + b > 0 becomes v = (s - b)/a (additive) or v = w*(1 + s), v = w/(1 + s)
+  (multiplicative, which keeps v positive) with a slack s > 0.
+
+The prover may be wrong; the kernel decides. Nothing here is trusted.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import sympy as sp
+
+from ..field.canonical import canonical
+from .kernel import (SIGN_SETS, CaseProof, Factor, KernelError, Proof, SignProof, Slack,
+                     UnionProof, normalize, piece_domains, power_signs, sign_set,
+                     split_cases)
+from ..loss.symbols import x1, x2
+
+__all__ = ["prove", "tie_slacks", "relation_slacks"]
+
+#: Substitution patterns tried per branch (bounds the work of one proof attempt).
+MAX_ATTEMPTS = 12
+_CASES = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
+
+
+def _linear(gap: sp.Expr, v: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """(a, b) with gap = a*v + b, a free of v, or None."""
+    if v not in gap.free_symbols:
+        return None
+    expanded = sp.expand(gap)
+    a = expanded.coeff(v, 1)
+    b = sp.expand(expanded - a * v)
+    if a == 0 or a.has(v) or b.has(v):
+        return None
+    return a, b
+
+
+def _slack_symbol(index: int, strict: bool) -> sp.Symbol:
+    # A Dummy: no name a user can type collides with it.
+    return sp.Dummy(f"s{index}", positive=True) if strict else \
+        sp.Dummy(f"s{index}", nonnegative=True)
+
+
+def relation_slacks(relation: sp.Basic, variables: Sequence[sp.Symbol], index: int,
+                    domains: dict) -> list[Slack]:
+    """The substitutions that encode ``relation`` (each checked by the kernel later)."""
+    gap, op = normalize(relation)
+    out: list[Slack] = []
+    if op == "!=":
+        return out
+    for v in variables:
+        ab = _linear(gap, v)
+        if ab is None:
+            continue
+        a, b = ab
+        if op == "=":
+            out.append(Slack(relation, v, sp.cancel(-b / a), sp.S.Zero, sp.S.Zero, a))
+            continue
+        s = _slack_symbol(index, op == ">")
+        # additive: v = (s - b)/a, s = gap
+        out.append(Slack(relation, v, (s - b) / a, s, gap, sp.S.One))
+        w = sp.cancel(-b / a)
+        if sign_set(w, domains) == {1} and sign_set(a, domains) <= {-1, 1}:
+            if sign_set(a, domains) == {1}:   # v > w: v = w*(1 + s), s = v/w - 1
+                out.append(Slack(relation, v, w * (1 + s), s, v / w - 1, 1 / (a * w)))
+            else:                              # v < w: v = w/(1 + s), s = w/v - 1
+                out.append(Slack(relation, v, w / (1 + s), s, w / v - 1, -1 / (a * v)))
+    return out
+
+
+def tie_slacks(domain: Sequence[sp.Basic]) -> list[Slack] | None:
+    """Each equality of the domain solved for x1 or x2 (None if one cannot be)."""
+    chosen: list[Slack] = []
+    for i, r in enumerate(domain):
+        if normalize(r)[1] != "=":
+            continue
+        options = [s for s in relation_slacks(r, (x1, x2), i, {})
+                   if s.variable not in {c.variable for c in chosen}
+                   and sign_set(s.quotient) <= {-1, 1}]
+        if not options:
+            return None
+        chosen.append(options[0])
+    return _order(chosen)
+
+
+def prove(expr: sp.Expr, op: str, domain: Sequence[sp.Basic], domains: dict,
+          variables: Sequence[sp.Symbol] = (x1, x2)) -> Proof | None:
+    """A certificate of ``expr op 0`` on ``domain``, or None (nothing found)."""
+    domain = tuple(domain)
+    for r in domain:
+        gap, rop = normalize(r)
+        if rop == "=":
+            union = _union(expr, op, r, gap, domain, domains, variables)
+            if union is not False:
+                return union
+    folded = split_cases(expr)
+    if isinstance(folded, sp.Piecewise):
+        if folded.args[-1][1] is not sp.true:
+            return None
+        pieces = []
+        for e, c, where in piece_domains(folded, domain):
+            sub = prove(e, op, where, domains, variables)
+            if sub is None:
+                return None
+            pieces.append((e, c, sub))
+        return CaseProof(tuple(pieces))
+    if folded.has(*_CASES):
+        return None
+    for slacks in _substitutions(domain, domains, variables):
+        proof = _sign_proof(folded, op, slacks, domains)
+        if proof is not None:
+            return proof
+    return None
+
+
+def _union(expr, op, relation, gap, domain, domains, variables):
+    """UnionProof when g = 0 factors into several branches; False if it does not."""
+    factored = canonical(gap)
+    coeff, rest = factored.as_coeff_Mul()
+    parts = [a.as_base_exp() for a in sp.Mul.make_args(rest)]
+    zeros = [(f, k) for f, k in parts if k.is_positive and f.free_symbols
+             and 0 in sign_set(f, domains)]
+    if len(zeros) < 2:
+        return False
+    rest_domain = tuple(r for r in domain if r != relation)
+    branches = []
+    for f, k in parts:
+        if (f, k) not in zeros:
+            branches.append((f, k, None))
+            continue
+        sub = prove(expr, op, rest_domain + (sp.Eq(f, 0),), domains, variables)
+        if sub is None:
+            return None
+        branches.append((f, k, sub))
+    return UnionProof(relation, coeff, tuple(branches))
+
+
+def _substitutions(domain, domains, variables):
+    """[] (the whole square) first, then encodings of the domain's relations."""
+    yield []
+    params = [s for s in domains]
+    options = []
+    for i, r in enumerate(domain):
+        free = [v for v in (*variables, *params) if v in r.free_symbols]
+        choices = relation_slacks(r, free, i, domains)
+        if normalize(r)[1] == "=":
+            options.append(choices or [None])
+        else:
+            options.append([None] + choices)
+    tried = 0
+    for combo in itertools.product(*options):
+        chosen = [c for c in combo if c is not None]
+        if not chosen or len({c.variable for c in chosen}) < len(chosen):
+            continue
+        ordered = _order(chosen)
+        if ordered is None:
+            continue
+        tried += 1
+        if tried > MAX_ATTEMPTS:
+            return
+        yield ordered
+
+
+def _order(slacks: list[Slack]) -> list[Slack] | None:
+    """Order substitutions so that no value names a variable substituted before it."""
+    out: list[Slack] = []
+    left = list(slacks)
+    while left:
+        done = {o.variable for o in out}
+        for sl in left:
+            if not sl.value.free_symbols & done:
+                out.append(sl)
+                left.remove(sl)
+                break
+        else:
+            return None
+    return out
+
+
+def _sign_proof(expr, op, slacks, domains) -> SignProof | None:
+    e = expr
+    for sl in slacks:
+        e = e.subs(sl.variable, sl.value)
+    try:
+        form = canonical(e)
+    except (sp.PolynomialError, NotImplementedError, TypeError):
+        return None
+    if op == "=":
+        return SignProof(tuple(slacks), sp.S.Zero, ()) if form == 0 else None
+    if form.has(*_CASES):
+        return None
+    coeff, rest = form.as_coeff_Mul()
+    if not (coeff.is_real and coeff.is_finite):
+        return None  # nan (an undefined piece) or an infinity: nothing to prove
+    if coeff == 0:
+        return SignProof(tuple(slacks), sp.S.Zero, ()) if SIGN_SETS[op] >= {0} else None
+    factors = []
+    total = {1 if coeff > 0 else -1}
+    for arg in sp.Mul.make_args(rest):
+        if arg == 1:
+            continue
+        base, exponent = arg.as_base_exp()
+        try:
+            signs = power_signs(sign_set(base, domains), exponent)
+        except KernelError:
+            whole = sign_set(arg, domains)
+            if len(whole) == 3:
+                return None
+            base, exponent, signs = arg, sp.S.One, whole
+        factors.append(Factor(base, exponent, signs))
+        total = {a * b for a in total for b in signs}
+    if not total <= SIGN_SETS[op]:
+        return None
+    return SignProof(tuple(slacks), coeff, tuple(factors))
