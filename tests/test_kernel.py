@@ -11,8 +11,9 @@ import pytest
 import sympy as sp
 
 from dpo_proofs.verdicts.intervals import Certificate
-from dpo_proofs.verdicts.kernel import (CaseProof, Factor, IntervalProof, KernelError, SignProof,
-                               Slack, UnionProof, power_signs, sign_set, verify)
+from dpo_proofs.verdicts.certificates import (CaseProof, Factor, IntervalProof, KernelError,
+                                             SignProof, Slack, UnionProof)
+from dpo_proofs.verdicts.kernel import power_signs, sign_set, verify
 from dpo_proofs.loss.symbols import beta, x1, x2
 
 POS, NEG, NONNEG, ANY = (frozenset({1}), frozenset({-1}), frozenset({0, 1}),

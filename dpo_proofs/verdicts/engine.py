@@ -181,7 +181,8 @@ def _domains(problem: Problem) -> dict:
 
 def _symbolic(problem: Problem) -> Verdict | None:
     """A kernel-checked symbolic proof, or None (nothing found, or the kernel refused)."""
-    from .kernel import KernelError, verify
+    from .certificates import KernelError
+    from .kernel import verify
     from .symbolic import prove
 
     domains = _domains(problem)
@@ -198,7 +199,8 @@ def _empty_domain(problem: Problem) -> Verdict | None:
 
     A claim on an empty set is vacuous: it is reported as such, never as proved.
     """
-    from .kernel import KernelError, verify
+    from .certificates import KernelError
+    from .kernel import verify
     from .symbolic import prove
 
     name = problem.claim.name
@@ -236,7 +238,8 @@ def _ill_posed(problem: Problem) -> Verdict | None:
     """
     import dataclasses
 
-    from .kernel import KernelError, verify
+    from .certificates import KernelError
+    from .kernel import verify
     from .symbolic import prove
 
     domains = _domains(problem)
@@ -273,7 +276,7 @@ def _ill_posed(problem: Problem) -> Verdict | None:
 
 
 def _normal(relation: sp.Basic) -> tuple[sp.Expr, str]:
-    from .kernel import normalize
+    from .certificates import normalize
 
     return normalize(relation)
 
@@ -383,7 +386,8 @@ def _rechecked(problem: Problem, verdict: Verdict) -> Verdict:
 
 def kernel_verdict(problem: Problem, proof, method: str) -> Verdict:
     """PROVED if the kernel re-checks ``proof``, else UNKNOWN with the kernel's reason."""
-    from .kernel import KernelError, verify
+    from .certificates import KernelError
+    from .kernel import verify
 
     name = problem.claim.name
     try:

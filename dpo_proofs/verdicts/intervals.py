@@ -170,7 +170,7 @@ class _Search:
 def interval_prover(problem, seconds: float) -> Verdict | None:
     """Branch-and-bound over the domain; PROVED only when the leaves cover all of it."""
     from .engine import _lhs_text
-    from .kernel import IntervalProof
+    from .certificates import IntervalProof
     from .symbolic import tie_slacks
 
     name = problem.claim.name

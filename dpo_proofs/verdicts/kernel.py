@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Union
 
 import sympy as sp
 
@@ -46,121 +44,13 @@ from ..field.canonical import canonical
 from ..loss.functions import to_elementary
 from ..loss.symbols import PROBABILITIES, REFERENCES, x1, x2
 
-__all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
-           "Proof", "verify", "sign_set", "split_cases", "normalize", "KernelError",
-           "OPS", "SIGN_SETS"]
+from .certificates import (CASES, OPS, SIGN_SETS, CaseProof, Factor, IntervalProof,
+                           KernelError, Proof, SignProof, Slack, UnionProof, normalize,
+                           piece_domains, sign_text, split_cases)
 
-#: relation class -> operator text
-OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
-       sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
-#: the signs an ``expr op 0`` allows
-SIGN_SETS = {">": frozenset({1}), ">=": frozenset({0, 1}), "<": frozenset({-1}),
-             "<=": frozenset({-1, 0}), "=": frozenset({0}), "!=": frozenset({-1, 1})}
+__all__ = ["verify", "sign_set", "power_signs"]
+
 _ANY = frozenset({-1, 0, 1})
-_CASES = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
-
-
-class KernelError(Exception):
-    """A certificate does not check: the message says which rule failed and where."""
-
-
-def normalize(relation: sp.Basic) -> tuple[sp.Expr, str]:
-    """``a op b`` as ``g op' 0`` with op' in '>', '>=', '=', '!='."""
-    op = OPS.get(type(relation))
-    if op is None:
-        raise KernelError(f"{sp.sstr(relation)} is not a relation")
-    gap = relation.lhs - relation.rhs
-    if op in ("<", "<="):
-        return -gap, op.replace("<", ">")
-    return gap, op
-
-
-def split_cases(expr: sp.Expr) -> sp.Expr:
-    """Max, Min, Abs, Heaviside and sign as Piecewise, folded to the top (K1)."""
-    expr = to_elementary(sp.sympify(expr))
-    if expr.has(*_CASES):
-        expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
-    return expr
-
-
-# --- certificates ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Slack:
-    """Domain relation ``relation`` encoded as ``variable = value`` (K4).
-
-    ``slack`` is the new symbol (positive or nonnegative) or 0 for an equality;
-    ``inverse`` is psi with slack = psi(x), and ``quotient`` q with psi = g * q.
-    For an equality, ``quotient`` is A with g = A * (variable - value).
-    """
-
-    relation: sp.Basic
-    variable: sp.Symbol
-    value: sp.Expr
-    slack: sp.Expr
-    inverse: sp.Expr
-    quotient: sp.Expr
-
-    def text(self) -> str:
-        if self.slack == 0:
-            return f"on {sp.sstr(self.relation)} write {self.variable} = {sp.sstr(self.value)}"
-        strict = ">" if self.slack.is_positive else ">="
-        return (f"on {sp.sstr(self.relation)} write {self.variable} = {sp.sstr(self.value)} "
-                f"with {self.slack} {strict} 0")
-
-
-@dataclass(frozen=True)
-class Factor:
-    """A factor ``base**exponent`` and the signs it may take (a subset of {-1, 0, 1})."""
-
-    base: sp.Expr
-    exponent: sp.Expr
-    signs: frozenset
-
-    def text(self) -> str:
-        f = self.base if self.exponent == 1 else sp.Pow(self.base, self.exponent,
-                                                           evaluate=False)
-        return f"{sp.sstr(f)} {_set_text(self.signs)}"
-
-
-@dataclass(frozen=True)
-class SignProof:
-    """expr∘slacks = constant * prod(factors), each factor's sign fixed (K1-K4)."""
-
-    slacks: tuple[Slack, ...]
-    constant: sp.Expr
-    factors: tuple[Factor, ...]
-
-
-@dataclass(frozen=True)
-class CaseProof:
-    """A piecewise expression proved piece by piece (K5); ``pieces`` = (expr, cond, proof)."""
-
-    pieces: tuple[tuple[sp.Expr, sp.Basic, "Proof"], ...]
-
-
-@dataclass(frozen=True)
-class UnionProof:
-    """An equality domain g = 0 split into its branches f_i = 0 (K5).
-
-    ``branches`` = (f_i, k_i, proof on the branch, or None when f_i != 0 on the domain).
-    """
-
-    relation: sp.Basic
-    constant: sp.Expr
-    branches: tuple[tuple[sp.Expr, sp.Expr, "Proof | None"], ...]
-
-
-@dataclass(frozen=True)
-class IntervalProof:
-    """A re-checkable box cover (K6) of expr∘ties on the domain's other relations."""
-
-    ties: tuple[Slack, ...]
-    certificate: object  # intervals.Certificate
-    variables: tuple[sp.Symbol, ...]
-
-
-Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof]
 
 
 # --- K2, K3: signs ----------------------------------------------------------------------
@@ -280,12 +170,6 @@ def _product(sets: Iterable[frozenset]) -> frozenset:
     return out
 
 
-def _set_text(signs: frozenset) -> str:
-    return {frozenset({1}): "> 0", frozenset({-1}): "< 0", frozenset({0}): "= 0",
-            frozenset({0, 1}): ">= 0", frozenset({-1, 0}): "<= 0",
-            frozenset({-1, 1}): "!= 0"}.get(frozenset(signs), "of any sign")
-
-
 # --- K4: substitutions ------------------------------------------------------------------
 
 def _check_slack(slack: Slack, domain: Sequence[sp.Basic], domains: dict) -> None:
@@ -372,7 +256,7 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
     if not proof.factors and proof.constant != 0 and substituted.free_symbols:
         raise KernelError("an empty product stands for a nonconstant expression")
     product = proof.constant * sp.Mul(*[sp.Pow(f.base, f.exponent) for f in proof.factors])
-    if any(f.base.has(*_CASES) for f in proof.factors):
+    if any(f.base.has(*CASES) for f in proof.factors):
         raise KernelError("a factor is piecewise: prove it piece by piece")
     if canonical(to_elementary(substituted) - product) != 0:
         raise KernelError("the expression is not the product of the listed factors")
@@ -384,11 +268,11 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
             derived = power_signs(sign_set(f.base, domains), f.exponent)
             if not derived <= f.signs:
                 raise KernelError(f"factor {f.text()}: the assumptions give only "
-                                  f"{_set_text(derived)}")
+                                  f"{sign_text(derived)}")
             sets.append(derived)
         signs = _product(sets)
     if not signs <= SIGN_SETS[op]:
-        raise KernelError(f"the product is {_set_text(signs)}, which does not give '{op} 0'")
+        raise KernelError(f"the product is {sign_text(signs)}, which does not give '{op} 0'")
     steps = [s.text() for s in proof.slacks]
     chain = (", ".join(steps) + ": " if steps else "")
     if proof.constant == 0:
@@ -396,36 +280,7 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
     shown = [f.text() for f in proof.factors]
     return (chain + f"= {sp.sstr(product)}" +
             (f"; by the assumptions {', '.join(shown)}" if shown else "") +
-            f"; so the expression is {_set_text(signs)}")
-
-
-def _condition_relations(cond: sp.Basic) -> list[sp.Basic]:
-    if cond is sp.true:
-        return []
-    if isinstance(cond, sp.And):
-        return [r for a in cond.args for r in _condition_relations(a)]
-    if type(cond) in OPS:
-        return [cond]
-    return []  # an Or, or anything else: dropped (a larger set; sound)
-
-
-def _negation(cond: sp.Basic) -> list[sp.Basic]:
-    if type(cond) in OPS and type(cond) is not sp.Equality:
-        neg = sp.Not(cond)
-        return [neg] if type(neg) in OPS else []
-    if isinstance(cond, sp.Or):  # not (a or b) = not a and not b
-        return [r for a in cond.args for r in _negation(a)]
-    return []
-
-
-def piece_domains(pw: sp.Piecewise, domain: Sequence[sp.Basic]):
-    """(expr, cond, the domain where this piece applies) for each piece (K5)."""
-    before: list[sp.Basic] = []
-    out = []
-    for e, c in pw.args:
-        out.append((e, c, tuple(domain) + tuple(_condition_relations(c)) + tuple(before)))
-        before += _negation(c)
-    return out
+            f"; so the expression is {sign_text(signs)}")
 
 
 def _verify_cases(proof: CaseProof, expr, op, domain, domains) -> str:

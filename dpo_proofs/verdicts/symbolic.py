@@ -21,16 +21,15 @@ from collections.abc import Sequence
 import sympy as sp
 
 from ..field.canonical import canonical
-from .kernel import (SIGN_SETS, CaseProof, Factor, KernelError, Proof, SignProof, Slack,
-                     UnionProof, normalize, piece_domains, power_signs, sign_set,
-                     split_cases)
+from .certificates import (CASES, SIGN_SETS, CaseProof, Factor, KernelError, Proof, SignProof,
+                           Slack, UnionProof, normalize, piece_domains, split_cases)
+from .kernel import power_signs, sign_set
 from ..loss.symbols import x1, x2
 
 __all__ = ["prove", "tie_slacks", "relation_slacks"]
 
 #: Substitution patterns tried per branch (bounds the work of one proof attempt).
 MAX_ATTEMPTS = 12
-_CASES = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
 
 
 def _linear(gap: sp.Expr, v: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
@@ -114,7 +113,7 @@ def prove(expr: sp.Expr, op: str, domain: Sequence[sp.Basic], domains: dict,
                 return None
             pieces.append((e, c, sub))
         return CaseProof(tuple(pieces))
-    if folded.has(*_CASES):
+    if folded.has(*CASES):
         return None
     for slacks in _substitutions(domain, domains, variables):
         proof = _sign_proof(folded, op, slacks, domains)
@@ -197,7 +196,7 @@ def _sign_proof(expr, op, slacks, domains) -> SignProof | None:
         return None
     if op == "=":
         return SignProof(tuple(slacks), sp.S.Zero, ()) if form == 0 else None
-    if form.has(*_CASES):
+    if form.has(*CASES):
         return None
     coeff, rest = form.as_coeff_Mul()
     if not (coeff.is_real and coeff.is_finite):

@@ -1,0 +1,171 @@
+"""The certificate language of the proof kernel: what a prover hands in.
+
+A certificate is a frozen value naming exactly what ``kernel.verify`` re-checks: the
+slack substitutions that encode domain relations, the factors and the signs claimed for
+them, the pieces of a piecewise claim, the branches of a union domain, an interval box
+cover. The normal forms (``normalize``, ``split_cases``, ``piece_domains``) are shared by
+the prover and the kernel so that both read a claim the same way; the kernel re-derives
+them from the claim, never takes them from the prover.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Union
+
+import sympy as sp
+
+from ..loss.functions import to_elementary
+
+__all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
+           "Proof", "KernelError", "OPS", "SIGN_SETS", "CASES", "normalize", "split_cases",
+           "piece_domains", "sign_text"]
+
+#: relation class -> operator text
+OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
+       sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
+#: the signs an ``expr op 0`` allows
+SIGN_SETS = {">": frozenset({1}), ">=": frozenset({0, 1}), "<": frozenset({-1}),
+             "<=": frozenset({-1, 0}), "=": frozenset({0}), "!=": frozenset({-1, 1})}
+CASES = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
+
+
+class KernelError(Exception):
+    """A certificate does not check: the message says which rule failed and where."""
+
+
+def normalize(relation: sp.Basic) -> tuple[sp.Expr, str]:
+    """``a op b`` as ``g op' 0`` with op' in '>', '>=', '=', '!='."""
+    op = OPS.get(type(relation))
+    if op is None:
+        raise KernelError(f"{sp.sstr(relation)} is not a relation")
+    gap = relation.lhs - relation.rhs
+    if op in ("<", "<="):
+        return -gap, op.replace("<", ">")
+    return gap, op
+
+
+def split_cases(expr: sp.Expr) -> sp.Expr:
+    """Max, Min, Abs, Heaviside and sign as Piecewise, folded to the top (K1)."""
+    expr = to_elementary(sp.sympify(expr))
+    if expr.has(*CASES):
+        expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+    return expr
+
+
+# --- certificates ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Slack:
+    """Domain relation ``relation`` encoded as ``variable = value`` (K4).
+
+    ``slack`` is the new symbol (positive or nonnegative) or 0 for an equality;
+    ``inverse`` is psi with slack = psi(x), and ``quotient`` q with psi = g * q.
+    For an equality, ``quotient`` is A with g = A * (variable - value).
+    """
+
+    relation: sp.Basic
+    variable: sp.Symbol
+    value: sp.Expr
+    slack: sp.Expr
+    inverse: sp.Expr
+    quotient: sp.Expr
+
+    def text(self) -> str:
+        if self.slack == 0:
+            return f"on {sp.sstr(self.relation)} write {self.variable} = {sp.sstr(self.value)}"
+        strict = ">" if self.slack.is_positive else ">="
+        return (f"on {sp.sstr(self.relation)} write {self.variable} = {sp.sstr(self.value)} "
+                f"with {self.slack} {strict} 0")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor ``base**exponent`` and the signs it may take (a subset of {-1, 0, 1})."""
+
+    base: sp.Expr
+    exponent: sp.Expr
+    signs: frozenset
+
+    def text(self) -> str:
+        f = self.base if self.exponent == 1 else sp.Pow(self.base, self.exponent,
+                                                           evaluate=False)
+        return f"{sp.sstr(f)} {sign_text(self.signs)}"
+
+
+@dataclass(frozen=True)
+class SignProof:
+    """expr∘slacks = constant * prod(factors), each factor's sign fixed (K1-K4)."""
+
+    slacks: tuple[Slack, ...]
+    constant: sp.Expr
+    factors: tuple[Factor, ...]
+
+
+@dataclass(frozen=True)
+class CaseProof:
+    """A piecewise expression proved piece by piece (K5); ``pieces`` = (expr, cond, proof)."""
+
+    pieces: tuple[tuple[sp.Expr, sp.Basic, "Proof"], ...]
+
+
+@dataclass(frozen=True)
+class UnionProof:
+    """An equality domain g = 0 split into its branches f_i = 0 (K5).
+
+    ``branches`` = (f_i, k_i, proof on the branch, or None when f_i != 0 on the domain).
+    """
+
+    relation: sp.Basic
+    constant: sp.Expr
+    branches: tuple[tuple[sp.Expr, sp.Expr, "Proof | None"], ...]
+
+
+@dataclass(frozen=True)
+class IntervalProof:
+    """A re-checkable box cover (K6) of expr∘ties on the domain's other relations."""
+
+    ties: tuple[Slack, ...]
+    certificate: object  # intervals.Certificate
+    variables: tuple[sp.Symbol, ...]
+
+
+Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof]
+
+
+
+
+def sign_text(signs: frozenset) -> str:
+    """'> 0', '>= 0', ... for a set of signs."""
+    return {frozenset({1}): "> 0", frozenset({-1}): "< 0", frozenset({0}): "= 0",
+            frozenset({0, 1}): ">= 0", frozenset({-1, 0}): "<= 0",
+            frozenset({-1, 1}): "!= 0"}.get(frozenset(signs), "of any sign")
+
+
+def _condition_relations(cond: sp.Basic) -> list[sp.Basic]:
+    if cond is sp.true:
+        return []
+    if isinstance(cond, sp.And):
+        return [r for a in cond.args for r in _condition_relations(a)]
+    if type(cond) in OPS:
+        return [cond]
+    return []  # an Or, or anything else: dropped (a larger set; sound)
+
+
+def _negation(cond: sp.Basic) -> list[sp.Basic]:
+    if type(cond) in OPS and type(cond) is not sp.Equality:
+        neg = sp.Not(cond)
+        return [neg] if type(neg) in OPS else []
+    if isinstance(cond, sp.Or):  # not (a or b) = not a and not b
+        return [r for a in cond.args for r in _negation(a)]
+    return []
+
+
+def piece_domains(pw: sp.Piecewise, domain: Sequence[sp.Basic]):
+    """(expr, cond, the domain where this piece applies) for each piece (K5)."""
+    before: list[sp.Basic] = []
+    out = []
+    for e, c in pw.args:
+        out.append((e, c, tuple(domain) + tuple(_condition_relations(c)) + tuple(before)))
+        before += _negation(c)
+    return out
