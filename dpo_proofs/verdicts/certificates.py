@@ -19,7 +19,7 @@ from ..loss.functions import to_elementary
 
 __all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
            "Proof", "KernelError", "OPS", "SIGN_SETS", "CASES", "normalize", "split_cases",
-           "piece_domains", "sign_text"]
+           "piece_domains", "sign_text", "UNDEFINED"]
 
 #: relation class -> operator text
 OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
@@ -104,9 +104,27 @@ class SignProof:
 
 @dataclass(frozen=True)
 class CaseProof:
-    """A piecewise expression proved piece by piece (K5); ``pieces`` = (expr, cond, proof)."""
+    """A piecewise expression proved piece by piece (K5); ``pieces`` = (expr, cond, proof).
 
-    pieces: tuple[tuple[sp.Expr, sp.Basic, "Proof"], ...]
+    A piece whose value is nan (a quantity the package leaves undefined there, such as
+    R = |dL/dx2|/|dL/dx1| where both partials vanish) has the proof ``UNDEFINED``: the
+    claim is about the quantity where it is defined, and the verdict says where not.
+    """
+
+    pieces: tuple[tuple[sp.Expr, sp.Basic, "Proof | str"], ...]
+
+    def undefined_where(self) -> tuple[sp.Basic, ...]:
+        out = []
+        for _, c, sub in self.pieces:
+            if sub == UNDEFINED:
+                out.append(c)
+            elif isinstance(sub, CaseProof):
+                out += [sp.And(c, w) for w in sub.undefined_where()]
+        return tuple(out)
+
+
+#: the proof of a piece on which the expression is nan (undefined)
+UNDEFINED = "undefined"
 
 
 @dataclass(frozen=True)

@@ -395,9 +395,19 @@ def kernel_verdict(problem: Problem, proof, method: str) -> Verdict:
     except KernelError as error:
         return Verdict(name, Status.UNKNOWN, method,
                        f"the proof kernel rejected the {method} certificate: {error}")
+    from .certificates import CaseProof
+
+    details: dict = {"kernel": "re-checked"}
+    qualifier = ""
+    undefined = proof.undefined_where() if isinstance(proof, CaseProof) else ()
+    if undefined:
+        where = sp.Or(*undefined)
+        details["undefined_where"] = sp.sstr(where)
+        qualifier = (f"; it holds wherever the claim is defined (undefined where "
+                     f"{sp.sstr(where)})")
     return Verdict(name, Status.PROVED, method,
                    f"{_lhs_text(problem)} {problem.op} 0: {argument} (re-checked by the "
-                   "proof kernel)", None, {"kernel": "re-checked"}, proof)
+                   f"proof kernel){qualifier}", None, details, proof)
 
 
 def _lhs_text(problem: Problem) -> str:

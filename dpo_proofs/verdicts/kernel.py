@@ -46,7 +46,7 @@ from ..loss.symbols import PROBABILITIES, REFERENCES, x1, x2
 
 from .certificates import (CASES, OPS, SIGN_SETS, CaseProof, Factor, IntervalProof,
                            KernelError, Proof, SignProof, Slack, UnionProof, normalize,
-                           piece_domains, sign_text, split_cases)
+                           piece_domains, sign_text, split_cases, UNDEFINED)
 
 __all__ = ["verify", "sign_set", "power_signs"]
 
@@ -297,11 +297,14 @@ def _verify_cases(proof: CaseProof, expr, op, domain, domains) -> str:
     for (e, c, where), (pe, pc, sub) in zip(expected, proof.pieces):
         if e != pe or c != pc:
             raise KernelError("the pieces differ from the expression's")
-        if sub is None:
-            # A piece whose own domain is empty needs no proof only if the kernel can
-            # see the emptiness: its condition contradicts the domain outright.
-            raise KernelError(f"no proof for the piece where {sp.sstr(c)}")
         label = "elsewhere" if c is sp.true else f"where {sp.sstr(c)}"
+        if sub == UNDEFINED:
+            if e is not sp.nan:
+                raise KernelError(f"the piece {label} is defined, and has no proof")
+            parts.append(f"{label}: undefined (the claim says nothing there)")
+            continue
+        if sub is None:
+            raise KernelError(f"no proof for the piece {label}")
         parts.append(f"{label}: " + verify(sub, e, op, where, domains))
     return "piece by piece: " + "; ".join(parts)
 

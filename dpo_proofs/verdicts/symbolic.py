@@ -22,7 +22,8 @@ import sympy as sp
 
 from ..field.canonical import canonical
 from .certificates import (CASES, SIGN_SETS, CaseProof, Factor, KernelError, Proof, SignProof,
-                           Slack, UnionProof, normalize, piece_domains, split_cases)
+                           Slack, UnionProof, normalize, piece_domains, split_cases,
+                           UNDEFINED)
 from .kernel import power_signs, sign_set
 from ..loss.symbols import x1, x2
 
@@ -108,6 +109,9 @@ def prove(expr: sp.Expr, op: str, domain: Sequence[sp.Basic], domains: dict,
             return None
         pieces = []
         for e, c, where in piece_domains(folded, domain):
+            if e is sp.nan:
+                pieces.append((e, c, UNDEFINED))
+                continue
             sub = prove(e, op, where, domains, variables)
             if sub is None:
                 return None
