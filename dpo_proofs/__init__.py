@@ -7,13 +7,14 @@
     >>> str(result.verdict("dispreferred_faster").status)
     'proved'
 """
-from .results import Analysis, analyze
+from . import printers  # noqa: F401  (registers the printers of the results)
+from .pipeline import analyze, dynamics
+from .results import Analysis, Dynamics
 from .verdicts.engine import check
 from .errors import (DerivationTimeout, DpoProofsError, InvalidArgument, NotALoss,
                      UnknownVariant, UnsafeExpression)
 from .field.gradient import GradientField, gradient_field
 from .testing.implementation import ImplementationReport, check_implementation
-from .field.flow import Dynamics, dynamics
 from .loss.loss import Loss, margin
 from .field.frames import Parametrization, get_parametrization, user_parametrization
 from .field.theorem import ClassTheorem, is_margin_loss, margin_loss_theorem

@@ -1,32 +1,39 @@
-"""analyze(variant): the whole derivation for one loss, as one immutable value.
+"""The pipeline's results, as frozen values: Analysis, Dynamics (and their parts).
 
-Pipeline: loss -> gradient field (partials, R, regions, field quantities) ->
-equivalent forms proved -> high-precision confirmation -> float64 findings ->
-built-in claims checked. Printers (text, JSON, LaTeX) read the result; none derives.
+They hold what the pipeline derived and checked; they derive nothing. Their printing
+methods (``to_json``, ``summary``, ``_repr_latex_``) look the printer up in PRINTERS,
+which ``dpo_proofs.printers`` fills when it is imported (as ``import dpo_proofs`` does):
+the results stage never imports a printer.
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
 
-from .budget import DEFAULT_BUDGET_SECONDS, time_budget
-from .field.canonical import prove_equal
-from .verdicts.engine import cached_field, check
-from .errors import DerivationTimeout
+from .field.frames import Parametrization
 from .field.gradient import GradientField
+from .field.limit_point import LimitPoint
+from .field.steps import MarginForm, PartialDerivation
 from .loss.loss import Loss
-from .field.frames import Parametrization, get_parametrization
-from .field.in_frame import confirm_velocity, frame_claims
-from .numerics.confirm import (Confirmation, Float64Finding, confirm_partials,
-                        float64_findings)
-from .loss.catalogue import get_variant
-from .verdicts.values import Status, Verdict, builtin_claims
+from .numerics.confirm import Confirmation, Float64Finding
+from .numerics.odes import CONSERVED_DIGITS, OrbitCheck, StepCheck
+from .verdicts.values import Verdict
 
-__all__ = ["Analysis", "EquivalentForm", "analyze"]
+__all__ = ["Analysis", "EquivalentForm", "Dynamics", "Derivation", "PRINTERS"]
+
+#: kind ('json', 'text', 'latex') -> printer of an Analysis; filled by dpo_proofs.printers
+PRINTERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _printer(kind: str) -> Callable[[Any], Any]:
+    try:
+        return PRINTERS[kind]
+    except KeyError:
+        raise RuntimeError(f"no {kind} printer registered: import dpo_proofs") from None
+
 
 @dataclass(frozen=True)
 class EquivalentForm:
@@ -92,75 +99,77 @@ class Analysis:
     # -- printers -------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         """One JSON-ready dict; expressions are sympy strings that sympify reads back."""
-        from .printers.text import analysis_json
-
-        return analysis_json(self)
+        return _printer("json")(self)
 
     def summary(self) -> str:
-        from .printers.text import analysis_text
-
-        return analysis_text(self)
+        return _printer("text")(self)
 
     def _repr_latex_(self) -> str:
-        from .printers.text import analysis_latex
+        return _printer("latex")(self)
 
-        return analysis_latex(self)
 
-def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
-            budget: float | None = DEFAULT_BUDGET_SECONDS,
-            confirm: bool = True,
-            parametrization: str | Parametrization | None = None) -> Analysis:
-    """Derive grad L, R = |dL/dx2|/|dL/dx1|, its regions and field quantities, and check them.
+@dataclass(frozen=True)
+class Dynamics:
+    """Closed forms of the flow in one frame and their numerical checks."""
 
-    ``variant`` is a catalogue name (or TRL loss_type) or a ``Loss``; ``params`` fixes
-    constants to exact values (validated against their domains). ``budget`` bounds the
-    symbolic derivation in seconds: past it the result is returned incomplete, with
-    every verdict unknown, rather than hanging.
+    variant: str
+    frame: str
+    values: tuple[tuple[str, str], ...]
+    conserved: sp.Expr | None
+    conserved_reason: str
+    orbit: sp.Expr | None  # x2 as a function of x1 on the orbit through (x1_0, x2_0)
+    limit: LimitPoint
+    checks: tuple[OrbitCheck, ...]
+    first_order: tuple[sp.Expr, sp.Expr]  # dx per unit eta: -M grad L
+    second_order: tuple[sp.Expr, sp.Expr] | None  # c2 with dx = eta*first + eta^2/2*c2 + ...
+    step_point: tuple[str, str]
+    step_checks: tuple[StepCheck, ...]
 
-    ``parametrization`` (``"log"``, ``"softmax"``, ``"softmax:K"``, a user map, or a
-    Parametrization) analyses the velocity the loss induces in that frame instead:
-    the field is M grad L = -dx/dt, its ratio the speed ratio |dx2/dt| / |dx1/dt|,
-    and the built-in claims are checked there (see ``dpo_proofs.induced``).
-    """
-    start = time.monotonic()
-    loss = get_variant(variant) if isinstance(variant, str) else variant
-    frame = None if parametrization is None else get_parametrization(parametrization)
-    if frame is not None and frame.name == "probability":
-        frame = None
-    shown = tuple((k, str(v)) for k, v in sorted((params or {}).items()))
-    if params:
-        loss = loss.with_parameters(params)
-    claims = builtin_claims() if frame is None else frame_claims(builtin_claims(), frame)
-    try:
-        with time_budget(budget, f"deriving the gradient field of {loss.name}"):
-            field_ = cached_field(loss, frame)
-            base = field_ if frame is None else cached_field(loss)
-    except DerivationTimeout as error:
-        unknown = tuple(Verdict(c.name, Status.UNKNOWN, "none", str(error))
-                        for c in claims)
-        return Analysis(loss, None, (), (), (), unknown, str(error),
-                        time.monotonic() - start, shown, frame)
-    forms = []
-    for source, expr in loss.equivalent_forms:
-        try:
-            with time_budget(budget, f"comparing with the form of {source}"):
-                same, argument = prove_equal(loss.expr, expr)
-        except DerivationTimeout as error:
-            same, argument = None, str(error)
-        forms.append(EquivalentForm(source, expr, same, argument))
-    confirmations: tuple[Confirmation, ...] = ()
-    findings: tuple[Float64Finding, ...] = ()
-    if confirm and frame is None:
-        confirmations = confirm_partials(loss, field_.d_x1.closed_form, field_.d_x2.closed_form)
-        quantities = {"d_x1": field_.d_x1.closed_form, "d_x2": field_.d_x2.closed_form,
-                      "ratio - 1": field_.ratio - 1}
-        findings = float64_findings(loss, quantities)
-    elif confirm:
-        # The frame's field against mpmath derivatives of L(x(theta)) and x(theta);
-        # the float64 findings of the loss's partials belong to the probability frame.
-        confirmations = confirm_velocity(loss, frame, field_.d_x1.closed_form,
-                                         field_.d_x2.closed_form)
-    verdicts = tuple(check(c, loss, budget=budget, field=field_) for c in claims)
-    return Analysis(loss, field_, tuple(forms), confirmations, findings, verdicts, "",
-                    time.monotonic() - start, shown, frame, None if frame is None else base)
+    @property
+    def passed(self) -> bool:
+        ok = all((c.conserved_digits is None or c.conserved_digits >= CONSERVED_DIGITS)
+                 and c.converges is not False for c in self.checks)
+        return ok and all(s.digits >= 3 for s in self.step_checks[-1:])
 
+    def to_json(self) -> dict:
+        s = lambda e: None if e is None else sp.sstr(e)  # noqa: E731
+        return {
+            "variant": self.variant, "parametrization": self.frame, "values": dict(self.values),
+            "conserved_quantity": s(self.conserved), "conserved_reason": self.conserved_reason,
+            "orbit_x2_of_x1": s(self.orbit),
+            "final_x1": s(self.limit.final_x1), "final_x2": s(self.limit.final_x2),
+            "limit_case": self.limit.case, "limit_argument": self.limit.argument,
+            "ode_checks": [{**c.__dict__, "converges": c.converges} for c in self.checks],
+            "step_first_order": [s(e) for e in self.first_order],
+            "step_second_order": None if self.second_order is None
+            else [s(e) for e in self.second_order],
+            "step_point": {"x1": self.step_point[0], "x2": self.step_point[1]},
+            "step_checks": [c.__dict__ for c in self.step_checks],
+            "passed": self.passed,
+        }
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """An Analysis together with the derivation steps of its two partials."""
+
+    analysis: Analysis
+    margin_form: MarginForm | None
+    partials: tuple[PartialDerivation, ...]
+    #: The induced field in each other built-in parametrization: (frame, field or None,
+    #: why not) -- the symbolic part; the claims per frame are the `frames` command's.
+    frames: tuple = ()
+    #: Closed-form gradient-flow dynamics (conserved quantity, limit point) per frame,
+    #: the probability frame first.
+    flows: tuple = ()
+
+    @property
+    def loss(self) -> Loss:
+        return self.analysis.loss
+
+    @property
+    def ratio_from_signs(self) -> bool:
+        """True when both partials have a fixed sign, so R - 1 is what was factored;
+        otherwise (dL/dx2)^2 - (dL/dx1)^2 was (see field.ratio_of)."""
+        f = self.analysis.field
+        return bool(f is not None and f.d_x1.sign.sign and f.d_x2.sign.sign)

@@ -2,8 +2,8 @@
 no private names across modules, printers that never derive, short modules, and a
 design document that names every module.
 
-Stages, lowest first: loss -> field -> {numerics, verdicts} -> printers -> pipeline ->
-front doors (cli, testing). A module may import its own stage and the stages below it;
+Stages, lowest first: loss -> field -> {numerics, verdicts} -> results (frozen values) ->
+printers -> pipeline -> front doors (cli, testing). A module may import its own stage and the stages below it;
 ``errors`` and ``budget`` are the base every stage may use.
 """
 from __future__ import annotations
@@ -24,13 +24,16 @@ STAGES = {
     "loss": 1,
     "field": 2,
     "numerics": 3, "verdicts": 3,
-    "printers": 4,
-    "results": 5, "pipeline": 5,
-    "cli": 6, "testing": 6, "strategies": 6, "pytest_plugin": 6, "__main__": 6,
-    "__init__": 7,
+    "results": 4,
+    "printers": 5,
+    "pipeline": 6,
+    "cli": 7, "testing": 7, "strategies": 7, "pytest_plugin": 7, "__main__": 7,
+    "__init__": 8,
 }
-#: within stage 3, verdicts may use numerics (certified evaluation), not the reverse
-WITHIN = {("verdicts", "numerics")}
+#: allowed within a stage: verdicts use numerics (certified evaluation), not the reverse;
+#: the base modules use errors; the check-impl command is the testing kit's front door
+WITHIN = {("verdicts", "numerics"), ("budget", "errors"), ("files", "errors"),
+          ("cli", "testing")}
 MAX_LINES = 400
 
 

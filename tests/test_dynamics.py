@@ -10,8 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dpo_proofs.field.flow as dyn
+import dpo_proofs.numerics.odes as odes
+import dpo_proofs.pipeline as pipeline
 from dpo_proofs import dynamics, get_variant
-from dpo_proofs.field.flow import X1_0, X2_0, LimitPoint
+from dpo_proofs.field.flow import X1_0, X2_0
+from dpo_proofs.field.gradient.limit_point import LimitPoint
 from dpo_proofs.errors import InvalidArgument
 from dpo_proofs.loss.symbols import beta, r_l, r_w, x1, x2
 from cli_run import run
@@ -108,7 +111,7 @@ def test_softmax_frame_runs_to_the_corner():
     assert d.limit.case == "corner (1, 0)"
     I = (1 - x1 - x2)**2 / (x1 * x2)
     assert sp.simplify(d.conserved / I).is_constant()
-    assert d.checks[0].conserved_digits >= dyn.CONSERVED_DIGITS and d.checks[0].converges
+    assert d.checks[0].conserved_digits >= odes.CONSERVED_DIGITS and d.checks[0].converges
 
 
 def test_discrete_step_second_order_by_hand():
@@ -133,14 +136,14 @@ def test_discrete_step_second_order_by_hand():
 
 
 def test_a_wrong_limit_formula_fails_the_ode_check(monkeypatch):
-    real = dyn._limit_point
+    real = dyn.limit_point
 
     def wrong(*args):
         limit = real(*args)
         return LimitPoint(limit.final_x1 * sp.Rational(101, 100), limit.final_x2, limit.case,
                           limit.argument)
 
-    monkeypatch.setattr(dyn, "_limit_point", wrong)
+    monkeypatch.setattr(pipeline, "limit_point", wrong)
     d = dynamics("dpo", "probability", starts=(("0.3", "0.4"),))
     assert not d.checks[0].converges and not d.passed
 

@@ -13,7 +13,7 @@ import sympy as sp
 
 from dpo_proofs.field.canonical import canonical
 from dpo_proofs.cli import main
-from dpo_proofs.derivation import derive
+from dpo_proofs.pipeline import derive
 from dpo_proofs.cli.docs import ALL_COMMAND, check_fresh, generate_all
 from dpo_proofs.printers.pdf import LatexFailed, compile_pdf, latex_engine, write_atomic
 from dpo_proofs.printers.document import derivation_document

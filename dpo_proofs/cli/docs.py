@@ -19,7 +19,8 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..derivation import DERIVE_BUDGET, Derivation, derive
+from ..pipeline import DERIVE_BUDGET, derive
+from ..results import Derivation
 from ..errors import DpoProofsError
 from ..printers.pdf import compile_pdf, write_atomic
 from ..printers.document import derivation_document, figure_name, overview_document

@@ -56,7 +56,8 @@ def dynamics_text(d) -> str:
 
 def _cmd_dynamics(args, stdout: TextIO, stderr: TextIO) -> int:
     from .main import _key_values
-    from ..field.flow import DEFAULT_STARTS, dynamics
+    from ..numerics.odes import DEFAULT_STARTS
+    from ..pipeline import dynamics
 
     starts = [_start(s) for s in args.start] if args.start else DEFAULT_STARTS
     d = dynamics(args.variant, args.parametrization, _key_values(args.param, "--param"),

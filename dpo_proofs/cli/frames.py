@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ..results import analyze
+from ..pipeline import analyze
 from ..field.frames import BUILTIN_PARAMETRIZATIONS, get_parametrization
 from ..loss.catalogue import CATALOGUE, get_variant
 

@@ -18,7 +18,7 @@ import sympy as sp
 
 from ..loss.symbols import interval_text
 
-from ..results import analyze
+from ..pipeline import analyze
 from ..errors import DpoProofsError
 from ..loss.catalogue import CATALOGUE, NOT_PER_PAIR, get_variant
 

@@ -14,6 +14,7 @@ import sympy as sp
 
 from ..loss.loss import Loss, margin
 from ..loss.symbols import x1, x2
+from .in_frame import field_of
 
 __all__ = ["ClassTheorem", "margin_loss_theorem", "is_margin_loss"]
 
@@ -79,9 +80,9 @@ def is_margin_loss(loss: Loss) -> tuple[bool, str]:
     Its radial component x1*dL/dx1 + x2*dL/dx2 (Euler's operator) is identically 0
     iff L is constant along rays (t*x1, t*x2); then the theorem applies to it.
     """
-    from ..verdicts.engine import cached_field
 
-    f = cached_field(loss)
+
+    f = field_of(loss)
     radial = f.radial
     if radial == 0:
         return True, "x1*dL/dx1 + x2*dL/dx2 reduces to 0 identically"

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from ..derivation import H, Derivation
+from ..field.steps import H
+from ..results import Derivation
 from ..field.flow import X1_0, X2_0
 from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
                      Para, Table, number_tex, render)

@@ -17,7 +17,8 @@ import sympy as sp
 
 from ..field.canonical import canonical
 from ..verdicts.claim_text import claim_from_text
-from ..verdicts.engine import cached_field, check
+from ..field.in_frame import field_of
+from ..verdicts.engine import check
 from ..loss.loss import Loss
 from ..loss.parser import parse_expression
 from ..numerics.confirm import DPS, confirmation_points, mp_callable, show, to_mpf
@@ -60,7 +61,7 @@ def assert_claim(loss: Loss | str, claim: Claim | str, domain: str | None = None
 
 
 def _differences(a: Loss, b: Loss) -> dict[str, sp.Expr]:
-    fa, fb = cached_field(a), cached_field(b)
+    fa, fb = field_of(a), field_of(b)
     return {"d_x1": fa.d_x1.closed_form - fb.d_x1.closed_form,
             "d_x2": fa.d_x2.closed_form - fb.d_x2.closed_form}
 
@@ -112,7 +113,7 @@ def assert_ratio(loss: Loss | str, expected: sp.Expr | str) -> str:
     loss = _loss(loss)
     names = {p.name: p.symbol for p in loss.parameters}
     target = parse_expression(expected, names) if isinstance(expected, str) else expected
-    ratio = cached_field(loss).ratio
+    ratio = field_of(loss).ratio
     claim = Claim(f"ratio == {sp.sstr(target)}", sp.Eq(RATIO, target))
     difference = canonical(ratio - target)
     if difference == 0:

@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..verdicts.engine import cached_field
+from ..field.in_frame import field_of
 from ..errors import InvalidArgument
 from ..loss.loss import Loss
 from ..numerics.confirm import mp_callable, to_mpf
@@ -178,7 +178,7 @@ def check_implementation(fn: Callable, loss: Loss | str,
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     kwargs = {k: float(v) for k, v in values.items()
               if k not in ("r_w", "r_l") and (k in accepted or takes_kwargs)}
-    field_ = cached_field(loss)
+    field_ = field_of(loss)
     symbols = [x1, x2, *[p.symbol for p in loss.parameters]]
     exact = {name: mp_callable(expr, symbols) for name, expr in
              (("loss", loss.elementary), ("d_x1", field_.d_x1.closed_form),

@@ -12,7 +12,7 @@ import difflib
 import json
 from pathlib import Path
 
-from ..results import analyze
+from ..pipeline import analyze
 from ..printers.pdf import write_atomic
 from ..loss.loss import Loss
 from ..printers.text import SIGN_WORDS, expr_str

@@ -492,7 +492,7 @@ def _hypothesis_candidates(problem: Problem, seconds: float, violated):
 
     import time
 
-    from ..testing.strategies import exact_probabilities, near_ties, parameter_values
+    from ..numerics.strategies import exact_probabilities, near_ties, parameter_values
 
     fixed = dict(problem.fixed)
     ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}

@@ -16,7 +16,7 @@ import sympy as sp
 from ..loss.symbols import x1, x2
 
 __all__ = ["Status", "Verdict", "Claim", "QUANTITY_SYMBOLS", "LOSS", "D_X1", "D_X2",
-           "RATIO", "builtin_claims", "ratio_at_most", "gradient_bounded"]
+           "RATIO", "builtin_claims", "frame_claims", "ratio_at_most", "gradient_bounded"]
 
 LOSS, D_X1, D_X2, RATIO = sp.symbols("loss d_x1 d_x2 ratio", real=True)
 #: Names that claims and domains may use for the derived quantities.
@@ -109,3 +109,11 @@ def gradient_bounded(bound: object, box: tuple[tuple[object, object], tuple[obje
     domain = sp.And(x1 >= a1, x1 <= b1, x2 >= a2, x2 <= b2)
     return Claim(f"gradient_bounded_{sp.sstr(b)}", sp.LessThan(D_X1**2 + D_X2**2, b**2),
                  domain, f"|grad L| <= {sp.sstr(b)} on [{a1}, {b1}] x [{a2}, {b2}]")
+
+
+def frame_claims(claims: "Sequence[Claim]", frame) -> tuple[Claim, ...]:
+    """The claims with their domains intersected with the frame's."""
+    if frame.domain is sp.true:
+        return tuple(claims)
+    return tuple(Claim(c.name, c.statement, sp.And(c.domain, frame.domain), c.description)
+                 for c in claims)

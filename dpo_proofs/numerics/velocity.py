@@ -1,0 +1,97 @@
+"""Numerical confirmation of a frame's velocity, independent of sympy's calculus.
+
+mpmath differentiates the composite theta -> L(x(theta)) and the map x(theta) itself,
+and multiplies J by grad_theta L; the symbolic (M grad L)_i must agree to
+REQUIRED_DIGITS.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import mpmath
+import sympy as sp
+
+from ..field.frames import Parametrization
+from ..field.in_frame import on_frame
+from ..loss.loss import Loss
+from ..loss.symbols import x1, x2
+from .confirm import (DPS, REQUIRED_DIGITS, Confirmation, Point, agreeing_digits,
+                      confirmation_points, mp_callable, show, to_mpf)
+
+__all__ = ["frame_points", "confirm_velocity"]
+
+
+def frame_points(loss: Loss, frame: Parametrization) -> list[dict]:
+    """The confirmation points of the probability frame that lie on this frame, plus
+    points well inside it (simplex frames: x1 + x2 < 1 leaves out half the square)."""
+    R = sp.Rational
+    extra = [{"x1": R(1, 5), "x2": R(7, 10)}, {"x1": R(1, 2), "x2": R(1, 10**30)},
+             {"x1": R(1, 10**6), "x2": R(1, 3)}]
+    out = []
+    base = confirmation_points(loss)
+    for point in base + [{**base[0], **e} for e in extra]:
+        moved = on_frame(point, frame)
+        if moved is not None and moved not in out:
+            out.append(moved)
+    return out
+
+
+def confirm_velocity(loss: Loss, frame: Parametrization, g1: sp.Expr, g2: sp.Expr,
+                     points: Sequence[Point] | None = None) -> tuple[Confirmation, ...]:
+    """Compare (M grad L)_i with J(theta) grad_theta L(x(theta)) computed by mpmath.diff.
+
+    theta = theta(x) by the chart; J and grad_theta L are numerical derivatives of
+    the map and of the composite loss (the definition, not a symbolic derivative).
+    """
+    params = [p.symbol for p in loss.parameters]
+    symbols = [x1, x2, *params]
+    theta = list(frame.coordinates)
+    chart = dict(frame.chart)
+    chart_fns = [mp_callable(chart[t], [x1, x2]) for t in theta]
+    forward_fns = [mp_callable(f, theta) for f in frame.forward]
+    loss_fn = mp_callable(loss.expr, symbols)
+    symbolic_fns = {"d_x1": mp_callable(g1, symbols), "d_x2": mp_callable(g2, symbols)}
+    points = frame_points(loss, frame) if points is None else points
+    out = []
+    for point in points:
+        # x1 = 1e-300 on the edge x1 + x2 = 1 makes J's off-diagonal ~1e-300 beside
+        # entries ~1: a finite difference of x(theta) needs ~16x the digits to see it.
+        for level in (DPS, 4 * DPS, 16 * DPS):
+            with mpmath.workdps(level):
+                x = [to_mpf(point["x1"]), to_mpf(point["x2"])]
+                rest = [to_mpf(point[p.name]) for p in params]
+                t0 = [f(*x) for f in chart_fns]
+
+                def composite(*t):
+                    return loss_fn(*[f(*t) for f in forward_fns], *rest)
+
+                grad_t = [_partial(composite, t0, j) for j in range(len(theta))]
+                jac = [[_partial(f, t0, j) for j in range(len(theta))] for f in forward_fns]
+                numerical = [mpmath.fsum(jac[i][j] * grad_t[j] for j in range(len(theta)))
+                             for i in range(2)]
+                try:
+                    symbolic = [symbolic_fns[q](*x, *rest) for q in ("d_x1", "d_x2")]
+                    digits = [agreeing_digits(s, n) for s, n in zip(symbolic, numerical)]
+                except ZeroDivisionError:
+                    # A closed form such as 1/(x2**(1/n) - 1) at x2 = 1 - 1e-300: the
+                    # denominator rounds to 0 at this precision; the next level resolves it.
+                    symbolic, digits = [mpmath.nan, mpmath.nan], [0.0, 0.0]
+            if min(digits) >= REQUIRED_DIGITS:
+                break
+        with mpmath.workdps(DPS):
+            shown = tuple((k, show(v)) for k, v in sorted(point.items()))
+            method = "mpmath.diff of L(x(theta)) and of x(theta)" + (
+                f" at {level} digits" if level != DPS else "")
+            for name, s, n, d in zip(("d_x1", "d_x2"), symbolic, numerical, digits):
+                out.append(Confirmation(name, shown, mpmath.nstr(s, 25), mpmath.nstr(n, 25),
+                                        round(min(d, DPS), 1), method))
+    return tuple(out)
+
+
+def _partial(fn, at: list, index: int):
+    def along(t):
+        args = list(at)
+        args[index] = t
+        return fn(*args)
+
+    return mpmath.diff(along, at[index])

@@ -1,0 +1,209 @@
+"""The recipes: each reads top to bottom as loss -> field -> claims -> verdicts -> values.
+
+``analyze`` derives grad L and everything the package reports about it, confirms it
+numerically and decides the built-in claims; ``dynamics`` derives the closed forms of
+gradient flow in a frame and checks them with mpmath's ODE solver. The front doors (the
+CLI, the testing kit, the document writer) call these and print the values they return.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import sympy as sp
+
+from .budget import DEFAULT_BUDGET_SECONDS, time_budget
+from .errors import DerivationTimeout, InvalidArgument
+from .field.flow import limit_point, orbit, second_order_term
+from .field.canonical import canonical, prove_equal
+from .field.frames import BUILTIN_PARAMETRIZATIONS, Parametrization, get_parametrization
+from .field.in_frame import field_of, on_frame
+from .field.limit_point import LimitPoint
+from .field.steps import margin_form, partial_steps
+from .loss.catalogue import get_variant
+from .loss.loss import Loss
+from .loss.symbols import x1, x2
+from .numerics.odes import DEFAULT_STARTS, orbit_check, orbit_functions, step_checks
+from .numerics.confirm import (Confirmation, Float64Finding, confirm_partials,
+                               float64_findings)
+from .numerics.velocity import confirm_velocity
+from .results import Analysis, Derivation, Dynamics, EquivalentForm
+from .verdicts.engine import check
+from .verdicts.values import Status, Verdict, builtin_claims, frame_claims
+
+__all__ = ["analyze", "dynamics", "derive", "DERIVE_BUDGET", "FRAME_BUDGET"]
+
+
+def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
+            budget: float | None = DEFAULT_BUDGET_SECONDS,
+            confirm: bool = True,
+            parametrization: str | Parametrization | None = None) -> Analysis:
+    """Derive grad L, R = |dL/dx2|/|dL/dx1|, its regions and field quantities, and check them.
+
+    ``variant`` is a catalogue name (or TRL loss_type) or a ``Loss``; ``params`` fixes
+    constants to exact values (validated against their domains). ``budget`` bounds the
+    symbolic derivation in seconds: past it the result is returned incomplete, with
+    every verdict unknown, rather than hanging.
+
+    ``parametrization`` (``"log"``, ``"softmax"``, ``"softmax:K"``, a user map, or a
+    Parametrization) analyses the velocity the loss induces in that frame instead:
+    the field is M grad L = -dx/dt, its ratio the speed ratio |dx2/dt| / |dx1/dt|,
+    and the built-in claims are checked there (see ``dpo_proofs.induced``).
+    """
+    start = time.monotonic()
+    loss = get_variant(variant) if isinstance(variant, str) else variant
+    frame = None if parametrization is None else get_parametrization(parametrization)
+    if frame is not None and frame.name == "probability":
+        frame = None
+    shown = tuple((k, str(v)) for k, v in sorted((params or {}).items()))
+    if params:
+        loss = loss.with_parameters(params)
+    claims = builtin_claims() if frame is None else frame_claims(builtin_claims(), frame)
+    try:
+        with time_budget(budget, f"deriving the gradient field of {loss.name}"):
+            field_ = field_of(loss, frame)
+            base = field_ if frame is None else field_of(loss)
+    except DerivationTimeout as error:
+        unknown = tuple(Verdict(c.name, Status.UNKNOWN, "none", str(error))
+                        for c in claims)
+        return Analysis(loss, None, (), (), (), unknown, str(error),
+                        time.monotonic() - start, shown, frame)
+    forms = []
+    for source, expr in loss.equivalent_forms:
+        try:
+            with time_budget(budget, f"comparing with the form of {source}"):
+                same, argument = prove_equal(loss.expr, expr)
+        except DerivationTimeout as error:
+            same, argument = None, str(error)
+        forms.append(EquivalentForm(source, expr, same, argument))
+    confirmations: tuple[Confirmation, ...] = ()
+    findings: tuple[Float64Finding, ...] = ()
+    if confirm and frame is None:
+        confirmations = confirm_partials(loss, field_.d_x1.closed_form, field_.d_x2.closed_form)
+        quantities = {"d_x1": field_.d_x1.closed_form, "d_x2": field_.d_x2.closed_form,
+                      "ratio - 1": field_.ratio - 1}
+        findings = float64_findings(loss, quantities)
+    elif confirm:
+        # The frame's field against mpmath derivatives of L(x(theta)) and x(theta);
+        # the float64 findings of the loss's partials belong to the probability frame.
+        confirmations = confirm_velocity(loss, frame, field_.d_x1.closed_form,
+                                         field_.d_x2.closed_form)
+    verdicts = tuple(check(c, loss, budget=budget, field=field_) for c in claims)
+    return Analysis(loss, field_, tuple(forms), confirmations, findings, verdicts, "",
+                    time.monotonic() - start, shown, frame, None if frame is None else base)
+
+
+
+def dynamics(variant: str | Loss, parametrization: str | Parametrization = "probability",
+             params: Mapping[str, object] | None = None,
+             starts: Sequence[tuple[object, object]] = DEFAULT_STARTS,
+             budget: float = 20.0, steps: bool = True) -> Dynamics:
+    """Derive and check the flow dx/dt = -M grad L of ``variant`` in ``parametrization``.
+
+    ``starts=()`` and ``steps=False`` skip the ODE checks and the discrete-step term
+    (the closed forms alone, as the derivation documents use them).
+
+    Closed forms keep the loss's constants symbolic (``params`` fixes some of them);
+    the numerical checks evaluate them at the constants' defaults.
+    """
+    loss = get_variant(variant) if isinstance(variant, str) else variant
+    frame = get_parametrization(parametrization)
+    points = _starts(starts, frame, starts is not DEFAULT_STARTS)  # bad starts fail first
+    fixed = loss.bind(params or {})
+    if fixed:
+        loss = loss.with_parameters({s.name: v for s, v in fixed.items()})
+    # Constants stay symbolic in the derivation: with numbers such as beta = 1/10 the
+    # orbit equation keeps powers x1**(11/10) that no longer separate.
+    values = {p.symbol: p.default for p in loss.parameters}
+    field = field_of(loss, None if frame.name == "probability" else frame)
+    # Monotone: x1 rises and x2 falls on the whole frame. The field's own sign analysis
+    # settles it when the signs are fixed on the square; otherwise the verdict engine
+    # decides the claims on the frame's domain.
+    if field.d_x1.sign.sign == -1 and field.d_x2.sign.sign == 1:
+        monotone = True
+    else:
+        claims = {c.name: c for c in frame_claims(builtin_claims(), frame)}
+        monotone = all(check(claims[n], loss, budget=budget, field=field).status
+                       is Status.PROVED for n in ("x1_increases", "x2_decreases"))
+    I = field.conserved.expr if field.conserved else None
+    orbit_ = None
+    if I is None:
+        limit = LimitPoint(None, None, "not derived",
+                           f"no conserved quantity: {field.conserved_reason}")
+    else:
+        orbit_ = orbit(I, values, budget)
+        limit = limit_point(I, frame, monotone, field, values, budget)
+    g = (field.d_x1.closed_form, field.d_x2.closed_form)
+    functions = orbit_functions(g, I, values) if points else None
+    checks = tuple(orbit_check(functions, limit, frame, start, values)
+                   for start in points)
+    first = (canonical(-g[0]), canonical(-g[1]))
+    second, point, checked_steps = None, ("-", "-"), ()
+    if steps:
+        second = second_order_term(field_of(loss), frame, budget)
+        point, checked_steps = step_checks(loss, frame, field, second, values)
+    shown = tuple((s.name, sp.sstr(v)) for s, v in {**fixed, **values}.items())
+    return Dynamics(loss.name, frame.name, shown, I, field.conserved_reason, orbit_, limit,
+                    checks, first, second, point, checked_steps)
+
+
+def _starts(starts, frame, given: bool):
+    """Exact starting points on the frame (x2 = 1 - x1 on an edge frame). A start the
+    user gave that is not a probability pair, or lies outside the frame, is an error;
+    default starts outside a simplex frame are left out."""
+    out = []
+    for pair in starts:
+        try:
+            a, b = (sp.Rational(str(v).strip()) for v in pair)
+        except (TypeError, ValueError, SyntaxError) as error:
+            raise InvalidArgument(f"start {pair!r}: expected two numbers x1, x2") from error
+        if not (0 < a <= 1 and 0 < b <= 1):
+            raise InvalidArgument(f"start ({a}, {b}) is outside the domain (0, 1]^2")
+        moved = on_frame({"x1": a, "x2": b}, frame)
+        if given and moved is not None and moved["x2"] != b:
+            moved = None
+        if moved is None:
+            if given:
+                raise InvalidArgument(f"start ({a}, {b}) is outside the {frame.name} frame's "
+                                      f"domain {sp.sstr(frame.domain)}")
+            continue
+        out.append((moved["x1"], moved["x2"]))
+    return out
+
+
+#: Seconds for each symbolic derivation when writing documents: generous, because a
+#: derivation cut short by a loaded machine would make the committed documents flap.
+DERIVE_BUDGET = 120.0
+#: Seconds for each parametrization's field in a document. The slowest (kto_pair in the
+#: softmax frame) takes ~32 s on an idle 2-CPU machine and over 120 s under load: a
+#: budget that close would make the committed documents depend on the machine's load.
+FRAME_BUDGET = 900.0
+
+
+def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
+           budget: float | None = DERIVE_BUDGET, frames: bool = False) -> Derivation:
+    """analyze(variant) plus the checked step-by-step derivation of both partials; with
+    ``frames``, also the analysis and flow dynamics in every built-in parametrization."""
+    analysis = analyze(variant, params=params, budget=budget)
+    loss = analysis.loss
+    form = margin_form(loss)
+    if analysis.field is None:
+        return Derivation(analysis, form, ())
+    partials = tuple(partial_steps(loss, analysis.field, s, form, budget) for s in (x1, x2))
+    if not frames:
+        return Derivation(analysis, form, partials)
+    names = [n for n in BUILTIN_PARAMETRIZATIONS if n != "probability"]
+    others = []
+    for n in names:
+        frame = get_parametrization(n)
+        try:
+            with time_budget(None if budget is None else max(budget, FRAME_BUDGET),
+                             f"the {n} frame of {loss.name}"):
+                others.append((frame, field_of(loss, frame), ""))
+        except DerivationTimeout as error:
+            others.append((frame, None, str(error)))
+    others = tuple(others)
+    flows = tuple(dynamics(loss, n, starts=(), steps=False,
+                           budget=FRAME_BUDGET if budget is None else max(budget, FRAME_BUDGET))
+                  for n in ("probability", *names))
+    return Derivation(analysis, form, partials, others, flows)
