@@ -17,6 +17,11 @@ settings.register_profile("thorough", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+# tests/impls holds implementations the tests load (some import torch, an optional extra);
+# they are data, not tests, so --doctest-modules must not import them: without torch the
+# import fails as a collection error. The test files that need torch skip with the reason.
+collect_ignore = ["impls"]
+
 
 @pytest.fixture(autouse=True)
 def _reset_mpmath_precision():
