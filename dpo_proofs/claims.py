@@ -14,7 +14,7 @@ import sympy as sp
 from .errors import InvalidArgument
 from .loss import Loss
 from .parser import parse_relation
-from .symbols import x1, x2
+from .symbols import parse_number, x1, x2
 from .verdicts import QUANTITY_SYMBOLS, Claim, builtin_claims
 
 __all__ = ["parse_claim", "parse_domain", "parse_range", "claim_from_text", "NAMED_DOMAINS"]
@@ -73,7 +73,8 @@ def parse_range(text: str) -> tuple[sp.Rational, sp.Rational] | None:
     if ".." not in text:
         return None
     low, _, high = text.partition("..")
-    try:
-        return sp.Rational(low.strip()), sp.Rational(high.strip())
-    except (TypeError, ValueError) as error:
-        raise InvalidArgument(f"range {text!r} must look like LOW..HIGH") from error
+    if not low.strip() or not high.strip():
+        raise InvalidArgument(f"range {text!r} must look like LOW..HIGH")
+    # bounded literals, no zero denominators (1..1/0), no nan/inf: one-line errors
+    return (parse_number(low, f"range {text!r}: LOW"),
+            parse_number(high, f"range {text!r}: HIGH"))
