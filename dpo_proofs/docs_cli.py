@@ -248,6 +248,8 @@ def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
 
 def add_subcommands(sub) -> None:
     """Register `derive` and `plot` on the main parser's subparsers."""
+    from .cli import budget_seconds
+
     p = sub.add_parser(
         "derive", help="LaTeX/Markdown derivation document of a variant (or all of them)",
         description="Write the step-by-step derivation of a variant: setting, loss, partials by "
@@ -269,7 +271,7 @@ def add_subcommands(sub) -> None:
     p.add_argument("--no-figures", action="store_true", help="do not draw field figures")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="fix a constant, e.g. beta=0.5 (repeatable; single variant only)")
-    p.add_argument("--budget", type=float, default=DERIVE_BUDGET,
+    p.add_argument("--budget", type=budget_seconds, default=DERIVE_BUDGET,
                    help=f"seconds per symbolic derivation (default {DERIVE_BUDGET:.0f})")
     p.set_defaults(handler=_cmd_derive)
 

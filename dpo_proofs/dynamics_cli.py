@@ -1,7 +1,6 @@
 """`dynamics`: the gradient flow of one variant in one parametrization, derived and checked."""
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 import sympy as sp
@@ -55,21 +54,22 @@ def dynamics_text(d) -> str:
 
 
 def _cmd_dynamics(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .cli import _key_values
+    from .cli import _key_values, dump_json
     from .flow import DEFAULT_STARTS, dynamics
 
     starts = [_start(s) for s in args.start] if args.start else DEFAULT_STARTS
     d = dynamics(args.variant, args.parametrization, _key_values(args.param, "--param"),
                  starts=starts, budget=args.budget)
     if args.json:
-        json.dump(d.to_json(), stdout, indent=2)
-        stdout.write("\n")
+        dump_json(d.to_json(), stdout, indent=2)
     else:
         stdout.write(dynamics_text(d) + "\n")
     return 0 if d.passed else 1
 
 
 def add_subcommands(sub) -> None:
+    from .cli import budget_seconds
+
     p = sub.add_parser(
         "dynamics", help="gradient-flow dynamics of a variant in a parametrization",
         description="Derive the conserved quantity of dx/dt = -J J^T grad L, the orbit "
@@ -87,5 +87,5 @@ def add_subcommands(sub) -> None:
     p.add_argument("--start", action="append", metavar="X1,X2",
                    help="a starting point of the ODE checks (repeatable; default: six points)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--budget", type=float, default=20.0)
+    p.add_argument("--budget", type=budget_seconds, default=20.0)
     p.set_defaults(handler=_cmd_dynamics)
