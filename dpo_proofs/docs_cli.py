@@ -137,6 +137,13 @@ def _cmd_derive(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.output and Path(args.output).is_dir():
         # -o DIR for one variant: write DIR/VARIANT.tex (or .md), as --all does
         args.output = str(Path(args.output) / f"{loss.name}.{args.format}")
+    if args.output:
+        # refuse a symlink, device or directory target before minutes of derivation
+        from .files import check_target
+
+        check_target(Path(args.output))
+        if args.pdf:
+            check_target(Path(args.output).with_suffix(".pdf"))
     command = f"python -m dpo_proofs derive {loss.name}" + "".join(
         f" --param {k}={v}" for k, v in sorted(params.items()))
     if args.output:

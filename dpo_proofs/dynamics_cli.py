@@ -14,6 +14,11 @@ def _start(text: str) -> tuple[str, str]:
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 2 or not all(parts):
         raise InvalidArgument(f"--start {text!r} must look like X1,X2 (e.g. 0.3,0.4)")
+    from .symbols import X1, X2
+
+    # bounded, exact, in (0, 1]: refused here in one line before any derivation
+    X1.validate(parts[0])
+    X2.validate(parts[1])
     return parts[0], parts[1]
 
 
