@@ -13,6 +13,8 @@ __all__ = [
     "UnsafeExpression",
     "NotALoss",
     "DerivationTimeout",
+    "ImplementationError",
+    "Terminated",
 ]
 
 
@@ -41,3 +43,18 @@ class NotALoss(InvalidArgument):
 
 class DerivationTimeout(DpoProofsError, TimeoutError):
     """A symbolic step exceeded its time budget."""
+
+
+class ImplementationError(InvalidArgument):
+    """A user's implementation (check-impl) that cannot be run: a module that does not
+    load, a function with the wrong signature, one that raises, exits, or returns
+    something other than real numbers. ``kind`` is the name of the exception it raised."""
+
+    def __init__(self, message: str, kind: str = ""):
+        super().__init__(message)
+        self.kind = kind
+
+
+class Terminated(SystemExit):
+    """Raised by the CLI's SIGTERM handler so that ``finally`` blocks (temporary files,
+    LaTeX build directories) run; never caught as a user's own ``sys.exit``."""

@@ -5,7 +5,6 @@ Exit status: 0 proved, 1 refuted or unknown, 2 bad input.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TextIO
 
 from ..verdicts.claim_text import claim_from_text, parse_range
@@ -30,14 +29,15 @@ def _params(items, loss) -> dict:
 
 
 def _cmd_check(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .main import dump_json
+
     loss = get_variant(args.variant)
     claim = claim_from_text(args.claim, loss, args.domain)
     verdict = check(claim, loss, _params(args.param, loss), budget=args.budget)
     if args.json:
         out = verdict.to_json()
         out.update({"variant": loss.name, "statement": str(claim)})
-        json.dump(out, stdout, indent=2)
-        stdout.write("\n")
+        dump_json(out, stdout, indent=2)
     else:
         stdout.write(f"{loss.name}: {claim}\n  {verdict.status} [{verdict.method}] "
                      f"{verdict.evidence}\n")
@@ -48,6 +48,8 @@ def _cmd_check(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
+    from .main import budget_seconds
+
     p = sub.add_parser(
         "check", help="decide one claim: proved / refuted / unknown, with evidence",
         description="Decide CLAIM for VARIANT: symbolically, else by certified interval "
@@ -63,5 +65,5 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
                    help="fix a constant (beta=0.5) or let it range (beta=0.01..10)")
     p.add_argument("--json", action="store_true", help="one JSON object: status, method, "
                    "evidence, counterexample (refuted), details")
-    p.add_argument("--budget", type=float, default=30.0, help="seconds (default 30)")
+    p.add_argument("--budget", type=budget_seconds, default=30.0, help="seconds (default 30)")
     p.set_defaults(handler=_cmd_check)

@@ -138,6 +138,13 @@ def _cmd_derive(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.output and Path(args.output).is_dir():
         # -o DIR for one variant: write DIR/VARIANT.tex (or .md), as --all does
         args.output = str(Path(args.output) / f"{loss.name}.{args.format}")
+    if args.output:
+        # refuse a symlink, device or directory target before minutes of derivation
+        from ..files import check_target
+
+        check_target(Path(args.output))
+        if args.pdf:
+            check_target(Path(args.output).with_suffix(".pdf"))
     command = f"python -m dpo_proofs derive {loss.name}" + "".join(
         f" --param {k}={v}" for k, v in sorted(params.items()))
     if args.output:
@@ -249,6 +256,8 @@ def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
 
 def add_subcommands(sub) -> None:
     """Register `derive` and `plot` on the main parser's subparsers."""
+    from .main import budget_seconds
+
     p = sub.add_parser(
         "derive", help="LaTeX/Markdown derivation document of a variant (or all of them)",
         description="Write the step-by-step derivation of a variant: setting, loss, partials by "
@@ -270,7 +279,7 @@ def add_subcommands(sub) -> None:
     p.add_argument("--no-figures", action="store_true", help="do not draw field figures")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="fix a constant, e.g. beta=0.5 (repeatable; single variant only)")
-    p.add_argument("--budget", type=float, default=DERIVE_BUDGET,
+    p.add_argument("--budget", type=budget_seconds, default=DERIVE_BUDGET,
                    help=f"seconds per symbolic derivation (default {DERIVE_BUDGET:.0f})")
     p.set_defaults(handler=_cmd_derive)
 

@@ -1,7 +1,6 @@
 """`dynamics`: the gradient flow of one variant in one parametrization, derived and checked."""
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 import sympy as sp
@@ -15,6 +14,11 @@ def _start(text: str) -> tuple[str, str]:
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 2 or not all(parts):
         raise InvalidArgument(f"--start {text!r} must look like X1,X2 (e.g. 0.3,0.4)")
+    from ..loss.symbols import X1, X2
+
+    # bounded, exact, in (0, 1]: refused here in one line before any derivation
+    X1.validate(parts[0])
+    X2.validate(parts[1])
     return parts[0], parts[1]
 
 
@@ -55,7 +59,7 @@ def dynamics_text(d) -> str:
 
 
 def _cmd_dynamics(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .main import _key_values
+    from .main import _key_values, dump_json
     from ..numerics.odes import DEFAULT_STARTS
     from ..pipeline import dynamics
 
@@ -63,14 +67,15 @@ def _cmd_dynamics(args, stdout: TextIO, stderr: TextIO) -> int:
     d = dynamics(args.variant, args.parametrization, _key_values(args.param, "--param"),
                  starts=starts, budget=args.budget)
     if args.json:
-        json.dump(d.to_json(), stdout, indent=2)
-        stdout.write("\n")
+        dump_json(d.to_json(), stdout, indent=2)
     else:
         stdout.write(dynamics_text(d) + "\n")
     return 0 if d.passed else 1
 
 
 def add_subcommands(sub) -> None:
+    from .main import budget_seconds
+
     p = sub.add_parser(
         "dynamics", help="gradient-flow dynamics of a variant in a parametrization",
         description="Derive the conserved quantity of dx/dt = -J J^T grad L, the orbit "
@@ -88,5 +93,5 @@ def add_subcommands(sub) -> None:
     p.add_argument("--start", action="append", metavar="X1,X2",
                    help="a starting point of the ODE checks (repeatable; default: six points)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--budget", type=float, default=20.0)
+    p.add_argument("--budget", type=budget_seconds, default=20.0)
     p.set_defaults(handler=_cmd_dynamics)

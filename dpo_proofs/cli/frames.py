@@ -1,7 +1,6 @@
 """`frames`: every built-in claim of each variant re-checked in each parametrization."""
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from ..pipeline import analyze
@@ -19,6 +18,7 @@ def frame_results(names, frames, budget=None):
 
 
 def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .main import dump_json
     from ..printers.table import frames_table
 
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
@@ -27,9 +27,8 @@ def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
     results = frame_results(names, frames, args.budget)
     failed = [(v, a.frame, f) for v, rows in results.items() for a in rows for f in a.failures]
     if args.json:
-        json.dump({v: {a.frame: a.to_json() for a in rows} for v, rows in results.items()},
+        dump_json({v: {a.frame: a.to_json() for a in rows} for v, rows in results.items()},
                   stdout, indent=None if args.compact else 2)
-        stdout.write("\n")
     else:
         stdout.write(frames_table(results) + "\n")
         for v, frame, f in failed:
@@ -40,6 +39,8 @@ def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def add_subcommands(sub) -> None:
+    from .main import budget_seconds
+
     p = sub.add_parser(
         "frames", help="re-check the built-in claims of variants in every parametrization",
         description="For each variant and parametrization (probability, log, softmax, "
@@ -54,5 +55,5 @@ def add_subcommands(sub) -> None:
                    "alone, or frames separated by ';' when one is a map")
     p.add_argument("--json", action="store_true")
     p.add_argument("--compact", action="store_true")
-    p.add_argument("--budget", type=float, default=20.0)
+    p.add_argument("--budget", type=budget_seconds, default=20.0)
     p.set_defaults(handler=_cmd_frames)

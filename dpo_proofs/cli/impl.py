@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import DpoProofsError
+from ..errors import DpoProofsError, ImplementationError, Terminated
 
 __all__ = ["add_subcommands", "load_function"]
 
@@ -34,8 +33,21 @@ def load_function(spec: str):
     sys.modules[module_name] = module
     try:
         loader.loader.exec_module(module)
-    except ImportError as error:
-        raise DpoProofsError(f"{path}: {error}") from None
+    except Terminated:
+        raise
+    except SyntaxError as error:
+        raise ImplementationError(f"{path}:{error.lineno}: syntax error: {error.msg}",
+                                  "SyntaxError") from None
+    except SystemExit as error:
+        raise ImplementationError(f"{path}: the module called sys.exit({error.code!r}) when "
+                                  "loaded", "SystemExit") from None
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - the user's module: report, one line
+        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ImplementationError(f"{path}: loading it raised {type(error).__name__}"
+                                  + (f": {message[:200]}" if message else ""),
+                                  type(error).__name__) from None
     fn = getattr(module, name, None)
     if not callable(fn):
         raise DpoProofsError(f"{path} has no function {name!r}")
@@ -43,15 +55,14 @@ def load_function(spec: str):
 
 
 def _cmd_check_impl(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .main import _key_values
+    from .main import _key_values, dump_json
     from ..testing.implementation import check_implementation
 
     fn = load_function(args.function)
     report = check_implementation(fn, args.variant, _key_values(args.param, "--param"),
                                   framework=args.framework)
     if args.json:
-        json.dump(report.to_json(), stdout, indent=2)
-        stdout.write("\n")
+        dump_json(report.to_json(), stdout)
     else:
         stdout.write(str(report) + "\n")
     return 0 if report.ok else 1

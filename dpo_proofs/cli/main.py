@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -19,12 +21,52 @@ import sympy as sp
 from ..loss.symbols import interval_text
 
 from ..pipeline import analyze
-from ..errors import DpoProofsError
+from ..errors import DpoProofsError, Terminated
 from ..loss.catalogue import CATALOGUE, NOT_PER_PAIR, get_variant
 
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: Longest time budget accepted on the command line (seconds).
+MAX_BUDGET = 3600.0
+#: Environment variable bounding the process's address space (bytes, or with a K/M/G
+#: suffix; 0 turns the limit off) and its default.
+MEMORY_ENV = "DPO_PROOFS_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = 8 * 2**30
+
+
+def budget_seconds(text: str) -> float:
+    """argparse type of --budget: a finite positive number of seconds, at most 3600."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_BUDGET:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a budget must be a finite number of seconds in (0, {MAX_BUDGET:g}]")
+    return value
+
+
+class UsageError(Exception):
+    """An argparse error, raised instead of printed so that main writes one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: 'dpo-proofs: error: PROG: MESSAGE' from main."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        prog = self.prog.removeprefix("dpo-proofs").strip()
+        raise UsageError((f"{prog}: " if prog else "") + message
+                         + f" (see {self.prog} --help)")
+
+
+def dump_json(data, stream: TextIO, indent: int | None = 2) -> None:
+    """Valid JSON on ``stream``: non-finite floats become "nan"/"inf" strings."""
+    from ..files import json_safe
+
+    json.dump(json_safe(data), stream, indent=indent, allow_nan=False)
+    stream.write("\n")
 
 
 def _key_values(items: Sequence[str] | None, what: str) -> dict[str, str]:
@@ -61,8 +103,7 @@ def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
         out = result.to_json()
         if values is not None:
             out["at"] = values
-        json.dump(out, stdout, indent=None if args.compact else 2)
-        stdout.write("\n")
+        dump_json(out, stdout, indent=None if args.compact else 2)
     else:
         stdout.write(result.summary() + "\n")
         if values is not None:
@@ -79,12 +120,15 @@ def _values_at(result, at: dict[str, str]) -> dict:
     from ..loss.symbols import X1, X2
 
     loss = result.loss
+    at = dict(at)
     point = {"x1": X1.validate(at.pop("x1", "0.5")), "x2": X2.validate(at.pop("x2", "0.5"))}
     for name, value in at.items():
         point[name] = loss.parameter(name).validate(value)
     for p in loss.parameters:
         point.setdefault(p.name, p.default)
-    symbols = [sp.Symbol(n, positive=True) for n in point]
+    # the loss's own symbols (a user parameter may be real, not positive)
+    by_name = {"x1": X1.symbol, "x2": X2.symbol, **{p.name: p.symbol for p in loss.parameters}}
+    symbols = [by_name[n] for n in point]
     f = result.field
     quantities = {"loss": loss.elementary}
     if f is not None:
@@ -98,7 +142,18 @@ def _values_at(result, at: dict[str, str]) -> dict:
     with mpmath.workdps(50):
         for name, expr in quantities.items():
             fn = mp_callable(expr, symbols)
-            out[name] = mpmath.nstr(fn(*[to_mpf(v) for v in point.values()]), 50)
+            try:
+                value = fn(*[to_mpf(v) for v in point.values()])
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError) as error:
+                # e.g. orpo's log(1 - x1) at x1 = 1: the quantity has no value there
+                out[name] = f"undefined ({type(error).__name__})"
+                continue
+            if isinstance(value, mpmath.mpc) and value.imag != 0:
+                out[name] = "undefined (not real)"
+            elif not mpmath.isfinite(value):
+                out[name] = f"undefined ({mpmath.nstr(value, 5)})"
+            else:
+                out[name] = mpmath.nstr(mpmath.re(value), 50)
     return {"point": {k: sp.sstr(v) for k, v in point.items()}, "values": out}
 
 
@@ -107,8 +162,7 @@ def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     results = [analyze(get_variant(n).name, budget=args.budget) for n in names]
     failed = [r for r in results if r.failures]
     if args.json:
-        json.dump([r.to_json() for r in results], stdout, indent=None if args.compact else 2)
-        stdout.write("\n")
+        dump_json([r.to_json() for r in results], stdout, indent=None if args.compact else 2)
     else:
         from ..printers.table import verification_table
 
@@ -126,10 +180,9 @@ def _cmd_theorem(args, stdout: TextIO, stderr: TextIO) -> int:
     t = margin_loss_theorem()
     members = {name: is_margin_loss(loss) for name, loss in CATALOGUE.items()}
     if args.json:
-        json.dump({"statement": t.statement, "proved": t.proved, "steps": list(t.steps),
+        dump_json({"statement": t.statement, "proved": t.proved, "steps": list(t.steps),
                    "variants": {n: {"margin_loss": m, "reason": r}
-                                for n, (m, r) in members.items()}}, stdout, indent=2)
-        stdout.write("\n")
+                                for n, (m, r) in members.items()}}, stdout)
     else:
         stdout.write(t.statement + "\n")
         stdout.write("".join(f"  {s}\n" for s in t.steps))
@@ -147,8 +200,7 @@ def _cmd_list(args, stdout: TextIO, stderr: TextIO) -> int:
              "loss": sp.sstr(l.expr), "reading": l.reading}
             for l in CATALOGUE.values()]
     if args.json:
-        json.dump({"variants": rows, "not_per_pair": dict(NOT_PER_PAIR)}, stdout, indent=2)
-        stdout.write("\n")
+        dump_json({"variants": rows, "not_per_pair": dict(NOT_PER_PAIR)}, stdout)
         return EXIT_OK
     for r in rows:
         params = ", ".join(f"{k}={v['default']}" for k, v in r["parameters"].items())
@@ -161,19 +213,22 @@ def _cmd_list(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dpo-proofs",
         description="Formal symbolic verification of preference-optimization losses.",
         epilog="Exit status: 0 every check that must hold did; 1 a check failed "
                "(a high-precision confirmation, an equivalent form, a time budget); "
                "2 bad input (unknown variant, parameter outside its domain, unsafe "
-               "expression). A refuted claim of the paper is a finding, not a failure.")
+               "expression, an output file that cannot be written), with a one-line error. "
+               f"Memory is bounded ({MEMORY_ENV}, bytes or K/M/G, default 8G, 0 = off); "
+               "running out of it is a one-line error with status 1. "
+               "A refuted claim of the paper is a finding, not a failure.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p):
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         p.add_argument("--compact", action="store_true", help="JSON on one line")
-        p.add_argument("--budget", type=float, default=20.0,
+        p.add_argument("--budget", type=budget_seconds, default=20.0,
                        help="seconds allowed for each symbolic derivation (default 20)")
 
     p = sub.add_parser("analyze", help="derive and check one variant",
@@ -242,18 +297,68 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exit_:  # argparse already printed its one-line usage error
+    except UsageError as error:
+        return _error(stderr, error, EXIT_USAGE)
+    except SystemExit as exit_:  # --help
         return EXIT_USAGE if exit_.code else EXIT_OK
     try:
         return args.handler(args, stdout, stderr)
     except DpoProofsError as error:
-        stderr.write(f"dpo-proofs: error: {error}\n")
-        return EXIT_USAGE
+        return _error(stderr, error, EXIT_USAGE)
+    except MemoryError:
+        return _error(stderr, "out of memory (the limit is set by the environment "
+                      f"variable {MEMORY_ENV}; 0 turns it off)", EXIT_FAILED)
+
+
+def _error(stderr: TextIO, error: object, code: int) -> int:
+    """One line on stderr, whatever the message holds (newlines are folded)."""
+    text = " | ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    stderr.write(f"dpo-proofs: error: {text or type(error).__name__}\n")
+    return code
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated(128 + signum)
+
+
+def memory_limit(env: dict | None = None) -> int | None:
+    """Bytes of address space from DPO_PROOFS_MEMORY_LIMIT (default 8 GiB; 0: no limit)."""
+    from ..errors import InvalidArgument
+
+    text = (os.environ if env is None else env).get(MEMORY_ENV, "").strip()
+    if not text:
+        return DEFAULT_MEMORY_LIMIT
+    m = re.fullmatch(r"(\d{1,15})\s*([KMGT]?)i?B?", text, re.IGNORECASE)
+    if not m:
+        raise InvalidArgument(f"{MEMORY_ENV}={text!r} must be a number of bytes, optionally "
+                              "with K, M, G or T (0: no limit)")
+    value = int(m.group(1)) * 1024 ** "BKMGT".index((m.group(2) or "B").upper())
+    return value or None
+
+
+def _limit_memory(limit: int | None) -> None:
+    """Lower RLIMIT_AS to ``limit`` (never raise it above the hard limit already set)."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return
+    if limit is None:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def main_exit() -> None:
-    """Entry point of the ``dpo-proofs`` console script."""
+    """Entry point of the ``dpo-proofs`` console script: SIGTERM handler, memory limit."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        try:
+            _limit_memory(memory_limit())
+        except DpoProofsError as error:
+            sys.exit(_error(sys.stderr, error, EXIT_USAGE))
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:

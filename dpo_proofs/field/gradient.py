@@ -216,7 +216,7 @@ def _darboux(slope: sp.Expr, d_x1: sp.Expr, d_x2: sp.Expr) -> ConservedQuantity 
                 factors.append(f)
     if len(factors) > 8:
         return None
-    a = sp.symbols(f"a0:{len(factors)}")
+    a = sp.symbols(f"a0:{len(factors)}", cls=sp.Dummy)  # not a user parameter a0
     total = sp.Mul(*factors)
     P = sp.expand(sum(ai * (D * sp.diff(f, x1) + N * sp.diff(f, x2)) * sp.cancel(total / f)
                       for ai, f in zip(a, factors)))
@@ -258,7 +258,7 @@ _BETA_CASES = (
 
 
 def _limits(d_x2: sp.Expr) -> tuple[Limit, ...]:
-    b = sp.Symbol("b", positive=True)
+    b = sp.Dummy("b", positive=True)  # never equal to a user parameter named b
     cases = _BETA_CASES if beta in d_x2.free_symbols else (("every beta", None),)
     out = []
     for case, value in cases:

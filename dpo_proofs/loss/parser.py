@@ -12,18 +12,24 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from ..errors import UnsafeExpression
+from ..errors import InvalidArgument, UnsafeExpression
 from .functions import log_sigmoid, sigmoid, softplus
-from .symbols import STANDARD_SYMBOLS
+from .symbols import MAX_DECIMAL_EXPONENT, STANDARD_SYMBOLS, check_magnitude, parse_number
 
-__all__ = ["parse_expression", "parse_relation", "parse_relation_where_defined", "FUNCTIONS", "MAX_LENGTH", "MAX_EXPONENT"]
+__all__ = ["parse_expression", "parse_relation", "parse_relation_where_defined", "FUNCTIONS",
+           "MAX_LENGTH", "MAX_EXPONENT", "MAX_DEGREE", "degree_bound"]
 
 #: Longest expression accepted (characters).
 MAX_LENGTH = 2000
 #: Largest |integer exponent| and |integer literal| accepted (keeps expansion bounded).
 MAX_EXPONENT = 1000
 MAX_INTEGER = 10**30
+#: Nesting depth of the tree; a flat sum or product (a + b + ... of any length) counts
+#: as one level, so only genuine nesting (parentheses, calls, powers) is bounded.
 MAX_DEPTH = 60
+#: Bound on the total degree the expression could reach when expanded (canonical forms
+#: expand): ((x1 + x2 + 1)**1000)**1000 has degree 10^6 and would never finish.
+MAX_DEGREE = 1000
 
 FUNCTIONS: Mapping[str, object] = {
     "log": sp.log, "ln": sp.log, "exp": sp.exp, "sqrt": sp.sqrt,
@@ -41,6 +47,28 @@ _BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
 _COMPARE = {ast.Gt: sp.StrictGreaterThan, ast.GtE: sp.GreaterThan,
             ast.Lt: sp.StrictLessThan, ast.LtE: sp.LessThan,
             ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
+
+
+def degree_bound(expr: sp.Basic) -> sp.Rational:
+    """An upper bound on the total degree of ``expr`` after expansion, counting every
+    non-numeric atom (symbols, function calls) as degree 1: sums take the max, products
+    the sum, b**n with numeric n multiplies by |n| (rounded up); b**e with a symbolic
+    exponent counts as b. Function arguments are bounded on their own, recursively.
+    """
+    if expr.is_Number or expr.is_NumberSymbol or isinstance(expr, sp.logic.boolalg.BooleanAtom):
+        return sp.S.Zero
+    if expr.is_Symbol:
+        return sp.S.One
+    if expr.is_Add or isinstance(expr, (sp.core.relational.Relational, sp.And)):
+        return max((degree_bound(a) for a in expr.args), default=sp.S.Zero)
+    if expr.is_Mul:
+        return sp.Add(*[degree_bound(a) for a in expr.args])
+    if expr.is_Pow:
+        base, exponent = expr.args
+        d = degree_bound(base)
+        return d * sp.ceiling(abs(exponent)) if exponent.is_Number else d
+    inner = max((degree_bound(a) for a in expr.args), default=sp.S.Zero)
+    return sp.S.One if inner <= MAX_DEGREE else inner
 
 
 def _snippet(node: ast.AST, text: str) -> str:
@@ -76,8 +104,14 @@ class _Builder:
                 if abs(value) > MAX_INTEGER:
                     raise self.refuse(node, "integer literal too large")
                 return sp.Integer(value)
-            # Exact decimal of what the user typed, not of the float64 it rounds to.
-            return sp.Rational(_snippet(node, self.text))
+            # Exact decimal of what the user typed, not of the float64 it rounds to;
+            # its exponent and digits are bounded before any big integer is built
+            # (x1 + 1e999999999 ran for minutes).
+            literal = ast.get_source_segment(self.text, node) or repr(value)
+            try:
+                return parse_number(literal, f"literal {_snippet(node, self.text)!r}")
+            except InvalidArgument as error:
+                raise UnsafeExpression(str(error)) from None
         if isinstance(node, ast.Name):
             if node.id.startswith("_"):
                 raise self.refuse(node, "names starting with '_' are not allowed")
@@ -91,6 +125,30 @@ class _Builder:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.build(node.operand, depth + 1)
             return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            # a + b - c + ... is a left-leaning chain in the ast: walk it iteratively so a
+            # 99-term sum is one level deep, not 99.
+            terms = []
+            while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+                term = self.build(node.right, depth + 1)
+                terms.append(-term if isinstance(node.op, ast.Sub) else term)
+                node = node.left
+            terms.append(self.build(node, depth + 1))
+            return self._bounded(sp.Add(*reversed(terms)), node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+            factors = []
+            top = node
+            while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+                factor = self.build(node.right, depth + 1)
+                if isinstance(node.op, ast.Div):
+                    if factor == 0:
+                        raise self.refuse(top, "division by zero")
+                    self._require(sp.Ne(factor, 0))
+                    factor = 1 / factor
+                factors.append(factor)
+                node = node.left
+            factors.append(self.build(node, depth + 1))
+            return self._bounded(sp.Mul(*reversed(factors)), top)
         if isinstance(node, ast.BinOp):
             left = self.build(node.left, depth + 1)
             right = self.build(node.right, depth + 1)
@@ -98,18 +156,19 @@ class _Builder:
                 if right.is_Number and abs(right) > MAX_EXPONENT:
                     raise self.refuse(node, f"exponent larger than {MAX_EXPONENT}")
                 if left.is_Number and right.is_Number and left != 0 and \
-                        abs(right) * sp.log(abs(left), 10) > 10 * MAX_EXPONENT:
-                    raise self.refuse(node, "number too large")
-                if right.is_negative or not (right.is_integer and right.is_nonnegative):
-                    if right.is_negative:
-                        self._require(sp.Ne(left, 0))
-                    if not right.is_integer:
-                        self._require(sp.StrictGreaterThan(left, 0) if right.is_negative
-                                      or right.is_nonnegative is not True
-                                      else sp.GreaterThan(left, 0))
-                return left ** right
-            if isinstance(node.op, ast.Div):
-                self._require(sp.Ne(right, 0))
+                        abs(right) * abs(sp.log(abs(left), 10)) > MAX_DECIMAL_EXPONENT:
+                    raise self.refuse(node, f"number too large or too small (outside 1e-{MAX_DECIMAL_EXPONENT}.."
+                                      f"1e{MAX_DECIMAL_EXPONENT})")
+                if left == 0 and right.is_Number and right.is_negative:
+                    raise self.refuse(node, "division by zero")
+                if right.is_Number and degree_bound(left) * abs(right) > MAX_DEGREE:
+                    raise self.refuse(node, f"degree after expansion could exceed {MAX_DEGREE}")
+                if right.is_negative:
+                    self._require(sp.Ne(left, 0))
+                if not right.is_integer:
+                    self._require(sp.StrictGreaterThan(left, 0) if right.is_nonnegative is not True
+                                  else sp.GreaterThan(left, 0))
+                return self._bounded(left ** right, node)
             op = _BINARY.get(type(node.op))
             if op is None:
                 raise self.refuse(node, f"operator {type(node.op).__name__} is not allowed")
@@ -150,6 +209,20 @@ class _Builder:
             raise self.refuse(node, "attribute access is not allowed")
         raise self.refuse(node, f"{type(node).__name__} is not allowed")
 
+    def _bounded(self, result: sp.Basic, node: ast.AST) -> sp.Basic:
+        """Refuse numbers outside 1e-1000..1e1000 and expansions of too high a degree."""
+        try:
+            for number in ([result] if result.is_Rational else result.atoms(sp.Rational)):
+                check_magnitude(number, "number")
+        except InvalidArgument:
+            raise self.refuse(node, f"number too large or too small (outside 1e-{MAX_DECIMAL_EXPONENT}.."
+                              f"1e{MAX_DECIMAL_EXPONENT})") from None
+        if result.has(sp.zoo, sp.nan):
+            raise self.refuse(node, "division by zero or undefined number")
+        if not result.is_Atom and degree_bound(result) > MAX_DEGREE:
+            raise self.refuse(node, f"degree after expansion could exceed {MAX_DEGREE}")
+        return result
+
     def _bad_compare(self, node):
         raise self.refuse(node, "only <, <=, >, >=, ==, != comparisons are allowed")
 
@@ -171,17 +244,25 @@ def _parse_with_requirements(text: str, names: Mapping[str, sp.Basic]
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as error:
-        raise UnsafeExpression(f"not a valid expression: {error.msg} in {text!r}") from None
+        raise UnsafeExpression(f"not a valid expression: {error.msg} in {_short(text)!r}") \
+            from None
+    except (RecursionError, MemoryError, ValueError):  # nesting beyond Python's parser
+        raise UnsafeExpression(f"expression nested too deeply: {_short(text)!r}") from None
     all_names = dict(STANDARD_SYMBOLS)
     all_names.update(names)
     try:
         builder = _Builder(source.strip(), all_names)
         result = builder.build(tree)
         return result, tuple(r for r in builder.requires if r is not sp.true)
-    except (TypeError, ValueError, ZeroDivisionError) as error:
+    except (TypeError, ValueError, ZeroDivisionError, RecursionError) as error:
         if isinstance(error, UnsafeExpression):
             raise
-        raise UnsafeExpression(f"cannot build {text!r}: {error}") from None
+        raise UnsafeExpression(f"cannot build {_short(text)!r}: "
+                               f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse_expression(text: str, names: Mapping[str, sp.Basic] | None = None) -> sp.Expr:

@@ -7,12 +7,15 @@ log(a*b) = log(a) + log(b) and (a*b)**c = a**c * b**c, which hold on the domain.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy as sp
 
 __all__ = ["x1", "x2", "r_w", "r_l", "beta", "PROBABILITIES", "REFERENCES",
-           "STANDARD_SYMBOLS", "Parameter", "interval_text", "UNIT", "POSITIVE"]
+           "STANDARD_SYMBOLS", "Parameter", "interval_text", "UNIT", "POSITIVE",
+           "parse_number", "check_magnitude", "MAX_DECIMAL_EXPONENT", "MAX_DIGITS",
+           "MAX_PARAMETER"]
 
 x1, x2 = sp.symbols("x1 x2", positive=True)
 r_w, r_l = sp.symbols("r_w r_l", positive=True)
@@ -27,6 +30,77 @@ STANDARD_SYMBOLS: dict[str, sp.Symbol] = {
 UNIT = sp.Interval.Lopen(0, 1)
 #: (0, oo), the domain of beta and of most scale parameters.
 POSITIVE = sp.Interval.open(0, sp.oo)
+
+
+#: A number typed by the user has magnitude within 10^-1000 .. 10^1000 (or is 0): larger
+#: exponents make sympy build integers of that many digits (1e99999999 ran for minutes).
+MAX_DECIMAL_EXPONENT = 1000
+#: Significant digits of a typed number (numerator and denominator each).
+MAX_DIGITS = 100
+#: Largest |value| of a constant: beyond float range the numeric checks overflow, and
+#: beta = 1e400 made the symbolic derivation grow to 7.8 GB.
+MAX_PARAMETER = sp.Integer(10) ** 300
+
+_DECIMAL = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_NUMBER_TEXT = re.compile(rf"^\s*([-+]?)\s*({_DECIMAL})\s*(?:/\s*({_DECIMAL}))?\s*$")
+
+
+def _decimal(text: str, what: str) -> sp.Rational:
+    """A decimal literal as an exact Rational, its exponent and digits bounded first."""
+    from ..errors import InvalidArgument
+
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = mantissa.replace(".", "").lstrip("0")
+    if len(digits) > MAX_DIGITS:
+        raise InvalidArgument(f"{what}: more than {MAX_DIGITS} significant digits")
+    if exponent and (len(exponent.lstrip("+-").lstrip("0")) > 6
+                     or abs(int(exponent)) > 10 * MAX_DECIMAL_EXPONENT):
+        raise InvalidArgument(f"{what}: exponent {exponent} is outside "
+                              f"-{MAX_DECIMAL_EXPONENT}..{MAX_DECIMAL_EXPONENT}")
+    return sp.Rational(text)
+
+
+def check_magnitude(value: sp.Rational, what: str) -> sp.Rational:
+    """Refuse a nonzero number outside 10^-1000 .. 10^1000 (exactly, by integer sizes)."""
+    from ..errors import InvalidArgument
+
+    if value != 0:
+        p, q = abs(int(value.p)), int(value.q)
+        bound = 10 ** MAX_DECIMAL_EXPONENT
+        if p > bound * q or p * bound < q:
+            raise InvalidArgument(f"{what}: magnitude outside 1e-{MAX_DECIMAL_EXPONENT}.."
+                                  f"1e{MAX_DECIMAL_EXPONENT}")
+    return value
+
+
+def parse_number(text: str, what: str = "number") -> sp.Rational:
+    """'0.5', '-1e-3', '1/3', '2.5e2/7' -> an exact Rational, or InvalidArgument.
+
+    Only decimal literals and one '/' are read (never eval or sympify); the size of the
+    literal is checked before any big integer is built, and a zero denominator, nan or
+    inf is refused with a one-line message naming ``what``.
+    """
+    from ..errors import InvalidArgument
+
+    if not isinstance(text, str):
+        text = str(text)
+    if len(text) > 4 * MAX_DIGITS:
+        raise InvalidArgument(f"{what}: number longer than {4 * MAX_DIGITS} characters")
+    m = _NUMBER_TEXT.match(text)
+    if not m:
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        if shown.strip().lower().lstrip("+-") in ("nan", "inf", "infinity", "oo"):
+            raise InvalidArgument(f"{what}: {shown!r} is not a finite real number")
+        raise InvalidArgument(f"{what}: {shown!r} is not a number (write e.g. 0.5, 1e-3 or 1/3)")
+    sign, num, den = m.groups()
+    value = _decimal(num, what)
+    if den is not None:
+        d = _decimal(den, what)
+        if d == 0:
+            raise InvalidArgument(f"{what}: division by zero in {text.strip()!r}")
+        value = value / d
+    value = -value if sign == "-" else value
+    return check_magnitude(value, what)
 
 
 def interval_text(interval: sp.Interval) -> str:
@@ -59,12 +133,22 @@ class Parameter:
         """Return ``value`` as an exact sympy number, or raise InvalidArgument."""
         from ..errors import InvalidArgument
 
-        try:
-            number = sp.Rational(str(value)) if not isinstance(value, sp.Basic) else value
-        except (TypeError, ValueError, SyntaxError):
-            raise InvalidArgument(f"{self.name}={value!r} is not a number") from None
+        what = f"{self.name}={value!r}" if len(repr(value)) <= 40 else self.name
+        if isinstance(value, sp.Basic):
+            number = value
+        elif isinstance(value, bool) or not isinstance(value, (str, int, float)) and \
+                not hasattr(value, "__float__"):
+            raise InvalidArgument(f"{what} is not a number")
+        else:
+            # repr of a float is its shortest round-trip decimal; nan and inf are refused
+            number = parse_number(value if isinstance(value, str) else repr(
+                value if isinstance(value, (int, float)) else float(value)), what)
         if not getattr(number, "is_real", False) or not number.is_finite:
-            raise InvalidArgument(f"{self.name}={value!r} is not a finite real number")
+            raise InvalidArgument(f"{what} is not a finite real number")
+        if number.is_Rational:
+            check_magnitude(number, what)
+        if abs(number) > MAX_PARAMETER:
+            raise InvalidArgument(f"{what}: |value| larger than 1e300 is not supported")
         if self.domain.contains(number) is not sp.true:
             raise InvalidArgument(
                 f"{self.name}={value!r} is outside its domain {interval_text(self.domain)}")

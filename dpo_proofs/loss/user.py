@@ -15,7 +15,7 @@ import sympy as sp
 from ..errors import InvalidArgument, NotALoss, UnsafeExpression
 from .loss import Loss
 from .parser import parse_expression
-from .symbols import BETA, POSITIVE, R_L, R_W, STANDARD_SYMBOLS, Parameter
+from .symbols import BETA, POSITIVE, R_L, R_W, STANDARD_SYMBOLS, Parameter, parse_number
 
 __all__ = ["user_loss", "parse_domain", "is_domain_text"]
 
@@ -34,12 +34,7 @@ def _number(text: str) -> sp.Expr:
     text = text.strip()
     if text.lstrip("+-") == "oo":
         return sp.S.NegativeInfinity if text.startswith("-") else sp.oo
-    if "/" in text:
-        num, den = text.split("/")
-        if int(den) == 0:
-            raise InvalidArgument(f"division by zero in {text!r}")
-        return sp.Rational(num) / int(den)
-    return sp.Rational(text)
+    return parse_number(text, f"domain end {text!r}")
 
 
 def parse_domain(text: str) -> sp.Interval:
@@ -76,6 +71,21 @@ def _symbol(name: str, domain: sp.Interval) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+def reserved_names() -> frozenset[str]:
+    """Names a user parameter may not take: the probabilities, the derived quantities of
+    claims (loss, d_x1, ...), the package's own named symbols (the flow's start x1_0, the
+    margin h of derivations) and the parser's functions and constants. Read from the
+    modules that define them, so a new internal name is reserved without editing here.
+    """
+    from ..derivation import H
+    from ..field.flow import X1_0, X2_0
+    from .parser import CONSTANTS, FUNCTIONS
+    from ..verdicts.values import QUANTITY_SYMBOLS
+
+    return frozenset({"x1", "x2", H.name, X1_0.name, X2_0.name, *QUANTITY_SYMBOLS,
+                      *FUNCTIONS, *CONSTANTS})
+
+
 def user_loss(expr: str | sp.Expr, params: Mapping[str, str] | None = None,
               name: str = "user", fixed: Mapping[str, object] | None = None) -> Loss:
     """A Loss from ``expr`` (text or sympy) with parameters declared as NAME -> "(a, b]".
@@ -84,9 +94,14 @@ def user_loss(expr: str | sp.Expr, params: Mapping[str, str] | None = None,
     constants to values. Refuses unsafe text (UnsafeExpression) and non-losses (NotALoss).
     """
     declared: dict[str, Parameter] = {}
+    reserved = reserved_names()
     for pname, dom in (params or {}).items():
-        if not _NAME.match(pname) or pname in ("x1", "x2") or pname.startswith("_"):
-            raise InvalidArgument(f"parameter name {pname!r} is not allowed")
+        if not isinstance(pname, str) or not _NAME.match(pname):
+            raise InvalidArgument(f"parameter name {pname!r} is not allowed (letters, digits "
+                                  "and one '_', starting with a letter)")
+        if pname in reserved:
+            raise InvalidArgument(f"parameter name {pname!r} is reserved by dpo_proofs; "
+                                  "choose another")
         domain = parse_domain(dom) if isinstance(dom, str) else dom
         if not isinstance(domain, sp.Interval):
             raise InvalidArgument(f"domain of {pname} must be an interval")

@@ -292,8 +292,12 @@ def plot_fields(losses: Sequence[Loss], output: Path, params: Mapping[str, objec
 
 
 def _check_format(output: Path) -> None:
+    """A supported suffix and a target that may be replaced, checked before any drawing."""
+    from ..files import check_target
+
     if output.suffix.lower() not in (".png", ".pdf", ".svg"):
         raise DpoProofsError(f"figure {output}: the format must be .png, .pdf or .svg")
+    check_target(output)
 
 
 def _own_params(loss: Loss, params: Mapping[str, object] | None) -> dict[str, object]:
@@ -308,16 +312,22 @@ def _check_params(losses: Sequence[Loss], params: Mapping[str, object] | None) -
 
 
 def _save(fig, output: Path) -> None:
-    """Save without dates or tool versions, atomically (never half a figure)."""
+    """Save without dates or tool versions, atomically (never half a figure), through the
+    package's one writer: rendered in memory, then written to a unique temporary file
+    beside ``output`` and renamed (no fixed temporary name a symlink could be planted at;
+    nothing left behind on failure)."""
+    import io
+
+    from ..files import write_atomic
+
     suffix = output.suffix.lower()
     metadata = {".png": {"Software": None},
                 ".pdf": {"Creator": None, "Producer": None, "CreationDate": None,
                          "ModDate": None},
                 ".svg": {"Date": None, "Creator": None}}[suffix]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name("." + output.name + ".tmp" + suffix)
-    fig.savefig(tmp, dpi=150, metadata=metadata)
-    tmp.replace(output)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=suffix[1:], dpi=150, metadata=metadata)
+    write_atomic(output, buffer.getvalue())
 
 
 #: Frames drawn when none are named: the paper's, log-probabilities, softmax, its edge.

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DpoProofsError
+from ..files import write_atomic  # re-exported: the package's one atomic writer
 
 __all__ = ["LatexMissing", "LatexFailed", "latex_engine", "compile_pdf", "first_errors",
            "write_atomic"]
@@ -81,22 +82,5 @@ def compile_pdf(tex_path: Path, output: Path, extra_files: Sequence[Path] = (),
                 done.stdout.decode(errors="replace")
             if done.returncode != 0 or not (work / "document.pdf").exists():
                 raise LatexFailed(f"{tex_path}: LaTeX error: {first_errors(log)}")
-        output.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(output, (work / "document.pdf").read_bytes())
     return output
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write via a temporary file in the same directory and os.replace: never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

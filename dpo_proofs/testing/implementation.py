@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from ..field.in_frame import field_of
-from ..errors import InvalidArgument
+from ..errors import ImplementationError, InvalidArgument, Terminated
 from ..loss.loss import Loss
 from ..numerics.confirm import mp_callable, to_mpf
 from ..loss.symbols import x1, x2
@@ -53,8 +53,12 @@ class ImplementationReport:
         return self.max_rel_error <= self.tolerance
 
     def to_json(self) -> dict:
+        """The report as JSON values (a non-finite error, e.g. from a NaN, as "inf")."""
+        error = self.max_rel_error
         return {"variant": self.variant, "framework": self.framework, "ok": self.ok,
-                "points": self.points, "max_rel_error": self.max_rel_error,
+                "points": self.points,
+                "max_rel_error": error if math.isfinite(error) else
+                ("nan" if math.isnan(error) else "inf"),
                 "tolerance": self.tolerance, "worst_point": self.worst_point,
                 "worst_quantity": self.worst_quantity, "findings": list(self.findings)}
 
@@ -99,7 +103,27 @@ def _framework(fn: Callable) -> str:
 
 def _call(fn, logs, kwargs):
     out = fn(*logs, **kwargs)
-    return out[0] if isinstance(out, tuple) else out
+    out = out[0] if isinstance(out, tuple) and out else out
+    _check_output(out)
+    return out
+
+
+class _BadOutput(TypeError):
+    """The implementation returned something that is not real numbers."""
+
+
+def _check_output(out) -> None:
+    """Refuse None, strings, complex numbers and non-numeric arrays before summing them."""
+    if out is None or isinstance(out, (str, bytes, bool, complex)):
+        raise _BadOutput(f"returned {type(out).__name__} {out!r:.40}, not a real number or array")
+    dtype = getattr(out, "dtype", None)
+    if dtype is None:
+        if not isinstance(out, (int, float, np.floating, np.integer)):
+            raise _BadOutput(f"returned {type(out).__name__}, not a real number or array")
+        return
+    name = str(dtype)
+    if "complex" in name or (isinstance(dtype, np.dtype) and dtype.kind not in "fiu"):
+        raise _BadOutput(f"returned an array of {name}, not of real numbers")
 
 
 def _torch_eval(fn, logs, kwargs, dtype_name):
@@ -174,7 +198,20 @@ def check_implementation(fn: Callable, loss: Loss | str,
     values = {p.name: p.default for p in loss.parameters}
     for name, value in (params or {}).items():
         values[name] = loss.parameter(name).validate(value)
-    accepted = inspect.signature(fn).parameters
+    label = getattr(fn, "__qualname__", None) or repr(fn)
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a signature: called as it is
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(0.0, 0.0, 0.0, 0.0)
+        except TypeError as error:
+            raise ImplementationError(
+                f"{label}{signature} cannot be called as (policy_chosen_logps, "
+                f"policy_rejected_logps, ref_chosen_logps, ref_rejected_logps): {error}",
+                "TypeError") from None
+    accepted = signature.parameters if signature is not None else {}
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     kwargs = {k: float(v) for k, v in values.items()
               if k not in ("r_w", "r_l") and (k in accepted or takes_kwargs)}
@@ -198,7 +235,25 @@ def check_implementation(fn: Callable, loss: Loss | str,
 
     def implementation(point, dtype_name, framework):
         logs = [math.log(point[k]) for k in ("x1", "x2", "r_w", "r_l")]
-        value, (g1, g2) = _EVALUATORS[framework](fn, logs, kwargs, dtype_name)
+        where = ", ".join(f"{k}={v:g}" for k, v in point.items())
+        try:
+            value, (g1, g2) = _EVALUATORS[framework](fn, logs, kwargs, dtype_name)
+        except Terminated:
+            raise
+        except SystemExit as error:  # the user's sys.exit must not end check-impl silently
+            raise ImplementationError(f"{label} called sys.exit({error.code!r}) at {where} "
+                                      f"({dtype_name})", "SystemExit") from None
+        except _BadOutput as error:
+            raise ImplementationError(f"{label} {error} at {where} ({dtype_name})",
+                                      "TypeError") from None
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except Exception as error:  # noqa: BLE001 - the user's code: any failure is reported
+            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise ImplementationError(
+                f"{label} raised {type(error).__name__}"
+                + (f": {message[:200]}" if message else "") + f" at {where} ({dtype_name})",
+                type(error).__name__) from None
         return framework, {"loss": value, "d_x1": g1 / point["x1"], "d_x2": g2 / point["x2"]}
 
     worst, worst_point, worst_q = 0.0, {}, ""
@@ -216,8 +271,12 @@ def check_implementation(fn: Callable, loss: Loss | str,
             ref = reference(point)
             try:
                 _, got = implementation(point, dtype_name, framework)
-            except (OverflowError, ValueError, ZeroDivisionError) as error:
-                findings.append(f"{dtype_name} raises {type(error).__name__} at {point}")
+            except ImplementationError as error:
+                # precision trouble at a stress point is a finding; anything else is not
+                if error.kind not in ("OverflowError", "ValueError", "ZeroDivisionError",
+                                      "FloatingPointError"):
+                    raise
+                findings.append(f"{dtype_name} raises {error.kind} at {point}")
                 continue
             for q in ("loss", "d_x1", "d_x2"):
                 err = _rel(got[q], ref[q])

@@ -14,7 +14,7 @@ import sympy as sp
 from ..errors import InvalidArgument
 from ..loss.loss import Loss
 from ..loss.parser import parse_relation, parse_relation_where_defined
-from ..loss.symbols import x1, x2
+from ..loss.symbols import parse_number, x1, x2
 from .values import QUANTITY_SYMBOLS, Claim, builtin_claims
 
 __all__ = ["parse_claim", "parse_domain", "parse_range", "claim_from_text", "NAMED_DOMAINS"]
@@ -65,7 +65,8 @@ def claim_from_text(text: str, loss: Loss, domain: str | None = None) -> Claim:
     statement = parse_claim(text, loss)
     requires = parse_relation_where_defined(text, _names(loss))[1]
     where = parse_domain(domain, loss)
-    name = sp.sstr(statement) + ("" if where is sp.true else f" on {sp.sstr(where)}")
+    # Named as typed: sympy may have simplified the statement ((x1-x2)/(x1-x2) is 1).
+    name = " ".join(text.split()) + ("" if where is sp.true else f" on {sp.sstr(where)}")
     return Claim(name, statement, where, "user claim", requires)
 
 
@@ -74,7 +75,8 @@ def parse_range(text: str) -> tuple[sp.Rational, sp.Rational] | None:
     if ".." not in text:
         return None
     low, _, high = text.partition("..")
-    try:
-        return sp.Rational(low.strip()), sp.Rational(high.strip())
-    except (TypeError, ValueError) as error:
-        raise InvalidArgument(f"range {text!r} must look like LOW..HIGH") from error
+    if not low.strip() or not high.strip():
+        raise InvalidArgument(f"range {text!r} must look like LOW..HIGH")
+    # bounded literals, no zero denominators (1..1/0), no nan/inf: one-line errors
+    return (parse_number(low, f"range {text!r}: LOW"),
+            parse_number(high, f"range {text!r}: HIGH"))
