@@ -16,7 +16,7 @@ import sympy as sp
 
 from ..budget import time_budget
 from ..errors import DerivationTimeout
-from ..loss.symbols import x1, x2
+from ..loss.symbols import X1_0, X2_0, x1, x2
 from .canonical import canonical
 from .frames import Parametrization
 from .gradient import GradientField
@@ -25,7 +25,6 @@ from .limit_point import LimitPoint
 __all__ = ["X1_0", "X2_0", "orbit", "limit_point", "second_order_term"]
 
 #: The starting point (x1_0, x2_0) of a trajectory, e.g. the SFT model's probabilities.
-X1_0, X2_0 = sp.symbols("x1_0 x2_0", positive=True)
 
 
 #: How sympy's solve and limit give up: no closed form here (TypeError: a relational it

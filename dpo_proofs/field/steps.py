@@ -15,14 +15,13 @@ from ..budget import time_budget
 from ..errors import DerivationTimeout
 from ..loss.functions import to_elementary
 from ..loss.loss import Loss, margin
-from ..loss.symbols import x1, x2
+from ..loss.symbols import H, x1, x2
 from .canonical import prove_equal
 from .gradient import GradientField
 
 __all__ = ["H", "Step", "MarginForm", "PartialDerivation", "margin_form", "partial_steps"]
 
 #: The margin as a single symbol, for L = phi(h).
-H = sp.Symbol("h", real=True)
 
 @dataclass(frozen=True)
 class Step:

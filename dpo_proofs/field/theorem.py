@@ -43,7 +43,7 @@ def margin_loss_theorem() -> ClassTheorem:
     a, b = sp.diff(L, x1), sp.diff(L, x2)
     # Both partials are l'(h) times a factor free of l: name l'(h) by a symbol and
     # read the factors off exactly (sympy writes l'(h) as a Subs of a Derivative).
-    dl = sp.Symbol("dl", real=True, nonzero=True)
+    dl = sp.Dummy("dl", real=True, nonzero=True)
 
     def factor(expr: sp.Expr) -> sp.Expr:
         atoms = expr.atoms(sp.Subs) or expr.atoms(sp.Derivative)

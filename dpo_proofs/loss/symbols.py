@@ -15,7 +15,8 @@ import sympy as sp
 __all__ = ["x1", "x2", "r_w", "r_l", "beta", "PROBABILITIES", "REFERENCES",
            "STANDARD_SYMBOLS", "Parameter", "interval_text", "UNIT", "POSITIVE",
            "parse_number", "check_magnitude", "MAX_DECIMAL_EXPONENT", "MAX_DIGITS",
-           "MAX_PARAMETER"]
+           "MAX_PARAMETER", "H", "X1_0", "X2_0", "LOSS", "D_X1", "D_X2", "RATIO",
+           "QUANTITY_SYMBOLS", "INTERNAL_NAMES"]
 
 x1, x2 = sp.symbols("x1 x2", positive=True)
 r_w, r_l = sp.symbols("r_w r_l", positive=True)
@@ -25,6 +26,20 @@ PROBABILITIES: tuple[sp.Symbol, sp.Symbol] = (x1, x2)
 REFERENCES: tuple[sp.Symbol, sp.Symbol] = (r_w, r_l)
 STANDARD_SYMBOLS: dict[str, sp.Symbol] = {
     "x1": x1, "x2": x2, "r_w": r_w, "r_l": r_l, "beta": beta}
+
+
+# Named symbols of the later stages, declared here so that the loss stage can reserve
+# their names for user parameters without importing those stages.
+#: The margin as a single symbol, for L = phi(h) (derivation steps).
+H = sp.Symbol("h", real=True)
+#: The starting point (x1_0, x2_0) of a trajectory (flow closed forms).
+X1_0, X2_0 = sp.symbols("x1_0 x2_0", positive=True)
+#: The derived quantities a claim may name.
+LOSS, D_X1, D_X2, RATIO = sp.symbols("loss d_x1 d_x2 ratio", real=True)
+QUANTITY_SYMBOLS: dict[str, sp.Symbol] = {
+    "loss": LOSS, "d_x1": D_X1, "d_x2": D_X2, "ratio": RATIO}
+#: Every name above: a user parameter may not take one.
+INTERNAL_NAMES = frozenset({"x1", "x2", H.name, X1_0.name, X2_0.name, *QUANTITY_SYMBOLS})
 
 #: (0, 1], the domain of a probability.
 UNIT = sp.Interval.Lopen(0, 1)

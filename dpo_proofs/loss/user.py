@@ -77,13 +77,10 @@ def reserved_names() -> frozenset[str]:
     margin h of derivations) and the parser's functions and constants. Read from the
     modules that define them, so a new internal name is reserved without editing here.
     """
-    from ..derivation import H
-    from ..field.flow import X1_0, X2_0
     from .parser import CONSTANTS, FUNCTIONS
-    from ..verdicts.values import QUANTITY_SYMBOLS
+    from .symbols import INTERNAL_NAMES
 
-    return frozenset({"x1", "x2", H.name, X1_0.name, X2_0.name, *QUANTITY_SYMBOLS,
-                      *FUNCTIONS, *CONSTANTS})
+    return frozenset({*INTERNAL_NAMES, *FUNCTIONS, *CONSTANTS})
 
 
 def user_loss(expr: str | sp.Expr, params: Mapping[str, str] | None = None,

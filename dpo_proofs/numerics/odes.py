@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ..field.flow import X1_0, X2_0
+from ..loss.symbols import X1_0, X2_0
 from ..field.frames import Parametrization
 from ..field.gradient import GradientField
 from ..field.in_frame import on_frame

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from ..field.steps import H
+from ..loss.symbols import H
 from ..results import Derivation
-from ..field.flow import X1_0, X2_0
+from ..loss.symbols import X1_0, X2_0
 from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
                      Para, Table, number_tex, render)
 from ..numerics.confirm import REQUIRED_DIGITS, DPS

@@ -13,15 +13,11 @@ from typing import Any
 
 import sympy as sp
 
-from ..loss.symbols import x1, x2
+from ..loss.symbols import D_X1, D_X2, LOSS, QUANTITY_SYMBOLS, RATIO, x1, x2
 
 __all__ = ["Status", "Verdict", "Claim", "QUANTITY_SYMBOLS", "LOSS", "D_X1", "D_X2",
            "RATIO", "builtin_claims", "frame_claims", "ratio_at_most", "gradient_bounded"]
 
-LOSS, D_X1, D_X2, RATIO = sp.symbols("loss d_x1 d_x2 ratio", real=True)
-#: Names that claims and domains may use for the derived quantities.
-QUANTITY_SYMBOLS: dict[str, sp.Symbol] = {
-    "loss": LOSS, "d_x1": D_X1, "d_x2": D_X2, "ratio": RATIO}
 
 
 class Status(enum.IntEnum):
