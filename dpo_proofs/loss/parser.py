@@ -8,6 +8,7 @@ sympy object directly. Anything else is refused with the offending part named.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 
 import sympy as sp
@@ -241,6 +242,8 @@ def _parse_with_requirements(text: str, names: Mapping[str, sp.Basic]
         raise UnsafeExpression("empty expression")
     # 'and' is Python's; '&' reads better in a domain: accept both, parse '&' as 'and'.
     source = text.replace("&", " and ").replace("^", "**")
+    # A lone '=' reads as equality ('x1 = x2'), as mathematicians write it.
+    source = re.sub(r"(?<![<>=!])=(?!=)", "==", source)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as error:
