@@ -84,10 +84,13 @@ class Derivation:
 
     @property
     def ratio_from_signs(self) -> bool:
-        """True when both partials have a fixed sign, so R - 1 is what was factored;
-        otherwise (dL/dx2)^2 - (dL/dx1)^2 was (see field.ratio_of)."""
+        """True when R - 1 is what was factored (the partials, or their quotient, have a
+        fixed sign, so R = +-(dL/dx2)/(dL/dx1)); the field's ``ratio_excess_of`` says which
+        quantity was factored otherwise (see field.ratio_of)."""
+        from .field import RATIO_MINUS_ONE
+
         f = self.analysis.field
-        return bool(f is not None and f.d_x1.sign.sign and f.d_x2.sign.sign)
+        return bool(f is not None and f.ratio_excess_of == RATIO_MINUS_ONE)
 
 
 def margin_form(loss: Loss) -> MarginForm | None:

@@ -19,7 +19,15 @@ from .signs import SignAnalysis, analyze_sign, parameter_domains
 from .symbols import beta, x1, x2
 
 __all__ = ["Partial", "ConservedQuantity", "Limit", "GradientField", "gradient_field",
-           "ratio_of", "conserved_quantity"]
+           "ratio_of", "conserved_quantity", "RATIO_MINUS_ONE", "SQUARES_DIFFERENCE",
+           "PER_PIECE"]
+
+#: What ``GradientField.ratio_excess_expr`` is: R - 1 (both partials, or their quotient,
+#: of fixed sign), (dL/dx2)^2 - (dL/dx1)^2 (otherwise), or, for a piecewise loss whose
+#: pieces differ in that respect, each piece's own (see ``GradientField.pieces``).
+RATIO_MINUS_ONE = "R - 1"
+SQUARES_DIFFERENCE = "d_x2**2 - d_x1**2"
+PER_PIECE = "per piece"
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class GradientField:
     #: pieces are where the loss is not differentiable.
     pieces: tuple = ()
     kinks: tuple[sp.Basic, ...] = ()
+    #: which quantity ratio_excess_expr is: RATIO_MINUS_ONE, SQUARES_DIFFERENCE or PER_PIECE.
+    ratio_excess_of: str = RATIO_MINUS_ONE
 
     @property
     def region_ratio_gt_1(self) -> sp.Basic:
@@ -123,28 +133,38 @@ def ratio_of(d_x1: Partial, d_x2: Partial) -> tuple[sp.Expr, sp.Expr, SignAnalys
     With both signs known the absolute values are dropped and R - 1 is factored;
     otherwise R > 1 iff dL/dx2^2 - dL/dx1^2 > 0 (where dL/dx1 != 0), which is factored.
     """
+    return _ratio_parts(d_x1, d_x2)[:3]
+
+
+def _ratio_parts(d_x1: Partial, d_x2: Partial) -> tuple[sp.Expr, sp.Expr, SignAnalysis, str]:
+    """ratio_of, and which quantity its excess is (RATIO_MINUS_ONE or SQUARES_DIFFERENCE).
+
+    R - 1 is factored when dL/dx2 / dL/dx1 has one sign (both partials of fixed sign,
+    or a quotient of fixed sign although the partials are not): then
+    R = +-(dL/dx2)/(dL/dx1) with no absolute values left.
+    """
     s1, s2 = d_x1.sign.sign, d_x2.sign.sign
     a, b = d_x1.closed_form, d_x2.closed_form
     if a == 0:
         # No motion of x1: R is undefined (nan), never > 1 or < 1.
-        return sp.nan, sp.nan, analyze_sign(sp.S.Zero, already_canonical=True)
+        return sp.nan, sp.nan, analyze_sign(sp.S.Zero, already_canonical=True), RATIO_MINUS_ONE
     if s1 and s2:
         ratio = canonical((s2 * b) / (s1 * a))
         excess = canonical(ratio - 1)
-        return ratio, excess, analyze_sign(excess, already_canonical=True)
+        return ratio, excess, analyze_sign(excess, already_canonical=True), RATIO_MINUS_ONE
     q = canonical(b / a)
     q_sign = analyze_sign(q, already_canonical=True)
     if q_sign.sign in (1, -1):
         # dL/dx2 / dL/dx1 has one sign wherever both are non-zero (e.g. l'(h) factors cancel).
         ratio = canonical(q_sign.sign * q)
         excess = canonical(ratio - 1)
-        return ratio, excess, analyze_sign(excess, already_canonical=True)
+        return ratio, excess, analyze_sign(excess, already_canonical=True), RATIO_MINUS_ONE
     decided = sp.Mul(*[sp.Pow(f.base, f.exponent) * (f.sign if f.odd else 1)
                        for f in q_sign.factors if f.sign is not None])
     rest = sp.Mul(*[sp.Pow(f.base, f.exponent) for f in q_sign.factors if f.sign is None])
     ratio = decided * sp.Abs(rest)
     excess = canonical(b**2 - a**2)
-    return ratio, excess, analyze_sign(excess, already_canonical=True)
+    return ratio, excess, analyze_sign(excess, already_canonical=True), SQUARES_DIFFERENCE
 
 
 def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity | None, str]:
@@ -320,7 +340,7 @@ def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientFie
     if framed:
         d1, d2 = _apply_metric(metric, d1, d2)
     a, b = d1.closed_form, d2.closed_form
-    ratio, excess, excess_sign = ratio_of(d1, d2)
+    ratio, excess, excess_sign, excess_of = _ratio_parts(d1, d2)
     radial = canonical(x1 * a + x2 * b)
     conserved, reason = conserved_quantity(a, b)
     defined = sp.Not(d1.sign.region("=")) if a != 0 else sp.false
@@ -341,6 +361,7 @@ def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientFie
         limits=() if framed else _limits(b),
         defined_where=defined,
         vanishing=sp.And(d1.sign.region("="), d2.sign.region("=")),
+        ratio_excess_of=excess_of,
     )
 
 
@@ -406,6 +427,8 @@ def _piecewise_field(pw: sp.Piecewise, metric: sp.Matrix | None = None) -> Gradi
         defined_where=sp.Or(*[sp.And(c, f.defined_where) for c, f in pieces]),
         vanishing=sp.Or(*[sp.And(c, f.vanishing) for c, f in pieces]),
         pieces=tuple(pieces), kinks=kinks,
+        ratio_excess_of=(pieces[0][1].ratio_excess_of
+                         if len({f.ratio_excess_of for _, f in pieces}) == 1 else PER_PIECE),
     )
 
 
