@@ -20,7 +20,7 @@ from .symbols import beta, x1, x2
 
 __all__ = ["Partial", "ConservedQuantity", "Limit", "GradientField", "gradient_field",
            "ratio_of", "conserved_quantity", "RATIO_MINUS_ONE", "SQUARES_DIFFERENCE",
-           "PER_PIECE"]
+           "PER_PIECE", "flow_check"]
 
 #: What ``GradientField.ratio_excess_expr`` is: R - 1 (both partials, or their quotient,
 #: of fixed sign), (dL/dx2)^2 - (dL/dx1)^2 (otherwise), or, for a piecewise loss whose
@@ -196,12 +196,53 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
     coeff, rest = integral.as_coeff_Mul()
     if rest.free_symbols & {x1, x2}:
         integral = rest  # a constant factor does not change a level set
-    check = canonical(sp.diff(integral, x1) * d_x1 + sp.diff(integral, x2) * d_x2)
+    check = flow_check(integral, d_x1, d_x2)
     if check != 0:
         return None, f"candidate {sp.sstr(integral)} fails grad I . grad L = 0: {sp.sstr(check)}"
     derivation = (f"orbits solve dx2/dx1 = dL/dx2 / dL/dx1 = {sp.sstr(slope)}, which separates; "
                   f"integrating gives I = {sp.sstr(integral)}, and grad I . grad L = 0 exactly")
     return ConservedQuantity(integral, derivation, check), ""
+
+
+def flow_check(I: sp.Expr, d_x1: sp.Expr, d_x2: sp.Expr) -> sp.Expr:
+    """grad I . grad L in canonical form, piece by piece: 0 when I is conserved.
+
+    An antiderivative such as int x**(1 - beta) dx comes back as
+    Piecewise((x**(2 - beta)/(2 - beta), Ne(beta, 2)), (log(x), True)): the second piece
+    holds only at beta = 2, so it is checked with beta = 2 substituted (the equalities its
+    condition imposes on the constants), not with beta left free, where it is not
+    conserved and a valid I would be rejected. The pieces' conditions are made disjoint
+    first (piece i holds where no earlier one does).
+    """
+    expr = sp.piecewise_fold(sp.diff(I, x1) * d_x1 + sp.diff(I, x2) * d_x2)
+    if not isinstance(expr, sp.Piecewise):
+        return canonical(expr)
+    branches = []
+    for e, cond in _disjoint(expr):
+        values = _equalities(cond)
+        branches.append((canonical(e.subs(values)) if values else canonical(e), cond))
+    if all(e == 0 for e, _ in branches):
+        return sp.S.Zero
+    return sp.Piecewise(*[(e, c if i < len(branches) - 1 else True)
+                          for i, (e, c) in enumerate(branches)])
+
+
+def _equalities(cond: sp.Basic) -> dict:
+    """{constant: value} forced by ``cond`` when it is an equation (or a conjunction with
+    equations) in one constant each, such as Eq(beta, 2); x1, x2 are never solved for."""
+    atoms = cond.args if isinstance(cond, sp.And) else (cond,)
+    out = {}
+    for a in atoms:
+        if not isinstance(a, sp.Eq):
+            continue
+        free = (a.lhs - a.rhs).free_symbols - {x1, x2}
+        if len(free) != 1 or (a.lhs - a.rhs).free_symbols & {x1, x2}:
+            continue
+        (s,) = free
+        solutions = sp.solve(a.lhs - a.rhs, s)
+        if len(solutions) == 1:
+            out[s] = solutions[0]
+    return out
 
 
 def _real_logs(expr: sp.Expr) -> sp.Expr:
@@ -255,7 +296,7 @@ def _darboux(slope: sp.Expr, d_x1: sp.Expr, d_x2: sp.Expr) -> ConservedQuantity 
         return None
     scale = sp.ilcm(*[sp.fraction(sp.nsimplify(c))[1] for c in chosen if c != 0])
     integral = sp.Mul(*[f**(c * scale) for f, c in zip(factors, chosen) if c != 0])
-    check = canonical(sp.diff(integral, x1) * d_x1 + sp.diff(integral, x2) * d_x2)
+    check = flow_check(integral, d_x1, d_x2)
     if check != 0:
         return None
     derivation = (f"the orbit equation dx2/dx1 = {sp.sstr(slope)} does not separate; "
