@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 
 from .field.frames import Parametrization
-from .field.gradient import GradientField
+from .field.gradient import RATIO_MINUS_ONE, GradientField
 from .field.limit_point import LimitPoint
 from .field.steps import MarginForm, PartialDerivation
 from .loss.loss import Loss
@@ -169,7 +169,8 @@ class Derivation:
 
     @property
     def ratio_from_signs(self) -> bool:
-        """True when both partials have a fixed sign, so R - 1 is what was factored;
-        otherwise (dL/dx2)^2 - (dL/dx1)^2 was (see field.ratio_of)."""
+        """True when R - 1 is what was factored (the partials, or their quotient, have a
+        fixed sign, so R = +-(dL/dx2)/(dL/dx1)); the field's ``ratio_excess_of`` says which
+        quantity was factored otherwise (see field.gradient.ratio_of)."""
         f = self.analysis.field
-        return bool(f is not None and f.d_x1.sign.sign and f.d_x2.sign.sign)
+        return bool(f is not None and f.ratio_excess_of == RATIO_MINUS_ONE)

@@ -335,10 +335,13 @@ def _simper() -> Loss:
 
 def _rpo() -> Loss:
     return Loss(
-        "rpo", -log_sigmoid(margin()) - alpha * sp.log(x1),
-        (*STANDARD_PARAMETERS, _param(alpha, POSITIVE, sp.Integer(1), "weight of NLL(y_w)")),
+        "rpo", -log_sigmoid(margin()) - alpha * sp.log(x1) / n_w,
+        (*STANDARD_PARAMETERS, _param(alpha, POSITIVE, sp.Integer(1), "weight of NLL(y_w)"),
+         N_W),
         "DPO + NLL (RPO)", "arXiv:2404.19733", None,
-        "v3 reading (alpha on the NLL term, as TRL after PR #1904), NLL summed over tokens")
+        "-logsig(h) - (alpha/n_w)*log x1: v3 reading (alpha on the NLL term, as TRL after "
+        "PR #1904); the NLL is length-normalised (mean over the n_w tokens of y_w), as in Pang "
+        "et al. and TRL, not summed, which would overstate it by the factor n_w")
 
 
 def _sigmoid_norm() -> Loss:

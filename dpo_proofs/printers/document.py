@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from ..loss.symbols import H
+from ..field.gradient import PER_PIECE, RATIO_MINUS_ONE, SQUARES_DIFFERENCE
+from ..loss.symbols import H, X1_0, X2_0
 from ..results import Derivation
-from ..loss.symbols import X1_0, X2_0
 from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
                      Para, Table, number_tex, render)
 from ..numerics.confirm import REQUIRED_DIGITS, DPS
@@ -156,24 +156,60 @@ def _partials_section(d: Derivation) -> list:
     return blocks
 
 
+#: LaTeX of the quantity whose sign decides R vs 1 (GradientField.ratio_excess_of).
+_EXCESS_TEX = {RATIO_MINUS_ONE: "R - 1",
+               SQUARES_DIFFERENCE: r"\left(%s\right)^{2} - \left(%s\right)^{2}" % (DL2, DL1)}
+
+
+def _excess_tex(f) -> str:
+    """The name of f.ratio_excess_expr: R - 1, the difference of squares, or (for a
+    piecewise loss whose pieces factor different quantities) a generic name."""
+    return _EXCESS_TEX.get(f.ratio_excess_of, r"E")
+
+
+def _excess_displays(f) -> list:
+    """``quantity = closed form``, one display per piece when the pieces differ in which
+    quantity they factor (each display then says on which piece it holds)."""
+    if f.ratio_excess_of != PER_PIECE:
+        return [Display(_excess_tex(f) + " = " + latex(f.ratio_excess_expr))]
+    blocks: list = [Para(("On each piece of the loss:",))]
+    for cond, piece in f.pieces:
+        blocks += [Para(("on ", Math(latex(cond)), ":")),
+                   Display(_excess_tex(piece) + " = " + latex(piece.ratio_excess_expr))]
+    return blocks
+
+
+def _ratio_intro(f) -> tuple:
+    if f.ratio_excess_of == PER_PIECE:
+        return ("The pieces of the loss differ in whether the signs of the partials resolve "
+                "the absolute values, so each piece factors its own quantity ", Math("E"),
+                " (", Math("R - 1"), " or ", Math(_EXCESS_TEX[SQUARES_DIFFERENCE]),
+                "), and ", Math("R > 1"), " exactly where ", Math("E > 0"),
+                " (at points where ", Math(DL1 + r" \neq 0"), ").")
+    if f.ratio_excess_of == SQUARES_DIFFERENCE:
+        lhs = _EXCESS_TEX[SQUARES_DIFFERENCE]
+        return ("Neither the partials nor their quotient has a fixed sign on the domain, so ",
+                Math("R > 1"), " exactly where ", Math(lhs + " > 0"),
+                " (at points where ", Math(DL1 + r" \neq 0"), "):")
+    s1, s2 = f.d_x1.sign.sign, f.d_x2.sign.sign
+    if s1 and s2:
+        intro: tuple = ("Both partials have a fixed sign (", SIGN_WORDS[s1], " and ",
+                        SIGN_WORDS[s2], "), so the absolute values are resolved and ")
+    else:
+        intro = ("The partials have no fixed sign, but their quotient ", Math(DL2 + " / " + DL1),
+                 " has one wherever both are non-zero, so the absolute values are resolved and ")
+    return (*intro, Math("R > 1"), " exactly where ", Math("R - 1 > 0"), ":")
+
+
 def _ratio_section(d: Derivation) -> list:
     f = d.analysis.field
     excess = f.ratio_excess
-    if d.ratio_from_signs:
-        lhs = "R - 1"
-        intro = ("Both partials have a fixed sign (", SIGN_WORDS[f.d_x1.sign.sign], " and ",
-                 SIGN_WORDS[f.d_x2.sign.sign], "), so the absolute values are resolved and ")
-        tail = (Math("R > 1"), " exactly where ", Math("R - 1 > 0"), ":")
-    else:
-        lhs = r"\left(%s\right)^{2} - \left(%s\right)^{2}" % (DL2, DL1)
-        intro = ("A partial has no fixed sign on the domain, so ",)
-        tail = (Math("R > 1"), " exactly where ", Math(lhs + " > 0"),
-                " (at points where ", Math(DL1 + r" \neq 0"), "):")
+    lhs = _excess_tex(f)
     blocks: list = [
         Heading(1, "The speed ratio R"),
         Display(r"R = \frac{\left|%s\right|}{\left|%s\right|} = %s" % (DL2, DL1, latex(f.ratio))),
-        Para((*intro, *tail)),
-        Display(lhs + " = " + latex(f.ratio_excess_expr)),
+        Para(_ratio_intro(f)),
+        *_excess_displays(f),
         Heading(2, "Sign analysis"),
         Para(("The factors of ", Math(lhs), " and their signs, decided from the assumptions "
               "(every symbol positive, probabilities at most 1):")),
@@ -193,7 +229,7 @@ def _region_sentence(region: sp.Basic) -> list[Inline]:
 def _proposition(d: Derivation) -> list:
     f = d.analysis.field
     excess = f.ratio_excess
-    lhs = "R - 1" if d.ratio_from_signs else r"\left(%s\right)^{2} - \left(%s\right)^{2}" % (DL2, DL1)
+    lhs = _excess_tex(f)
     statement = Para(("On the domain ", Math(r"(x_{1}, x_{2}) \in (0, 1]^{2}"),
                       " (every constant in its domain): ", Math("R > 1"), " if and only if ",
                       *_region_sentence(f.region_ratio_gt_1), "; ", Math("R = 1"),
@@ -202,7 +238,7 @@ def _proposition(d: Derivation) -> list:
                       "."))
     decided = [g for g in excess.factors if g.sign is not None]
     undecided = list(excess.undecided)
-    proof: list = [Para(("By the previous section ",)), Display(lhs + " = " + latex(excess.expr))]
+    proof: list = [Para(("By the previous section ",)), *_excess_displays(f)]
     if decided:
         proof.append(Para(("The factors ", *_signs_text(decided),
                            " have a fixed sign on the whole domain; their product is ",

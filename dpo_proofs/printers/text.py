@@ -48,6 +48,8 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
             "region_x2_not_pushed_down": expr_str(_stops(f, "x2")),
             "ratio": expr_str(f.ratio),
             "ratio_test": expr_str(f.ratio_excess_expr),
+            # which quantity ratio_test is ("R - 1", "d_x2**2 - d_x1**2", "per piece")
+            "ratio_test_of": f.ratio_excess_of,
             "region_ratio_gt_1": expr_str(f.region_ratio_gt_1),
             "region_ratio_eq_1": expr_str(f.region_ratio_eq_1),
             "region_ratio_lt_1": expr_str(f.region_ratio_lt_1),

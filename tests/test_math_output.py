@@ -1,0 +1,263 @@
+"""The mathematics the package prints, against independent derivations written here.
+
+Each expectation is derived by hand in this file or computed with mpmath from a loss
+written out here (not from the package's own derivation): limits of dL/dx2 as x2 -> 0+
+(piecewise losses, constants at the ends of their domains), the quantity whose sign
+decides R vs 1 as the documents print it, conserved quantities at beta = 2, and rpo's
+definition.
+"""
+from __future__ import annotations
+
+import functools
+
+import mpmath
+import pytest
+import sympy as sp
+
+from dpo_proofs import get_variant
+from dpo_proofs.field.gradient import (PER_PIECE, RATIO_MINUS_ONE, SQUARES_DIFFERENCE,
+                              gradient_field)
+from dpo_proofs.loss.symbols import beta, r_l, r_w, x1, x2
+
+DPS = 40
+
+
+@functools.lru_cache(maxsize=None)
+def field(name):
+    return gradient_field(get_variant(name))
+
+
+def sym(loss, name):
+    return next(p.symbol for p in loss.parameters if p.name == name)
+
+
+def logsig(z):
+    return -mpmath.log1p(mpmath.exp(-z))
+
+
+def sig(z):
+    return 1 / (1 + mpmath.exp(-z))
+
+
+def mp_loss(loss):
+    """The catalogue's definition evaluated by mpmath with our own building blocks."""
+    syms = [x1, x2, *[p.symbol for p in loss.parameters]]
+    blocks = {"sigmoid": sig, "log_sigmoid": logsig,
+              "softplus": lambda z: mpmath.log1p(mpmath.exp(z))}
+    f = sp.lambdify(syms, loss.expr, modules=[blocks, "mpmath"])
+    return lambda values: f(*[values[s.name] for s in syms])
+
+
+def numeric_partials(fn, values):
+    """(dL/dx1, dL/dx2) of ``fn`` by mpmath.diff (central differences) at ``values``."""
+    out = []
+    for name in ("x1", "x2"):
+        def g(t, name=name):
+            return fn({**values, name: t})
+        out.append(mpmath.diff(g, values[name]))
+    return out
+
+
+def defaults(loss, **override):
+    values = {p.name: mpmath.mpf(sp.Rational(p.default).p) / sp.Rational(p.default).q
+              for p in loss.parameters}
+    values.update({k: mpmath.mpf(v) for k, v in override.items()})
+    return values
+
+
+def at(expr, values):
+    subs = {s: sp.Rational(str(values[s.name])) if not isinstance(values[s.name], int)
+            else values[s.name] for s in expr.free_symbols}
+    return sp.N(expr.subs(subs), DPS)
+
+
+# ---------------------------------------------------------------- limits as x2 -> 0+
+
+def limits(name):
+    return {lim.case: lim for lim in field(name).limits}
+
+
+def test_dpop_limit_at_beta_1_has_both_pieces():
+    # By hand, beta = 1, h = log(x1/r_w) - log(x2/r_l) - lam*max(0, log(r_w/x1)):
+    # dL/dx2 = sigma(-h)/x2 and sigma(-h)/x2 -> exp(-h)/x2 = (r_w/(r_l x1)) * exp(lam*pen).
+    # x1 >= r_w: pen = 0, limit r_w/(r_l x1); x1 < r_w: pen = log(r_w/x1), limit
+    # r_w**(lam+1) / (r_l x1**(lam+1)).
+    lam = sym(get_variant("dpop"), "lam")
+    value = limits("dpop")["beta = 1"].value
+    assert value is not None
+    for x1v, expected in ((sp.Rational(7, 10), r_w / (r_l * x1)),
+                          (sp.Rational(2, 10), r_w**(lam + 1) / (r_l * x1**(lam + 1)))):
+        point = {r_w: sp.Rational(1, 2), r_l: sp.Rational(1, 3), lam: 2, x1: x1v}
+        assert sp.simplify(value.subs(point) - expected.subs(point)) == 0, x1v
+
+
+def test_dpop_limit_matches_numerics_of_the_loss():
+    # mpmath at x2 = 1e-30 on the loss written here, on both sides of x1 = r_w.
+    value = limits("dpop")["beta = 1"].value
+    lam = sym(get_variant("dpop"), "lam")
+    with mpmath.workdps(DPS):
+        rw, rl, lm = mpmath.mpf(1) / 2, mpmath.mpf(1) / 3, mpmath.mpf(2)
+
+        def loss(a, b):
+            pen = max(mpmath.mpf(0), mpmath.log(rw / a))
+            return -logsig(mpmath.log(a / rw) - mpmath.log(b / rl) - lm * pen)
+
+        for a in (mpmath.mpf("0.7"), mpmath.mpf("0.2")):
+            b = mpmath.mpf(10) ** -30
+            numeric = mpmath.diff(lambda t: loss(a, t), b, h=b / 10**6)
+            symbolic = at(value, {"r_w": "1/2", "r_l": "1/3", "lam": 2, "x1": str(a)})
+            assert abs(numeric - symbolic) < 1e-12 * abs(symbolic), (a, numeric, symbolic)
+    assert lam in value.free_symbols
+
+
+@pytest.mark.parametrize("name", ["cdpo", "robust"])
+def test_label_smoothing_limits_split_at_eps_0(name):
+    # By hand: dL/dx2 = l'(h) * (-beta/x2) and h -> +oo as x2 -> 0+.
+    # cdpo: l'(h) = -(1-eps) sigma(-h) + eps sigma(h) -> eps: -oo for eps > 0.
+    # robust: l'(h) = (-(1-eps) sigma(-h) - eps sigma(h))/(1-2 eps) -> -eps/(1-2 eps): +oo.
+    # eps = 0 is DPO: oo, r_w/(r_l x1), 0 for beta <, =, > 1.
+    found = limits(name)
+    for lim in found.values():
+        assert lim.value is not None, lim
+        assert not lim.value.has(sp.nan, sp.zoo, sp.sign), lim
+    dpo = {"beta < 1": sp.oo, "beta = 1": r_w / (r_l * x1), "beta > 1": sp.S.Zero}
+    inside = -sp.oo if name == "cdpo" else sp.oo
+    for case, value in dpo.items():
+        at_zero = found.get(f"{case}, eps = 0") or found.get(case)
+        assert at_zero is not None and sp.simplify(at_zero.value - value) == 0 \
+            if value.is_finite else at_zero.value == value, (case, at_zero)
+        interior = found.get(f"{case}, 0 < eps < 1/2") or found.get(case)
+        assert interior.value == inside, (case, interior)
+
+
+def test_cdpo_limit_against_numerics():
+    # eps = 1/10, beta = 1/2 on the loss written here: dL/dx2 at x2 = 1e-40 ~ -eps beta/x2.
+    with mpmath.workdps(DPS):
+        eps, b, rw, rl, a = (mpmath.mpf(1) / 10, mpmath.mpf(1) / 2, mpmath.mpf(1) / 2,
+                             mpmath.mpf(1) / 2, mpmath.mpf("0.6"))
+
+        def loss(t):
+            h = b * mpmath.log(a / rw) - b * mpmath.log(t / rl)
+            return -(1 - eps) * logsig(h) - eps * logsig(-h)
+
+        t = mpmath.mpf(10) ** -40
+        d = mpmath.diff(loss, t, h=t / 10**6)
+        assert d < -10**38
+    assert limits("cdpo")["beta < 1, 0 < eps < 1/2"].value == -sp.oo
+
+
+def test_no_limit_value_is_nan_somewhere_in_the_domain():
+    # A reported limit may not contain sign(...) or nan: it must hold for every constant.
+    for name in ("cdpo", "robust", "hinge", "slic_hf", "simper", "dpo_shift", "bdpo"):
+        for lim in field(name).limits:
+            if lim.value is not None:
+                assert not lim.value.has(sp.nan, sp.zoo, sp.sign), (name, lim)
+            else:
+                assert lim.reason, (name, lim)
+
+
+def test_hinge_limit_is_0():
+    # hinge: max(0, 1 - h); h -> +oo as x2 -> 0+, so eventually L = 0 and dL/dx2 = 0.
+    for lim in field("hinge").limits:
+        assert lim.value == 0, lim
+
+
+# ---------------------------------------------------------- the R vs 1 statements
+
+RATIO_VARIANTS = ["ipo", "ipo_mean", "cdpo", "exo_pair", "discopop", "hinge", "slic_hf",
+                  "dpo", "simpo", "apo_down", "dpop"]
+POINTS = [(mpmath.mpf("0.6"), mpmath.mpf("0.3")), (mpmath.mpf("0.25"), mpmath.mpf("0.7")),
+          (mpmath.mpf("0.83"), mpmath.mpf("0.41"))]
+
+
+def _quantity(kind, d1, d2):
+    """What the document says the printed closed form equals, from numeric partials."""
+    if kind == RATIO_MINUS_ONE:
+        return abs(d2) / abs(d1) - 1
+    assert kind == SQUARES_DIFFERENCE, kind
+    return d2**2 - d1**2
+
+
+@pytest.mark.parametrize("name", RATIO_VARIANTS)
+def test_printed_ratio_statement_is_true(name):
+    loss = get_variant(name)
+    f = field(name)
+    fn = mp_loss(loss)
+    with mpmath.workdps(DPS):
+        for a, b in POINTS:
+            values = defaults(loss, x1=a, x2=b)
+            d1, d2 = numeric_partials(fn, values)
+            if f.ratio_excess_of == PER_PIECE:
+                pieces = [(c, p) for c, p in f.pieces
+                          if bool(c.subs({s: sp.Rational(str(values[s.name]))
+                                          for s in c.free_symbols}))]
+                (piece,) = [p for _, p in pieces]
+                kind, expr = piece.ratio_excess_of, piece.ratio_excess_expr
+            else:
+                kind, expr = f.ratio_excess_of, f.ratio_excess_expr
+            if kind == RATIO_MINUS_ONE and d1 == 0:
+                continue  # R undefined where x1 does not move
+            expected = _quantity(kind, d1, d2)
+            printed = at(expr, {k: mpmath.nstr(v, DPS) for k, v in values.items()})
+            assert abs(printed - expected) <= 1e-20 * max(1, abs(expected)), \
+                (name, kind, float(a), float(b), printed, expected)
+
+
+def test_ipo_statement_by_hand():
+    # ipo: L = (h - 1/(2 beta))^2 with h the margin; dL/dx2 / dL/dx1 = -x1/x2, so
+    # R - 1 = (x1 - x2)/x2, which at (0.6, 0.3) is 1 (while the squares differ by ~618).
+    f = field("ipo")
+    assert f.ratio_excess_of == RATIO_MINUS_ONE
+    assert sp.simplify(f.ratio_excess_expr - (x1 - x2) / x2) == 0
+
+
+def test_ipo_document_prints_r_minus_1():
+    from dpo_proofs.derivation import derive
+    from dpo_proofs.printers.document import derivation_document, document_text
+
+    text = document_text(derivation_document(derive("ipo"), (), figure=False), "md")
+    assert r"R - 1 = \frac{x_{1} - x_{2}}{x_{2}}" in text
+    squares = r"\left(\frac{\partial L}{\partial x_{1}}\right)^{2} = "
+    assert squares not in text
+
+
+# ----------------------------------------------------- conserved quantities, beta = 2
+
+@pytest.mark.parametrize("name", ["bco_pair", "apo_zero", "kto_pair"])
+def test_conserved_quantity_found_and_conserved_at_beta_2(name):
+    loss = get_variant(name)
+    f = field(name)
+    assert f.conserved is not None, f.conserved_reason
+    fn = mp_loss(loss)
+    I_syms = sorted(f.conserved.expr.free_symbols, key=str)
+    with mpmath.workdps(DPS):
+        for b_value in ("2", "0.1", "3"):
+            for a, b in POINTS:
+                values = defaults(loss, x1=a, x2=b, beta=b_value)
+                exact = {s: sp.Rational(str(values[s.name])) for s in I_syms}
+                I_at = f.conserved.expr.subs({s: v for s, v in exact.items()
+                                              if s not in (x1, x2)})
+                I_fn = sp.lambdify((x1, x2), I_at, "mpmath")
+                dI = [mpmath.diff(lambda t: I_fn(t, values["x2"]), values["x1"]),
+                      mpmath.diff(lambda t: I_fn(values["x1"], t), values["x2"])]
+                dL = numeric_partials(fn, values)
+                dot = dI[0] * dL[0] + dI[1] * dL[1]
+                scale = abs(dI[0] * dL[0]) + abs(dI[1] * dL[1])
+                assert abs(dot) <= 1e-25 * scale, (name, b_value, dot, scale)
+
+
+# ------------------------------------------------------------------------------ rpo
+
+def test_rpo_nll_is_length_normalised():
+    # Pang et al. (arXiv:2404.19733) and TRL: -log sigma(h) - (alpha/n_w) log x1.
+    loss = get_variant("rpo")
+    fn = mp_loss(loss)
+    with mpmath.workdps(DPS):
+        for n in (1, 7):
+            values = defaults(loss, x1=mpmath.mpf("0.3"), x2=mpmath.mpf("0.6"),
+                              beta="0.5", alpha="1.5", n_w=n)
+            h = values["beta"] * (mpmath.log(values["x1"] / values["r_w"])
+                                  - mpmath.log(values["x2"] / values["r_l"]))
+            by_hand = -logsig(h) - values["alpha"] / n * mpmath.log(values["x1"])
+            assert abs(fn(values) - by_hand) < mpmath.mpf(10) ** (-DPS + 5)
+    assert "n_w" in {p.name for p in loss.parameters}
