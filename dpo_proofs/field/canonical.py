@@ -11,7 +11,7 @@ import sympy as sp
 
 from ..loss.functions import to_elementary
 
-__all__ = ["canonical", "exp_to_powers", "prove_equal"]
+__all__ = ["canonical", "exp_to_powers", "prove_equal", "disjoint_pieces"]
 
 
 def exp_to_powers(expr: sp.Expr) -> sp.Expr:
@@ -75,3 +75,14 @@ def prove_equal(a: sp.Expr, b: sp.Expr) -> tuple[bool | None, str]:
     if simplified == 0:
         return True, "sympy.simplify reduces the difference to 0"
     return None, f"difference not reduced to 0: {sp.sstr(difference)}"
+
+
+def disjoint_pieces(pw: sp.Piecewise) -> list[tuple[sp.Expr, sp.Basic]]:
+    """The pieces with conditions made disjoint (piece i holds where no earlier one does)."""
+    out, before = [], sp.false
+    for e, c in pw.args:
+        cond = sp.And(c, sp.Not(before))
+        before = sp.Or(before, c)
+        if cond is not sp.false:
+            out.append((e, cond))
+    return out

@@ -107,7 +107,7 @@ def gradient_bounded(bound: object, box: tuple[tuple[object, object], tuple[obje
                  domain, f"|grad L| <= {sp.sstr(b)} on [{a1}, {b1}] x [{a2}, {b2}]")
 
 
-def frame_claims(claims: "Sequence[Claim]", frame) -> tuple[Claim, ...]:
+def frame_claims(claims: "tuple[Claim, ...]", frame) -> tuple[Claim, ...]:
     """The claims with their domains intersected with the frame's."""
     if frame.domain is sp.true:
         return tuple(claims)
