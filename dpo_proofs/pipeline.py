@@ -7,6 +7,8 @@ CLI, the testing kit, the document writer) call these and print the values they 
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Mapping, Sequence
 
@@ -17,10 +19,12 @@ from .errors import DerivationTimeout, InvalidArgument
 from .field.flow import limit_point, orbit, second_order_term
 from .field.canonical import canonical, prove_equal
 from .field.frames import BUILTIN_PARAMETRIZATIONS, Parametrization, get_parametrization
-from .field.in_frame import field_of, on_frame
+from .field.gradient import GradientField
+from .field.in_frame import field_of, on_frame, restrict_to_frame
 from .field.limit_point import LimitPoint
 from .field.steps import margin_form, partial_steps
-from .loss.catalogue import get_variant
+from .field.theorem import ClassTheorem, margin_loss_theorem
+from .loss.catalogue import CATALOGUE, get_variant
 from .loss.loss import Loss
 from .loss.symbols import x1, x2
 from .numerics.odes import DEFAULT_STARTS, orbit_check, orbit_functions, step_checks
@@ -31,7 +35,8 @@ from .results import Analysis, Derivation, Dynamics, EquivalentForm
 from .verdicts.engine import check
 from .verdicts.values import Status, Verdict, builtin_claims, frame_claims
 
-__all__ = ["analyze", "dynamics", "derive", "DERIVE_BUDGET", "FRAME_BUDGET"]
+__all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "class_theorem",
+           "DERIVE_BUDGET", "FRAME_BUDGET"]
 
 
 def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
@@ -90,7 +95,8 @@ def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
                                          field_.d_x2.closed_form)
     verdicts = tuple(check(c, loss, budget=budget, field=field_) for c in claims)
     return Analysis(loss, field_, tuple(forms), confirmations, findings, verdicts, "",
-                    time.monotonic() - start, shown, frame, None if frame is None else base)
+                    time.monotonic() - start, shown, frame, None if frame is None else base,
+                    regions_of(field_, frame), claims)
 
 
 
@@ -147,6 +153,23 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
                     checks, first, second, point, checked_steps)
 
 
+def regions_of(field: GradientField, frame: Parametrization | None = None
+               ) -> tuple[tuple[str, sp.Basic], ...]:
+    """The exact regions the printers show, restricted to the frame's domain:
+    R > 1, R = 1, R < 1, and where x1 is not pushed up / x2 not pushed down."""
+    regions = {
+        "ratio_gt_1": field.region_ratio_gt_1,
+        "ratio_eq_1": field.region_ratio_eq_1,
+        "ratio_lt_1": field.region_ratio_lt_1,
+        "x1_not_pushed_up": sp.Or(field.region_partial(x1, ">"), field.region_partial(x1, "=")),
+        "x2_not_pushed_down": sp.Or(field.region_partial(x2, "<"),
+                                    field.region_partial(x2, "=")),
+    }
+    if frame is not None and not frame.is_identity:
+        regions = {k: restrict_to_frame(v, frame) for k, v in regions.items()}
+    return tuple(regions.items())
+
+
 def _starts(starts, frame, given: bool):
     """Exact starting points on the frame (x2 = 1 - x1 on an edge frame). A start the
     user gave that is not a probability pair, or lies outside the frame, is an error;
@@ -199,11 +222,35 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
         try:
             with time_budget(None if budget is None else max(budget, FRAME_BUDGET),
                              f"the {n} frame of {loss.name}"):
-                others.append((frame, field_of(loss, frame), ""))
+                framed = field_of(loss, frame)
+                others.append((frame, framed, "", regions_of(framed, frame)))
         except DerivationTimeout as error:
-            others.append((frame, None, str(error)))
+            others.append((frame, None, str(error), ()))
     others = tuple(others)
     flows = tuple(dynamics(loss, n, starts=(), steps=False,
                            budget=FRAME_BUDGET if budget is None else max(budget, FRAME_BUDGET))
                   for n in ("probability", *names))
     return Derivation(analysis, form, partials, others, flows)
+
+
+def derive_all(names: Sequence[str] | None = None, budget: float | None = DERIVE_BUDGET,
+               jobs: int | None = None, frames: bool = True) -> list[Derivation]:
+    """derive() for each catalogued variant (catalogue order), in ``jobs`` worker
+    processes (default: one per CPU). Each derivation is independent, so the result does
+    not depend on the number of workers."""
+    tasks = [(name, budget, frames) for name in (CATALOGUE if names is None else names)]
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    if jobs > 1:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return pool.map(_derive_task, tasks, chunksize=1)
+    return [_derive_task(t) for t in tasks]
+
+
+def _derive_task(task) -> Derivation:
+    name, budget, frames = task
+    return derive(name, budget=budget, frames=frames)
+
+
+def class_theorem() -> ClassTheorem:
+    """The margin-loss class theorem, proved with an undefined l (see field.theorem)."""
+    return margin_loss_theorem()

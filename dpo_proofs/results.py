@@ -20,7 +20,7 @@ from .field.steps import MarginForm, PartialDerivation
 from .loss.loss import Loss
 from .numerics.confirm import Confirmation, Float64Finding
 from .numerics.odes import CONSERVED_DIGITS, OrbitCheck, StepCheck
-from .verdicts.values import Verdict
+from .verdicts.values import Claim, Verdict
 
 __all__ = ["Analysis", "EquivalentForm", "Dynamics", "Derivation", "PRINTERS"]
 
@@ -61,6 +61,18 @@ class Analysis:
     parametrization: Parametrization | None = None
     #: the probability-frame field (grad L itself) when ``field`` is another frame's.
     probability_field: GradientField | None = None
+    #: (name, exact region) pairs, restricted to the frame: ratio_gt_1, ratio_eq_1,
+    #: ratio_lt_1, x1_not_pushed_up, x2_not_pushed_down (see pipeline.regions_of)
+    regions: tuple[tuple[str, sp.Basic], ...] = ()
+    #: the claims the verdicts decide, in the same order
+    claims: tuple[Claim, ...] = ()
+
+    def region(self, name: str) -> sp.Basic | None:
+        """The exact region ``name`` (None when the derivation did not complete)."""
+        return dict(self.regions).get(name)
+
+    def claim(self, name: str) -> Claim | None:
+        return next((c for c in self.claims if c.name == name), None)
 
     @property
     def frame(self) -> str:

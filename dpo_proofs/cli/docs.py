@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import multiprocessing
-import os
 import re
 import tempfile
 from pathlib import Path
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..pipeline import DERIVE_BUDGET, derive
-from ..results import Derivation
+from ..pipeline import DERIVE_BUDGET, class_theorem, derive, derive_all
 from ..errors import DpoProofsError
 from ..printers.pdf import compile_pdf, write_atomic
 from ..printers.document import derivation_document, figure_name, overview_document
@@ -47,33 +44,17 @@ def _key_values(items) -> dict[str, str]:
     return parse(items, "--param")
 
 
-def _derive_one(args) -> Derivation:
-    name, budget, frames = args
-    return derive(name, budget=budget, frames=frames)
-
-
 def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None,
                  frames: bool = True, names: Sequence[str] | None = None) -> dict[str, str]:
-    """file name -> text of every document in derivations/ (catalogue order, no dates).
-
-    Variants are derived in ``jobs`` worker processes (default: one per CPU); each
-    derivation is independent and the output order is the catalogue's, so the result
-    does not depend on the number of workers.
-    """
+    """file name -> text of every document in derivations/ (catalogue order, no dates)."""
     header = _header(ALL_COMMAND)
-    jobs = (os.cpu_count() or 1) if jobs is None else jobs
-    tasks = [(name, budget, frames) for name in (CATALOGUE if names is None else names)]
-    if jobs > 1:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            derivations = pool.map(_derive_one, tasks, chunksize=1)
-    else:
-        derivations = [_derive_one(t) for t in tasks]
+    derivations = derive_all(names, budget=budget, jobs=jobs, frames=frames)
     files: dict[str, str] = {}
     for d in derivations:
         doc = derivation_document(d, header)
         files[f"{d.loss.name}.tex"] = render(doc, "tex")
         files[f"{d.loss.name}.md"] = render(doc, "md")
-    overview = overview_document(derivations, header)
+    overview = overview_document(derivations, header, class_theorem())
     files[f"{OVERVIEW}.tex"] = render(overview, "tex")
     files[f"{OVERVIEW}.md"] = render(overview, "md")
     return files

@@ -14,7 +14,7 @@ import sympy as sp
 from ..loss.symbols import x1, x2
 from .canonical import canonical, disjoint_pieces
 
-__all__ = ["ConservedQuantity", "conserved_quantity", "flow_check"]
+__all__ = ["ConservedQuantity", "conserved_quantity", "flow_check", "gradient_of"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,17 @@ class ConservedQuantity:
     expr: sp.Expr
     derivation: str
     check: sp.Expr  # grad I . grad L in canonical form: 0 when I is conserved
+    #: (dI/dx1, dI/dx2) in canonical form, derived with I (the documents print it)
+    gradient: tuple = ()
+
+    def __post_init__(self) -> None:
+        if not self.gradient:
+            object.__setattr__(self, "gradient", gradient_of(self.expr))
+
+
+def gradient_of(I: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """grad I in canonical form."""
+    return canonical(sp.diff(I, x1)), canonical(sp.diff(I, x2))
 
 
 def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity | None, str]:

@@ -19,7 +19,8 @@ from ..numerics.confirm import REQUIRED_DIGITS, DPS
 from .text import SIGN_WORDS
 from ..field.signs import FactorSign, SignAnalysis
 from ..loss.symbols import X1, X2, x1, x2
-from ..verdicts.values import D_X1, D_X2, LOSS, RATIO, builtin_claims
+from ..field.theorem import ClassTheorem
+from ..verdicts.values import D_X1, D_X2, LOSS, RATIO
 
 __all__ = ["derivation_document", "overview_document", "figure_name", "document_text"]
 
@@ -232,9 +233,10 @@ def _proposition(d: Derivation) -> list:
     lhs = _excess_tex(f)
     statement = Para(("On the domain ", Math(r"(x_{1}, x_{2}) \in (0, 1]^{2}"),
                       " (every constant in its domain): ", Math("R > 1"), " if and only if ",
-                      *_region_sentence(f.region_ratio_gt_1), "; ", Math("R = 1"),
-                      " if and only if ", *_region_sentence(f.region_ratio_eq_1), "; ",
-                      Math("R < 1"), " if and only if ", *_region_sentence(f.region_ratio_lt_1),
+                      *_region_sentence(d.analysis.region("ratio_gt_1")), "; ", Math("R = 1"),
+                      " if and only if ", *_region_sentence(d.analysis.region("ratio_eq_1")),
+                      "; ", Math("R < 1"), " if and only if ",
+                      *_region_sentence(d.analysis.region("ratio_lt_1")),
                       "."))
     decided = [g for g in excess.factors if g.sign is not None]
     undecided = list(excess.undecided)
@@ -265,7 +267,7 @@ def _proposition(d: Derivation) -> list:
 
 
 def _verdicts_section(d: Derivation) -> list:
-    claims = {c.name: c for c in builtin_claims()}
+    claims = {c.name: c for c in d.analysis.claims}
     rows = []
     for v in d.analysis.verdicts:
         c = claims.get(v.claim)
@@ -318,7 +320,7 @@ def _field_section(d: Derivation) -> list:
     if c is None:
         blocks.append(Para(("None found: ", Code(f.conserved_reason), ".")))
     else:
-        grad = (canonical_diff(c.expr, x1), canonical_diff(c.expr, x2))
+        grad = c.gradient
         blocks += [
             Para(("Orbits of ", Math(r"\dot x = -\nabla L"), " satisfy ",
                   Math(r"dx_{2}/dx_{1} = %s \big/ %s" % (DL2, DL1)),
@@ -343,10 +345,8 @@ def _field_section(d: Derivation) -> list:
     return blocks
 
 
-def _where(region: sp.Basic, frame) -> list[Inline]:
-    from ..field.in_frame import restrict_to_frame
-
-    region = restrict_to_frame(region, frame)
+def _where(region: sp.Basic) -> list[Inline]:
+    """Words for a region already restricted to its frame (pipeline.regions_of)."""
     if region is sp.true:
         return ["everywhere on the frame"]
     if region is sp.false:
@@ -370,7 +370,7 @@ def _frames_section(d: Derivation) -> list:
               Math(r"R_{M} = |\dot x_{2}| / |\dot x_{1}|"),
               "; in the probability frame ", Math("M = I"), " and ", Math("R_{M} = R"), ".")),
     ]
-    for p, f, why in d.frames:
+    for p, f, why, regions in d.frames:
         blocks += [Heading(2, f"Frame {p.name}"), Para((p.description + ".",)),
                    Display("M = " + latex(p.metric))]
         if p.domain is not sp.true:
@@ -383,8 +383,8 @@ def _frames_section(d: Derivation) -> list:
                    *_displays(r"\dot x_{2}", -f.d_x2.closed_form),
                    *_displays("R_{M}", f.ratio),
                    Para((Math("R_{M} > 1"), " (the dispreferred probability moves faster) ",
-                         *_where(f.region_ratio_gt_1, p), "; ", Math("R_{M} = 1"), " ",
-                         *_where(f.region_ratio_eq_1, p), "."))]
+                         *_where(dict(regions)["ratio_gt_1"]), "; ", Math("R_{M} = 1"), " ",
+                         *_where(dict(regions)["ratio_eq_1"]), "."))]
     if d.flows:
         blocks += [
             Heading(2, "Gradient-flow dynamics in each frame"),
@@ -414,12 +414,6 @@ def _frames_section(d: Derivation) -> list:
                      Code(f"python -m dpo_proofs frames {d.loss.name}"),
                      " prints the table (--json adds the evidence and counterexamples).",))]
     return blocks
-
-
-def canonical_diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
-    from ..field.canonical import canonical
-
-    return canonical(sp.diff(expr, symbol))
 
 
 def _forms_section(d: Derivation) -> list:
@@ -516,10 +510,7 @@ def derivation_document(d: Derivation, header: Sequence[str], figure: bool = Tru
     return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
 
 
-def _theorem_section(derivations: Sequence[Derivation]) -> list:
-    from ..field.theorem import margin_loss_theorem
-
-    t = margin_loss_theorem()
+def _theorem_section(derivations: Sequence[Derivation], t: ClassTheorem) -> list:
     members = [d.loss.name for d in derivations
                if d.analysis.field is not None and d.analysis.field.is_margin_loss]
     return [
@@ -546,10 +537,12 @@ def _theorem_section(derivations: Sequence[Derivation]) -> list:
     ]
 
 
-def overview_document(derivations: Sequence[Derivation], header: Sequence[str]) -> Document:
-    """All variants side by side: ratio, region R > 1, margin loss, signs, verdicts."""
+def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
+                      theorem: ClassTheorem) -> Document:
+    """All variants side by side: ratio, region R > 1, margin loss, signs, verdicts;
+    ``theorem`` is the class theorem as the pipeline proved it."""
     rows = []
-    claims = builtin_claims()
+    claims = derivations[0].analysis.claims if derivations else ()
     verdict_rows = []
     for d in derivations:
         f = d.analysis.field
@@ -558,7 +551,7 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str]) 
             rows.append((name, ("incomplete",), ("",), ("",), ("",), ("",)))
         else:
             rows.append((name, (Math(latex(f.ratio)),),
-                         tuple(_region_sentence(f.region_ratio_gt_1)),
+                         tuple(_region_sentence(d.analysis.region("ratio_gt_1"))),
                          ("yes" if f.is_margin_loss else "no",),
                          (SIGN_WORDS[f.d_x1.sign.sign],), (SIGN_WORDS[f.d_x2.sign.sign],)))
         statuses = {v.claim: str(v.status) for v in d.analysis.verdicts}
@@ -581,7 +574,7 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str]) 
         Table(("variant", *[str(i) for i in range(1, len(claims) + 1)]), tuple(verdict_rows),
               "l" * (len(claims) + 1)),
         Para(("Columns are the claims above, in order.",)),
-        *_theorem_section(derivations),
+        *_theorem_section(derivations, theorem),
         *_overview_frames(derivations),
     ]
     return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks))

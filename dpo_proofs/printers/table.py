@@ -19,7 +19,7 @@ def _row(a: "Analysis") -> list[str]:
     if f is None:
         return [a.variant, "-", "-", "-", "-", "-", "incomplete: " + a.incomplete]
     verdicts = " ".join(f"{v.claim}={v.status}({v.method})" for v in a.verdicts)
-    return [a.variant, sp.sstr(f.ratio), sp.sstr(f.region_ratio_gt_1),
+    return [a.variant, sp.sstr(f.ratio), sp.sstr(a.region("ratio_gt_1")),
             "yes" if f.is_margin_loss else "no",
             SIGN_WORDS[f.d_x1.sign.sign], SIGN_WORDS[f.d_x2.sign.sign], verdicts]
 
@@ -65,11 +65,6 @@ def frames_table(results: Mapping[str, Sequence["Analysis"]]) -> str:
 
 
 def _gt_1(a: "Analysis") -> str:
-    from ..field.in_frame import restrict_to_frame
-
     if a.field is None:
         return "-"
-    region = a.field.region_ratio_gt_1
-    if a.parametrization is not None:
-        region = restrict_to_frame(region, a.parametrization)
-    return sp.sstr(region)
+    return sp.sstr(a.region("ratio_gt_1"))

@@ -44,15 +44,15 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
             "d_x2": expr_str(f.d_x2.closed_form),
             "sign_d_x1": SIGN_WORDS[f.d_x1.sign.sign],
             "sign_d_x2": SIGN_WORDS[f.d_x2.sign.sign],
-            "region_x1_not_pushed_up": expr_str(_stops(f, "x1")),
-            "region_x2_not_pushed_down": expr_str(_stops(f, "x2")),
+            "region_x1_not_pushed_up": expr_str(a.region("x1_not_pushed_up")),
+            "region_x2_not_pushed_down": expr_str(a.region("x2_not_pushed_down")),
             "ratio": expr_str(f.ratio),
             "ratio_test": expr_str(f.ratio_excess_expr),
             # which quantity ratio_test is ("R - 1", "d_x2**2 - d_x1**2", "per piece")
             "ratio_test_of": f.ratio_excess_of,
-            "region_ratio_gt_1": expr_str(f.region_ratio_gt_1),
-            "region_ratio_eq_1": expr_str(f.region_ratio_eq_1),
-            "region_ratio_lt_1": expr_str(f.region_ratio_lt_1),
+            "region_ratio_gt_1": expr_str(a.region("ratio_gt_1")),
+            "region_ratio_eq_1": expr_str(a.region("ratio_eq_1")),
+            "region_ratio_lt_1": expr_str(a.region("ratio_lt_1")),
             "radial": expr_str(f.radial),
             "margin_loss": f.is_margin_loss,
             "gradient_norm": expr_str(f.gradient_norm),
@@ -94,8 +94,6 @@ def _frame_json(a: "Analysis") -> dict[str, Any]:
     are the frame's (speed ratio |dx2/dt| / |dx1/dt|); claims' d_x1, d_x2 name the
     components of M grad L = -dx/dt there.
     """
-    from ..field.in_frame import restrict_to_frame
-
     p, f, base = a.parametrization, a.field, a.probability_field
     out: dict[str, Any] = {"parametrization": {
         "name": p.name, "description": p.description,
@@ -114,19 +112,18 @@ def _frame_json(a: "Analysis") -> dict[str, Any]:
                     "limits_d_x2_as_x2_to_0": [
                         {"case": lim.case, "value": expr_str(lim.value), "reason": lim.reason}
                         for lim in base.limits]})
-    restrict = lambda r: expr_str(restrict_to_frame(r, p))  # noqa: E731
     out.update({
         "velocity_x1": expr_str(-f.d_x1.closed_form),
         "velocity_x2": expr_str(-f.d_x2.closed_form),
         "sign_velocity_x1": SIGN_WORDS[_neg(f.d_x1.sign.sign)],
         "sign_velocity_x2": SIGN_WORDS[_neg(f.d_x2.sign.sign)],
-        "region_x1_not_pushed_up": restrict(_stops(f, "x1")),
-        "region_x2_not_pushed_down": restrict(_stops(f, "x2")),
+        "region_x1_not_pushed_up": expr_str(a.region("x1_not_pushed_up")),
+        "region_x2_not_pushed_down": expr_str(a.region("x2_not_pushed_down")),
         "ratio": expr_str(f.ratio),
         "speed_ratio": expr_str(f.ratio),
-        "region_ratio_gt_1": restrict(f.region_ratio_gt_1),
-        "region_ratio_eq_1": restrict(f.region_ratio_eq_1),
-        "region_ratio_lt_1": restrict(f.region_ratio_lt_1),
+        "region_ratio_gt_1": expr_str(a.region("ratio_gt_1")),
+        "region_ratio_eq_1": expr_str(a.region("ratio_eq_1")),
+        "region_ratio_lt_1": expr_str(a.region("ratio_lt_1")),
     })
     return out
 
@@ -135,23 +132,12 @@ def _neg(sign: int | None) -> int | None:
     return None if sign is None else -sign
 
 
-def _stops(f, name: str) -> sp.Basic:
-    """Where the loss stops pushing x1 up (dL/dx1 >= 0) or x2 down (dL/dx2 <= 0)."""
-    from ..loss.symbols import x1, x2
-
-    if name == "x1":
-        return sp.Or(f.region_partial(x1, ">"), f.region_partial(x1, "="))
-    return sp.Or(f.region_partial(x2, "<"), f.region_partial(x2, "="))
-
-
 def _relation_text(rel: sp.Basic) -> str:
     return sp.sstr(rel)
 
 
 def frame_text(a: "Analysis") -> str:
     """Text of an analysis in a parametrization's frame (velocity dx/dt = -M grad L)."""
-    from ..field.in_frame import restrict_to_frame
-
     p, f, loss = a.parametrization, a.field, a.loss
     lines = [f"{loss.name} in the {p.name} frame: {p.description}",
              f"  L        = {sp.sstr(loss.expr)}"]
@@ -163,18 +149,17 @@ def frame_text(a: "Analysis") -> str:
     if f is None:
         lines.append(f"  derivation incomplete: {a.incomplete}")
     else:
-        r = lambda e: expr_str(restrict_to_frame(e, p))  # noqa: E731
         lines += [
             f"  dx1/dt = -(M grad L)_1 = {expr_str(-f.d_x1.closed_form)}   "
             f"[{SIGN_WORDS[_neg(f.d_x1.sign.sign)]}]",
             f"  dx2/dt = -(M grad L)_2 = {expr_str(-f.d_x2.closed_form)}   "
             f"[{SIGN_WORDS[_neg(f.d_x2.sign.sign)]}]",
-            f"  x1 not pushed up (dx1/dt <= 0) <=> {r(_stops(f, 'x1'))}",
-            f"  x2 not pushed down (dx2/dt >= 0) <=> {r(_stops(f, 'x2'))}",
+            f"  x1 not pushed up (dx1/dt <= 0) <=> {expr_str(a.region('x1_not_pushed_up'))}",
+            f"  x2 not pushed down (dx2/dt >= 0) <=> {expr_str(a.region('x2_not_pushed_down'))}",
             f"  speed ratio |dx2/dt|/|dx1/dt| = {expr_str(f.ratio)}",
-            f"  speed ratio > 1  <=>  {r(f.region_ratio_gt_1)}",
-            f"  speed ratio = 1  <=>  {r(f.region_ratio_eq_1)}",
-            f"  speed ratio < 1  <=>  {r(f.region_ratio_lt_1)}",
+            f"  speed ratio > 1  <=>  {expr_str(a.region('ratio_gt_1'))}",
+            f"  speed ratio = 1  <=>  {expr_str(a.region('ratio_eq_1'))}",
+            f"  speed ratio < 1  <=>  {expr_str(a.region('ratio_lt_1'))}",
         ]
         if f.conserved:
             lines.append(f"  conserved by the flow: {expr_str(f.conserved.expr)}")
@@ -207,12 +192,12 @@ def analysis_text(a: "Analysis") -> str:
         lines += [
             f"  dL/dx1   = {expr_str(f.d_x1.closed_form)}   [{SIGN_WORDS[f.d_x1.sign.sign]}]",
             f"  dL/dx2   = {expr_str(f.d_x2.closed_form)}   [{SIGN_WORDS[f.d_x2.sign.sign]}]",
-            f"  x1 not pushed up (dL/dx1 >= 0) <=> {expr_str(_stops(f, 'x1'))}",
-            f"  x2 not pushed down (dL/dx2 <= 0) <=> {expr_str(_stops(f, 'x2'))}",
+            f"  x1 not pushed up (dL/dx1 >= 0) <=> {expr_str(a.region('x1_not_pushed_up'))}",
+            f"  x2 not pushed down (dL/dx2 <= 0) <=> {expr_str(a.region('x2_not_pushed_down'))}",
             f"  R = |dL/dx2|/|dL/dx1| = {expr_str(f.ratio)}",
-            f"  R > 1  <=>  {_relation_text(f.region_ratio_gt_1)}",
-            f"  R = 1  <=>  {_relation_text(f.region_ratio_eq_1)}",
-            f"  R < 1  <=>  {_relation_text(f.region_ratio_lt_1)}",
+            f"  R > 1  <=>  {_relation_text(a.region('ratio_gt_1'))}",
+            f"  R = 1  <=>  {_relation_text(a.region('ratio_eq_1'))}",
+            f"  R < 1  <=>  {_relation_text(a.region('ratio_lt_1'))}",
             f"  radial x1*dL/dx1 + x2*dL/dx2 = {expr_str(f.radial)}"
             + ("   (margin loss: L depends on x1/x2 only)" if f.is_margin_loss else ""),
             f"  |grad L| = {expr_str(f.gradient_norm)}",
@@ -253,7 +238,7 @@ def analysis_latex(a: "Analysis") -> str:
             r"\frac{\partial L}{\partial x_2} &= " + sp.latex(f.d_x2.closed_form),
             r"R = \frac{|\partial L/\partial x_2|}{|\partial L/\partial x_1|} &= "
             + sp.latex(f.ratio),
-            r"R > 1 &\iff " + sp.latex(f.region_ratio_gt_1),
+            r"R > 1 &\iff " + sp.latex(a.region("ratio_gt_1")),
             r"x_1 \frac{\partial L}{\partial x_1} + x_2 \frac{\partial L}{\partial x_2} &= "
             + sp.latex(f.radial),
         ]
