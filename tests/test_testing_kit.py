@@ -14,9 +14,9 @@ pytest_plugins = ["pytester"]
 
 
 def test_assert_claim_passes_true_and_fails_false_claims():
-    assert str(assert_claim("dpo", "ratio > 1", domain="x1 > x2").status) == "proved"
+    assert str(assert_claim("ratio > 1", "dpo", domain="x1 > x2").status) == "proved"
     with pytest.raises(AssertionError, match="refuted.*counterexample"):
-        assert_claim("cpo", "ratio > 1", domain="x1 > x2")
+        assert_claim("ratio > 1", "cpo", domain="x1 > x2")
 
 
 def test_assert_same_field():
@@ -63,7 +63,7 @@ def test_plugin_in_a_fresh_project(pytester):
             dpo_snapshot(MY_LOSS, "my_loss")
 
         def test_x2_faster(dpo_assert):
-            dpo_assert.claim(MY_LOSS, "ratio > 1", domain="x1 > x2")
+            dpo_assert.claim("ratio > 1", MY_LOSS, domain="x1 > x2")
     """)
     result = pytester.runpytest_inprocess()
     # The plugin comes from the pytest11 entry point of the installed package.

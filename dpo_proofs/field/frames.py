@@ -43,8 +43,13 @@ class Parametrization:
     forward: tuple[sp.Expr, sp.Expr]
     chart: tuple[tuple[sp.Symbol, sp.Expr], ...]
     domain: sp.Basic
-    metric: sp.Matrix
+    metric: sp.ImmutableMatrix
     steps: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        # A frozen value: the metric must not be changeable in place (an lru-cached
+        # Parametrization is shared by every later lookup).
+        object.__setattr__(self, "metric", sp.ImmutableMatrix(self.metric))
 
     @property
     def is_identity(self) -> bool:

@@ -6,7 +6,7 @@ and, when there is one, the counterexample confirmed at 60 and 120 digits:
     from dpo_proofs.testing import assert_claim, assert_same_field, assert_ratio
 
     def test_my_loss_lowers_x2_faster():
-        assert_claim(my_loss, "ratio > 1", domain="x1 > x2")
+        assert_claim("ratio > 1", my_loss, domain="x1 > x2")
 """
 from __future__ import annotations
 
@@ -41,9 +41,12 @@ def _describe(v: Verdict) -> str:
     return text
 
 
-def assert_claim(loss: Loss | str, claim: Claim | str, domain: str | None = None,
+def assert_claim(claim: Claim | str, loss: Loss | str, domain: str | None = None,
                  params: Mapping[str, object] | None = None, budget: float = 30.0) -> Verdict:
     """Fail unless ``claim`` is proved for ``loss`` (refuted or unknown both fail).
+
+    Arguments in the package's one order: what is checked first, then the loss, as in
+    ``check(claim, loss)`` and ``check_implementation(fn, loss)``.
 
     ``claim`` is a Claim, a built-in claim name, or text such as "ratio > 1";
     ``domain`` is text such as "x1 > x2" or "simplex"; ``params`` fix constants
