@@ -1,10 +1,14 @@
-"""check(claim, loss): decide a claim symbolically, else refute it with a confirmed point.
+"""check(claim, loss): decide a claim symbolically, else refute it with a certified point.
 
 Order of methods: (1) symbolic: reduce the claim to sign conditions on the factors of
 a canonical expression and decide them from the assumptions; (2) certified interval
 arithmetic, when a prover is registered (``dpo_proofs.intervals``); (3) a
-counterexample search whose candidates count only once confirmed at two precisions.
-Otherwise the verdict is unknown, with the reason.
+counterexample search whose candidates count only once the violation is certified at
+the point (``dpo_proofs.enclosure``: an outward-rounded enclosure of the value that
+excludes 0, at rising precision; an exact 0 only by exact arithmetic). Two precisions
+that agree are not a certificate: both may be too coarse to see the quantity.
+Otherwise the verdict is unknown, with the reason. Every step is bounded by counts,
+never by a clock.
 """
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from .canonical import canonical
 from .errors import DerivationTimeout, InvalidArgument
 from .field import GradientField, gradient_field
 from .loss import Loss
-from .precision import DPS, agreeing_digits, mp_callable, show, to_mpf
+from .enclosure import certify_violation, exact_text
+from .precision import mp_callable, to_mpf
 from .signs import analyze_sign, parameter_domains
 from .symbols import x1, x2
 from .verdicts import D_X1, D_X2, LOSS, RATIO, Claim, Status, Verdict
@@ -36,11 +41,12 @@ __all__ = ["check", "Problem", "quantities", "reduce_claim", "cached_field",
 _OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
         sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
 
-#: Extra provers run between the symbolic step and the search: (problem, seconds) -> Verdict|None.
-_PROVERS: list[Callable[["Problem", float], Verdict | None]] = []
+#: Extra provers run between the symbolic step and the search: problem -> Verdict | None.
+#: A prover bounds its own work by counts (never by a clock), so verdicts are deterministic.
+_PROVERS: list[Callable[["Problem"], Verdict | None]] = []
 
 
-def register_prover(prover: Callable[["Problem", float], Verdict | None]) -> None:
+def register_prover(prover: Callable[["Problem"], Verdict | None]) -> None:
     """Add a prover (e.g. certified interval arithmetic) to the chain of ``check``."""
     if prover not in _PROVERS:
         _PROVERS.append(prover)
@@ -273,17 +279,17 @@ def _candidates(problem: Problem, rng: random.Random, count: int):
         yield point
 
 
-def _hypothesis_candidates(problem: Problem, seconds: float, violated):
-    """Points from hypothesis (domain strategies, shrunk towards simple values).
+def _hypothesis_candidates(problem: Problem, violated) -> tuple[dict | None, str | None]:
+    """A point from hypothesis (domain strategies, shrunk towards simple values), and a note.
 
-    ``violated(point)`` is the predicate; hypothesis searches and shrinks, and the
-    point it returns is a candidate only: ``_search`` confirms it at 60 and 120 digits.
+    ``violated(point)`` is the predicate (``_search`` passes one that holds only at a
+    certified violation); hypothesis searches and shrinks, bounded by its example count
+    only. Any error of hypothesis itself (FlakyFailure, a health check) becomes a note
+    for the unknown verdict's reason, never a traceback out of ``check``.
     """
     from hypothesis import HealthCheck, find, settings
     from hypothesis import strategies as st
     from hypothesis.errors import NoSuchExample, Unsatisfiable
-
-    import time
 
     from .strategies import exact_probabilities, near_ties, parameter_values
 
@@ -304,30 +310,27 @@ def _hypothesis_candidates(problem: Problem, seconds: float, violated):
         return point
 
     strategy = st.builds(build, pair, loose_values, st.fixed_dictionaries(fields))
-    deadline = time.monotonic() + seconds
-
-    def predicate(point):
-        if time.monotonic() > deadline:
-            raise _OutOfTime
-        return violated(point)
-
     try:
-        return find(strategy, predicate, settings=settings(
+        return find(strategy, violated, settings=settings(
             max_examples=300, deadline=None, database=None, derandomize=True,
-            suppress_health_check=list(HealthCheck)))
-    except (NoSuchExample, Unsatisfiable, _OutOfTime):
-        return None
+            suppress_health_check=list(HealthCheck))), None
+    except (NoSuchExample, Unsatisfiable):
+        return None, None
+    except Exception as error:  # noqa: BLE001 - hypothesis' own failures become a reason
+        return None, (f"the hypothesis phase stopped with {type(error).__name__}: "
+                      f"{str(error).splitlines()[0] if str(error) else ''}".rstrip(": "))
 
 
-class _OutOfTime(Exception):
-    """The hypothesis phase ran out of its share of the budget."""
+def _search(problem: Problem, count: int = 300) -> tuple[Verdict | None, list[str]]:
+    """Look for a point of the domain where the claim fails, certified at that point.
 
-
-def _search(problem: Problem, seconds: float, count: int = 300) -> Verdict | None:
-    """Look for a point of the domain where the claim fails; confirm it at 2 precisions."""
-    import time
-
-    deadline = time.monotonic() + seconds
+    A candidate is screened at 30 digits (cheap, unsound) and, if it looks violated,
+    certified by ``refutation`` (outward-rounded enclosures at rising precision);
+    candidates that fail certification are skipped. The targeted points, the seeded
+    draws and hypothesis' examples are all bounded by counts, never by a clock, so the
+    same claim gets the same verdict and point on any machine, idle or loaded.
+    Returns the verdict (or None) and notes for an unknown verdict's reason.
+    """
     variables = problem.variables
     names = [v.name for v in variables]
     # Random points never land on an equality such as x1 = x2: solve it for one
@@ -343,83 +346,106 @@ def _search(problem: Problem, seconds: float, count: int = 300) -> Verdict | Non
         domain_fns += [(mp_callable(e, variables), ">"), (mp_callable(1 - e, variables), ">=")]
     rng = random.Random(20240406)
     tried = 0
+    uncertified = 0
 
-    def violated(point) -> bool:
+    def looks_violated(point) -> bool:
         with mpmath.workdps(30):
             args = [to_mpf(point[n]) for n in names]
             try:
                 if not all(_holds(f(*args), op) for f, op in domain_fns):
                     return False
                 value = fn(*args)
-            except (ZeroDivisionError, ValueError, TypeError):
+            except (ZeroDivisionError, ValueError, TypeError, OverflowError):
                 return False
             return bool(mpmath.isfinite(value)) and _violates(value, problem.op)
 
-    def confirmed_verdict(point, source: str) -> Verdict | None:
-        confirmed = _confirm(fn, domain_fns, point, names, problem.op)
-        if confirmed is None:
-            return None
+    def certified(point, source: str) -> Verdict | None:
+        nonlocal uncertified
         point = dict(point)
         for v, e in ties.items():
             point[v.name] = e.subs({w: point[w.name] for w in variables
                                     if w in e.free_symbols})
-        return refutation(problem, point, names, confirmed, "counterexample",
-                          f"({source} search)", {"points_tried": tried, "search": source})
+        verdict = refutation(problem, point, "counterexample", f"({source} search)",
+                             {"points_tried": tried, "search": source})
+        if verdict is None:
+            uncertified += 1
+        return verdict
 
-    # Targeted first (extremes, near-ties, parameter ends), then hypothesis. Both are
-    # bounded by counts, not clocks, so the same claim gets the same point on any
-    # machine; the budget only cuts a search that would overrun it.
     for point in _candidates(problem, rng, count):
-        if time.monotonic() > deadline:
-            break
         tried += 1
-        if violated(point):
-            verdict = confirmed_verdict(point, "targeted")
+        if looks_violated(point):
+            verdict = certified(point, "targeted")
             if verdict is not None:
-                return verdict
-    left = deadline - time.monotonic()
-    if left > 0.2:
-        point = _hypothesis_candidates(problem, left, violated)
-        if point is not None:
-            return confirmed_verdict(point, "hypothesis")
-    return None
+                return verdict, []
+    found: dict[tuple, Verdict | None] = {}
+
+    def hypothesis_violated(point) -> bool:
+        if not looks_violated(point):
+            return False
+        key = tuple(sorted((k, sp.Rational(v)) for k, v in point.items()))
+        if key not in found:
+            found[key] = certified(point, "hypothesis")
+        return found[key] is not None
+
+    point, note = _hypothesis_candidates(problem, hypothesis_violated)
+    if point is not None:
+        key = tuple(sorted((k, sp.Rational(v)) for k, v in point.items()))
+        verdict = found.get(key) or certified(point, "hypothesis")
+        if verdict is not None:
+            return verdict, []
+    notes = [note] if note else []
+    if uncertified:
+        notes.append(f"{uncertified} candidate points looked violated at 30 digits but the "
+                     "violation was not certified there (skipped)")
+    return None, notes
 
 
-def refutation(problem: Problem, point: Mapping, names, confirmed, method: str,
-               how: str, extra: dict | None = None) -> Verdict:
-    """REFUTED with the point (keyed by symbol name) and its 60- and 120-digit values."""
-    low, high, digits = confirmed
-    counterexample = {n: show(point[n]) for n in names}
-    counterexample.update({n: show(v) for n, v in problem.fixed})
+def _probability_ok(problem: Problem, point: Mapping) -> bool:
+    """x1, x2 in (0, 1] and each ranged constant in its range, exactly (rationals)."""
+    try:
+        if not all(0 < sp.Rational(point[n]) <= 1 for n in ("x1", "x2")):
+            return False
+        return all(lo <= sp.Rational(point[n]) <= hi for n, lo, hi in problem.ranges
+                   if n in point)
+    except (TypeError, ValueError, KeyError):
+        return False
+
+
+def _exact(value) -> str:
+    value = sp.sympify(value)
+    return exact_text(value) if isinstance(value, sp.Rational) else sp.sstr(value)
+
+
+def refutation(problem: Problem, point: Mapping, method: str, how: str,
+               extra: dict | None = None) -> Verdict | None:
+    """REFUTED at ``point`` if the violation is certified there, else None.
+
+    The one refutation routine of the package (search and interval prover alike).
+    ``point`` maps every variable's name (``problem.variables``) to an exact rational.
+    The point is certified inside the domain and ``expr op 0`` certified violated by
+    ``enclosure.certify_violation``; the verdict's counterexample holds exact decimal
+    (or p/q) strings that read back as the very point, and its evidence and details
+    state the enclosure of the value and the precision that certified it.
+    """
+    names = [v.name for v in problem.variables]
+    if any(n not in point for n in names) or not _probability_ok(problem, point):
+        return None
+    exact_point = {n: sp.Rational(point[n]) for n in names}
+    violation = certify_violation(problem.expr, problem.op, problem.domain, exact_point)
+    if violation is None:
+        return None
+    counterexample = {n: _exact(exact_point[n]) for n in names}
+    counterexample.update({n: _exact(v) for n, v in problem.fixed})
     return Verdict(
         problem.claim.name, Status.REFUTED, method,
-        f"at {counterexample} {how}: {_lhs_text(problem)} evaluates to {high} at "
-        f"{2 * DPS} digits ({low} at {DPS}; {digits:.0f} digits agree), which violates "
-        f"'{problem.op} 0'",
-        counterexample, {"value": high, "agreeing_digits": round(digits, 1), **(extra or {})})
+        f"at {counterexample} {how}: {_lhs_text(problem)} {violation.value.describe()}, "
+        f"which violates '{problem.op} 0'",
+        counterexample, {"value": violation.enclosure, **violation.details(), **(extra or {})})
 
 
 def _holds(value, op: str) -> bool:
     return {">": value > 0, ">=": value >= 0, "<": value < 0, "<=": value <= 0,
             "=": value == 0, "!=": value != 0}[op]
-
-
-def _confirm(fn, domain_fns, point, names, op):
-    values = []
-    for dps in (DPS, 2 * DPS):
-        with mpmath.workdps(dps):
-            args = [to_mpf(point[n]) for n in names]
-            if not all(_holds(f(*args), o) for f, o in domain_fns):
-                return None
-            values.append(fn(*args))
-    low, high = values
-    with mpmath.workdps(2 * DPS):
-        digits = agreeing_digits(low, high, DPS)
-        if not (_violates(low, op) and _violates(high, op)):
-            return None
-        if digits < 50 and not (low == 0 and high == 0):
-            return None
-    return mpmath.nstr(low, 20), mpmath.nstr(high, 20), digits
 
 
 def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
@@ -428,12 +454,11 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
     """Decide ``claim`` for ``loss``: proved, refuted (confirmed point) or unknown.
 
     ``params`` fixes constants (``beta=0.5``) or lets them range (``beta=(0.01, 10)``).
-    ``budget`` bounds the whole check in seconds.
+    Every deciding step is bounded by counts, so the verdict does not depend on the
+    machine's load; ``budget`` (seconds) is only a safety net for a symbolic step that
+    does not terminate: running out gives an unknown verdict with the reason.
     """
-    import time
-
-    start = time.monotonic()
-    total = budget if budget is not None else float("inf")
+    notes: list[str] = []
     try:
         with time_budget(budget, f"checking {claim.name}"), \
                 parameter_domains(loss.parameters):
@@ -445,22 +470,23 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
                 return verdict
             partial = []
             for prover in _PROVERS:
-                left = total - (time.monotonic() - start)
-                verdict = prover(problem, left / 2)
+                verdict = prover(problem)
                 if verdict is not None and verdict.status is not Status.UNKNOWN:
                     return verdict
                 if verdict is not None:
                     partial.append(verdict)
-            left = total - (time.monotonic() - start)
-            verdict = _search(problem, max(0.5, left * 0.9))
+            verdict, notes = _search(problem)
             if verdict is not None:
                 return verdict
     except DerivationTimeout as error:
-        return Verdict(claim.name, Status.UNKNOWN, "none", str(error))
+        # The budget is a safety net, not a decision: running out says nothing either way.
+        return Verdict(claim.name, Status.UNKNOWN, "none",
+                       f"{error} (the claim is neither proved nor refuted)")
     reason = ("no symbolic argument found: the sign of some factor is not fixed by the "
               "assumptions; " + ("; ".join(v.evidence for v in partial) + "; " if partial
                                  else "no interval prover applied; ") +
-              "and no counterexample was confirmed (sampling alone proves nothing)")
+              "and no counterexample was certified (sampling alone proves nothing)" +
+              "".join(f"; {n}" for n in notes))
     details = {k: v for p in partial for k, v in p.details.items()}
     return Verdict(claim.name, Status.UNKNOWN, "none", reason, None, details)
 

@@ -16,7 +16,6 @@ are prefix-free with Kraft sum 1, i.e. that the leaves tile the root box exactly
 from __future__ import annotations
 
 import heapq
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -32,8 +31,9 @@ __all__ = ["Certificate", "interval_prover", "recheck", "iv_callable", "MAX_LEAV
 
 iv = mpmath.iv
 
-#: Upper bound on the number of leaves explored (memory bound; the time budget rules first).
-MAX_LEAVES = 200_000
+#: Boxes one call may classify (a count, not seconds, so the verdict does not depend on
+#: the machine's load; the time budget is only a safety net around the whole check).
+MAX_LEAVES = 5_000
 #: Boxes narrower than this (relative to the root, in every dimension) are not split.
 MIN_RELATIVE_WIDTH = Fraction(1, 2**10)
 
@@ -82,7 +82,9 @@ def _to_iv(low: Fraction, high: Fraction):
 
 def _certain(value, op: str) -> int:
     """+1 if ``value op 0`` holds on the whole interval, -1 if it fails on all of it, 0 else."""
-    lo, hi = value.a, value.b
+    # The raw ends as mpf: an interval's .a/.b are degenerate intervals, whose
+    # comparisons with 0 raise TypeError when an end is nan (e.g. inf - inf).
+    lo, hi = (mpmath.mpf(end) for end in value._mpi_)
     if mpmath.isnan(lo) or mpmath.isnan(hi):
         return 0
     holds = {">": lo > 0, ">=": lo >= 0, "<": hi < 0, "<=": hi <= 0, "!=": lo > 0 or hi < 0}
@@ -167,8 +169,12 @@ class _Search:
                    for (lo, hi), r in zip(box, self.root))
 
 
-def interval_prover(problem, seconds: float) -> Verdict | None:
-    """Branch-and-bound over the domain; PROVED only when the leaves cover all of it."""
+def interval_prover(problem, max_boxes: int = MAX_LEAVES) -> Verdict | None:
+    """Branch-and-bound over the domain; PROVED only when the leaves cover all of it.
+
+    At most ``max_boxes`` boxes are classified (breadth first, so the result is the
+    same on any machine); the boxes left when the budget is spent stay undecided.
+    """
     from .engine import _lhs_text, _slack_substitution
 
     name = problem.claim.name
@@ -203,15 +209,16 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
     except (ValueError, TypeError, NameError) as error:
         return _unknown(name, f"not evaluable in interval arithmetic: {error}")
     search = _Search(claim_fn, problem.op, domain, root)
-    deadline = time.monotonic() + max(0.2, seconds)
     queue: list[tuple[int, str]] = [(0, "")]
     timed_out = False
+    classified = 0
     with mpmath.workprec(80):
         while queue:
-            if time.monotonic() > deadline or len(search.leaves) > MAX_LEAVES:
+            if classified >= max_boxes:
                 timed_out = True
-                search.undecided.extend(p for _, p in queue)
+                search.undecided.extend(p for _, p in sorted(queue))
                 break
+            classified += 1
             _, path = heapq.heappop(queue)
             kind = search.classify(path)
             if kind in ("in", "out"):
@@ -246,6 +253,7 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
             f"outside it); the smallest certified margin is {cert.min_margin}; the cover "
             "was re-checked (paths prefix-free, Kraft sum 1, every box re-evaluated)",
             None, {"boxes": counts["in"], "outside_boxes": counts["out"],
+                   "boxes_classified": classified,
                    "min_margin": cert.min_margin, "certificate": cert.to_json()})
     total = Fraction(0)
     for path in search.undecided:
@@ -255,7 +263,8 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
         box = _box(root, path)
         shown.append("{" + ", ".join(f"{n} in [{_frac(lo)}, {_frac(hi)}]"
                                       for n, (lo, hi) in zip(names, box)) + "}")
-    why = "out of time" if timed_out else "boxes at the smallest width still undecided"
+    why = (f"the budget of {max_boxes} boxes was spent" if timed_out
+           else "boxes at the smallest width still undecided")
     return _unknown(
         name, f"interval arithmetic certified {_lhs_text(problem)} {problem.op} 0 on the "
         f"domain except {len(search.undecided)} undecided boxes ({why}) covering "
@@ -263,7 +272,7 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
         + (" (a claim tight on a boundary stays undecided in a band around it)"),
         {"certified_boxes": sum(1 for v in search.leaves.values() if v == "in"),
          "undecided_boxes": len(search.undecided),
-         "undecided_volume_fraction": float(total)})
+         "undecided_volume_fraction": float(total), "boxes_classified": classified})
 
 
 def _frac(value: Fraction) -> str:
@@ -275,30 +284,26 @@ def _unknown(name: str, reason: str, details: dict | None = None) -> Verdict:
 
 
 def _refute_on_box(problem, root, path, names, ties, variables):
-    """A box where the claim fails everywhere: confirm its midpoint at 60 and 120 digits."""
-    from .engine import _confirm, refutation
-    from .precision import mp_callable
+    """A box where interval arithmetic shows the claim fails: certify it at the midpoint.
+
+    The midpoint (exact dyadic rationals) goes through ``engine.refutation``, the one
+    routine that certifies a violation at a point; None if it is not certified there.
+    """
+    from .engine import refutation
 
     box = _box(root, path)
     point = {n: sp.Rational((lo + hi).numerator, 2 * (lo + hi).denominator)
              for n, (lo, hi) in zip(names, box)}
-    all_vars = list(problem.variables)
-    expr = problem.expr.subs(ties)
     for v, e in ties.items():
-        point[v.name] = e.subs({w: point[w.name] for w in variables if w in e.free_symbols})
-    for v in all_vars:  # constants the claim does not involve: any value of their range
+        point[v.name] = e.subs({w: sp.Rational(point[w.name]) for w in variables
+                                if w in e.free_symbols})
+    for v in problem.variables:  # constants the claim does not involve: any value of their range
         if v.name not in point:
             lo_hi = dict((n, (lo, hi)) for n, lo, hi in problem.ranges).get(v.name)
             point[v.name] = lo_hi[0] if lo_hi else problem.loss.parameter(v.name).default
-    fn = mp_callable(expr, all_vars)
-    domain_fns = [(mp_callable(r.lhs - r.rhs, all_vars), _OPS[type(r)])
-                  for r in problem.domain if _OPS[type(r)] != "="]
-    confirmed = _confirm(fn, domain_fns, point, [v.name for v in all_vars], problem.op)
-    if confirmed is None:
-        return None
-    return refutation(problem, point, [v.name for v in all_vars], confirmed,
-                      "interval + counterexample",
-                      "(midpoint of a box on which interval arithmetic shows the claim fails)")
+    return refutation(problem, point, "interval + counterexample",
+                      "(midpoint of a box on which interval arithmetic shows the claim fails)",
+                      {"box": path})
 
 
 def recheck(cert: Certificate, expr: sp.Expr, op: str, relations: Sequence[sp.Basic],
