@@ -287,7 +287,7 @@ def _hypothesis_candidates(problem: Problem, violated) -> tuple[dict | None, str
     only. Any error of hypothesis itself (FlakyFailure, a health check) becomes a note
     for the unknown verdict's reason, never a traceback out of ``check``.
     """
-    from hypothesis import HealthCheck, find, settings
+    from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis import strategies as st
     from hypothesis.errors import NoSuchExample, Unsatisfiable
 
@@ -313,6 +313,9 @@ def _hypothesis_candidates(problem: Problem, violated) -> tuple[dict | None, str
     try:
         return find(strategy, violated, settings=settings(
             max_examples=300, deadline=None, database=None, derandomize=True,
+            # no Phase.explain: it traces every line of the shrinking runs (sympy
+            # included), minutes for nothing the engine reports
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
             suppress_health_check=list(HealthCheck))), None
     except (NoSuchExample, Unsatisfiable):
         return None, None
