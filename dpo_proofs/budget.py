@@ -1,62 +1,180 @@
-"""Time budgets for symbolic steps that may not terminate.
+"""Time budgets: a safety net for symbolic steps that may not terminate, on any thread.
 
-sympy is pure Python, so a SIGALRM raised between bytecodes interrupts it cleanly.
-Signals only reach the main thread; elsewhere the budget cannot pre-empt a step, and
-``time_budget`` says so by checking the clock when the step returns.
+Verdicts and analyses must not depend on the machine's load, so no decision is taken
+on a clock: every search that decides something is bounded by counts (candidate
+points, hypothesis examples, interval boxes). A budget only stops work that would
+otherwise run away (a sympy simplification that does not finish), and its expiry is
+always reported: the engine returns ``unknown`` with the reason, ``analyze`` an
+``incomplete`` analysis, never a traceback. The defaults are therefore generous
+(``DEFAULT_BUDGET_SECONDS``, 120 s for a check), far above what any built-in
+derivation needs, so that a loaded machine does not change a result.
+
+How a budget interrupts: one watchdog daemon thread keeps the deadlines of all active
+budgets. At a deadline it injects a private ``BaseException`` subclass into the
+budgeted thread with ``PyThreadState_SetAsyncExc`` (delivered between bytecodes, so
+pure-Python sympy is interrupted on the main thread, in a worker thread or in a
+Jupyter kernel thread alike; a blocking C call is interrupted only when it returns).
+It is a BaseException so that library code catching ``Exception`` cannot swallow it;
+an exception delivered inside a gc callback or ``__del__`` is swallowed by Python all
+the same, so the watchdog re-posts it every ``REPOST_SECONDS`` until the budget's
+context exits, and a ``sys.unraisablehook`` wrapper keeps those swallowed copies
+silent. The context that owns the expired deadline converts it to
+``DerivationTimeout``; nested budgets let the outer expiry through the inner context.
 """
 from __future__ import annotations
 
 import contextlib
-import signal
+import ctypes
+import heapq
+import itertools
+import sys
 import threading
 import time
 from collections.abc import Iterator
 
 from .errors import DerivationTimeout
 
-__all__ = ["time_budget", "DEFAULT_BUDGET_SECONDS"]
+__all__ = ["time_budget", "DEFAULT_BUDGET_SECONDS", "REPOST_SECONDS"]
 
-#: Default budget of one derivation (seconds); configurable per call and on the CLI.
-DEFAULT_BUDGET_SECONDS = 20.0
+#: Default budget of one check (seconds): a safety net far above any built-in claim.
+DEFAULT_BUDGET_SECONDS = 120.0
+#: How often an expired budget re-posts its exception until its context exits.
+REPOST_SECONDS = 0.05
+
+
+class _Expired(BaseException):
+    """Injected into a thread whose budget ran out (private: converted by the context)."""
+
+
+class _Budget:
+    __slots__ = ("tid", "deadline", "what", "seconds", "fired", "active", "order")
+
+    def __init__(self, tid: int, seconds: float, what: str, order: int) -> None:
+        self.tid, self.seconds, self.what, self.order = tid, seconds, what, order
+        self.deadline = time.monotonic() + seconds
+        self.fired = False
+        self.active = True
+
+
+_lock = threading.Lock()
+_wake = threading.Condition(_lock)
+_heap: list[tuple[float, int, _Budget]] = []
+_stacks: dict[int, list[_Budget]] = {}  # thread id -> its active budgets, outermost first
+_counter = itertools.count()
+_watchdog: threading.Thread | None = None
+
+
+def _post(tid: int, exc: type[BaseException] | None) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid),
+                                               ctypes.py_object(exc) if exc else None)
+
+
+def _watch() -> None:
+    with _lock:
+        while True:
+            now = time.monotonic()
+            while _heap and _heap[0][0] <= now:
+                _, _, budget = heapq.heappop(_heap)
+                if budget.active:
+                    budget.fired = True
+            pending = [b for stack in _stacks.values() for b in stack if b.fired]
+            for budget in pending:
+                _post(budget.tid, _Expired)
+            wait = REPOST_SECONDS if pending else None
+            if _heap:
+                until = _heap[0][0] - time.monotonic()
+                wait = until if wait is None else min(wait, until)
+            _wake.wait(None if wait is None else max(wait, 0.001))
+
+
+def _ensure_watchdog() -> None:
+    global _watchdog
+    if _watchdog is None or not _watchdog.is_alive():
+        _watchdog = threading.Thread(target=_watch, name="dpo_proofs-budget", daemon=True)
+        _watchdog.start()
+
+
+def _quiet_unraisable_hook() -> None:
+    """Wrap sys.unraisablehook (again, if someone replaced it) to drop only _Expired."""
+    current = sys.unraisablehook
+    if getattr(current, "_dpo_proofs_budget", False):
+        return
+
+    def hook(unraisable, _previous=current):
+        if isinstance(unraisable.exc_value, _Expired) or unraisable.exc_type is _Expired:
+            # Swallowed by a gc callback or __del__: the watchdog re-posts it. (Posting
+            # from here would land inside this very hook.)
+            return
+        _previous(unraisable)
+
+    hook._dpo_proofs_budget = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
+def _has_expired(group: BaseException) -> bool:
+    if isinstance(group, _Expired):
+        return True
+    if isinstance(group, BaseExceptionGroup):
+        return any(_has_expired(e) for e in group.exceptions)
+    return False
+
+
+def _leave(budget: _Budget) -> bool:
+    """Deactivate ``budget``; True if a budget around it (same thread) has fired."""
+    with _lock:
+        budget.active = False
+        stack = _stacks.get(budget.tid, [])
+        if budget in stack:
+            stack.remove(budget)
+        if not stack:
+            _stacks.pop(budget.tid, None)
+        # Clear any copy of _Expired still pending for this thread; if an outer budget
+        # has fired, post it again at once (the watchdog keeps re-posting it too).
+        _post(budget.tid, None)
+        outer_fired = any(b.fired for b in stack)
+        if outer_fired:
+            _post(budget.tid, _Expired)
+        _wake.notify()
+        return outer_fired
 
 
 @contextlib.contextmanager
 def time_budget(seconds: float | None, what: str = "derivation") -> Iterator[None]:
-    """Raise DerivationTimeout if the body runs longer than ``seconds``.
+    """Raise DerivationTimeout if the body runs longer than ``seconds`` (any thread).
 
-    Nested budgets keep the tighter deadline of the two.
+    ``None`` means no budget. Nested budgets each keep their own deadline; when an
+    outer one expires inside an inner one, the inner context lets it pass and the outer
+    context raises its own DerivationTimeout. A body that finishes is never turned
+    into a timeout afterwards.
     """
     if seconds is None:
         yield
         return
     if seconds <= 0:
         raise DerivationTimeout(f"{what}: no time left in the budget")
-    start = time.monotonic()
-    in_main = threading.current_thread() is threading.main_thread()
-    if not in_main:
-        yield
-        if time.monotonic() - start > seconds:
-            raise DerivationTimeout(f"{what} exceeded its time budget of {seconds:g} s")
-        return
-
-    previous_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-    previous_handler = signal.getsignal(signal.SIGALRM)
-    if previous_remaining and previous_remaining < seconds:
-        # An outer budget expires first: let it fire with its own message.
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise DerivationTimeout(f"{what} exceeded its time budget of {seconds:g} s")
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    tid = threading.get_ident()
+    _quiet_unraisable_hook()
+    with _lock:
+        _ensure_watchdog()
+        budget = _Budget(tid, seconds, what, next(_counter))
+        _stacks.setdefault(tid, []).append(budget)
+        heapq.heappush(_heap, (budget.deadline, budget.order, budget))
+        _wake.notify()
+    expired = False
     try:
         yield
+    except BaseException as error:
+        if not _has_expired(error):
+            raise
+        expired = True
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
-        if previous_remaining:
-            left = previous_remaining - (time.monotonic() - start)
-            # Re-arm the outer budget; if it already ran out, fire it at once.
-            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-4))
+        outer_fired = None
+        while outer_fired is None:
+            try:  # a late copy of _Expired may land here: retry until deactivated
+                outer_fired = _leave(budget)
+            except _Expired:
+                expired = True
+    if expired:
+        if outer_fired:
+            raise _Expired  # an outer budget's deadline: let its owner convert it
+        raise DerivationTimeout(f"{what} exceeded its time budget of {seconds:g} s") from None

@@ -26,3 +26,89 @@ def test_analyze_returns_unknown_when_budget_runs_out():
     assert res.field is None and "budget" in res.incomplete
     assert all(str(v.status) == "unknown" for v in res.verdicts)
     assert res.failures
+
+
+def test_budget_interrupts_a_worker_thread():
+    import threading
+
+    outcome: list[object] = []
+
+    def spin():
+        start = time.monotonic()
+        try:
+            with time_budget(0.3, "spinning in a thread"):
+                while True:
+                    pass
+        except dpo_proofs.DerivationTimeout as error:
+            outcome.append((str(error), time.monotonic() - start))
+
+    worker = threading.Thread(target=spin, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "a 0.3 s budget did not stop a worker thread"
+    (message, elapsed), = outcome
+    assert "spinning in a thread" in message and elapsed < 2
+
+
+def test_nested_budgets_the_outer_expiry_is_not_eaten_by_the_inner():
+    caught_inside = []
+    start = time.monotonic()
+    with pytest.raises(dpo_proofs.DerivationTimeout, match="outer"):
+        with time_budget(0.3, "outer"):
+            try:
+                with time_budget(30, "inner"):
+                    while True:
+                        pass
+            except dpo_proofs.DerivationTimeout as error:  # must not see the outer's
+                caught_inside.append(error)
+            while True:
+                pass
+    assert caught_inside == [] and time.monotonic() - start < 3
+
+
+def test_nested_budgets_the_inner_expiry_leaves_the_outer_running():
+    with time_budget(30, "outer"):
+        with pytest.raises(dpo_proofs.DerivationTimeout, match="inner"):
+            with time_budget(0.2, "inner"):
+                while True:
+                    pass
+        total = sum(range(200_000))  # the outer body carries on undisturbed
+        time.sleep(0.3)  # past the inner deadline: nothing pending is delivered late
+    assert total == 199_999 * 200_000 // 2
+
+
+def test_a_finished_body_is_never_turned_into_a_timeout():
+    with time_budget(5, "quick"):
+        value = sum(range(1000))
+    time.sleep(0.2)
+    assert value == 499500
+
+
+def test_no_exception_ignored_output_when_the_deadline_hits_during_gc():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import time\n"
+        "from dpo_proofs.budget import time_budget\n"
+        "from dpo_proofs.errors import DerivationTimeout\n"
+        "class Node:\n"
+        "    def __del__(self):\n"
+        "        sum(range(50))\n"
+        "start = time.monotonic()\n"
+        "try:\n"
+        "    with time_budget(0.3, 'making cyclic garbage'):\n"
+        "        while True:\n"
+        "            a, b = Node(), Node()\n"
+        "            a.other, b.other = b, a\n"
+        "except DerivationTimeout as error:\n"
+        "    print('timeout', round(time.monotonic() - start, 1))\n"
+        "time.sleep(0.3)\n"
+        "print('done')\n")
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("timeout") and run.stdout.rstrip().endswith("done")
+    assert "Exception ignored" not in run.stderr and "Traceback" not in run.stderr, run.stderr

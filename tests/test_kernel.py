@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from dpo_proofs.verdicts.intervals import Certificate
+from dpo_proofs.verdicts.cover import Certificate
 from dpo_proofs.verdicts.certificates import (CaseProof, Factor, IntervalProof, KernelError,
                                              SignProof, Slack, UnionProof)
 from dpo_proofs.verdicts.kernel import power_signs, sign_set, verify

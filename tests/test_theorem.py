@@ -8,7 +8,7 @@ import sympy as sp
 
 from dpo_proofs import CATALOGUE, is_margin_loss, margin_loss_theorem, user_loss
 from dpo_proofs.cli import main
-from dpo_proofs.verdicts.engine import cached_field
+from dpo_proofs.field.in_frame import field_of as cached_field
 from dpo_proofs.loss.symbols import x1, x2
 
 

@@ -10,8 +10,9 @@ import sympy as sp
 
 from dpo_proofs import Claim, Status, check, get_variant
 from dpo_proofs.verdicts.claim_text import claim_from_text
-from dpo_proofs.verdicts.engine import reduce_claim
-from dpo_proofs.verdicts.intervals import Certificate, interval_prover, recheck
+from dpo_proofs.verdicts.problem import reduce_claim
+from dpo_proofs.verdicts.cover import Certificate, recheck
+from dpo_proofs.verdicts.intervals import interval_prover
 from dpo_proofs.loss.symbols import x1, x2
 from cli_run import run
 
@@ -70,7 +71,7 @@ def test_tight_claim_is_never_proved_by_intervals_alone():
     loss = get_variant("dpo")
     claim = claim_from_text("ratio > 1", loss, "x1 > x2")
     problem = reduce_claim(claim, loss, {"beta": "1", "r_w": "0.5", "r_l": "0.5"})
-    v = interval_prover(problem, 3)
+    v = interval_prover(problem)
     assert v.status is Status.UNKNOWN
     assert v.details["undecided_boxes"] > 0 and "band" in v.evidence
 
@@ -94,7 +95,7 @@ def test_false_claims_never_come_back_proved(variant, claim, domain):
 def test_unbounded_constants_make_intervals_step_aside_with_a_reason():
     loss = get_variant("ipo")
     claim = claim_from_text("d_x1 < 0", loss, "x1 <= 1/2, x2 >= 2/5")
-    v = interval_prover(reduce_claim(claim, loss, {}), 2)
+    v = interval_prover(reduce_claim(claim, loss, {}))
     assert v.status is Status.UNKNOWN and "bounded range" in v.evidence
 
 
@@ -149,9 +150,140 @@ def test_ratio_bound_and_gradient_bound_claims():
 
 
 def test_hypothesis_phase_finds_and_shrinks_a_violation():
-    from dpo_proofs.verdicts.engine import _hypothesis_candidates
+    from dpo_proofs.verdicts.search import _hypothesis_candidates
 
     loss = get_variant("dpo")
     problem = reduce_claim(claim_from_text("x1 - x2 < 1/2", loss), loss, {"beta": "1"})
-    point = _hypothesis_candidates(problem, 5, lambda p: p["x1"] - p["x2"] >= R(1, 2))
+    point, note = _hypothesis_candidates(problem, lambda p: p["x1"] - p["x2"] >= R(1, 2))
+    assert note is None
     assert point is not None and point["x1"] - point["x2"] >= R(1, 2)
+
+
+# ---------------------------------------------------------------- certified refutations
+
+def _dpo_check_json(claim: str, domain: str | None = None) -> dict:
+    loss = get_variant("dpo")
+    return check(claim_from_text(claim, loss, domain), loss, budget=600).to_json()
+
+
+def test_a_true_claim_tight_to_1e_300_is_not_refuted():
+    # log(x1 + 1e-300) - log(x1) = log(1 + 1e-300/x1) > 0 for every x1 > 0 (log is
+    # increasing). At 60 and at 120 digits it evaluates to 0 for x1 >= 1e-30, which the
+    # old two-precision "confirmation" took for a violation of '> 0'.
+    v = _dpo_check_json("log(x1 + 1e-300) > log(x1)")
+    assert v["status"] in ("proved", "unknown"), v["evidence"]
+
+
+@pytest.mark.parametrize("claim,exact", [
+    # false: log(x1) - log(x1 + 1e-300) = -log(1 + 1e-300/x1) < 0 everywhere (-log 2
+    # at x1 = 1e-300, -1e-300 at x1 = 1): certified by an enclosure, not exactly
+    ("log(x1 + 1e-300) < log(x1)", False),
+    # false: x1 + 1e-200 > x1 is strictly true, so '<=' fails by 1e-200 (rational: exact)
+    ("x1 + 1e-200 <= x1", True),
+])
+def test_a_false_claim_with_a_tiny_violation_is_refuted_at_a_certified_point(claim, exact):
+    v = _dpo_check_json(claim)
+    assert v["status"] == "refuted", v["evidence"]
+    cx = v["counterexample"]
+    point = {k: sp.Rational(text) for k, text in cx.items()}  # exact strings: read back
+    # Re-evaluate by hand at 400 digits, independently of the package's enclosures.
+    with mpmath.workdps(400):
+        u = mpmath.mpf(point["x1"].p) / point["x1"].q
+        tiny = mpmath.mpf(10) ** (-300 if "1e-300" in claim else -200)
+        if "log" in claim:
+            gap = mpmath.log(u) - mpmath.log(u + tiny)  # claim: gap > 0
+        else:
+            gap = u - (u + tiny)  # claim: gap >= 0
+        assert gap < 0 and abs(gap) > mpmath.mpf(10) ** -390
+    assert 0 < point["x1"] <= 1
+    assert "certified with" in v["evidence"] or "exactly" in v["evidence"]
+    details = v["details"]
+    assert details["exact"] is exact
+    if exact:
+        assert sp.Rational(details["value_enclosure"]) == -R(1, 10**200)
+    else:
+        assert details["value_enclosure"].startswith("[") and details["certified_bits"] >= 256
+
+
+def test_counterexample_strings_are_exact():
+    from dpo_proofs.numerics.enclosure import exact_text
+
+    for value in (R(1, 10**300), 1 - R(1, 10**20), R(10**30 + 1, 10**330), R(1, 3),
+                  R(-7, 4), R(123456, 1000), R(5)):
+        assert sp.Rational(exact_text(value)) == value
+    assert exact_text(R(1, 10**300)) == "1e-300"
+    assert exact_text(1 - R(1, 10**20)) == "0.99999999999999999999"
+    assert exact_text(R(1, 3)) == "1/3"
+
+
+def test_certified_sign_resolves_what_two_precisions_cannot_and_zero_is_exact():
+    from dpo_proofs.numerics.enclosure import certified_sign, certify_violation, enclose
+
+    u, w = sp.symbols("x1 x2", positive=True)
+    point = {"x1": R(1, 10**30), "x2": R(1, 10**30)}
+    gap = sp.log(u + R(1, 10**300)) - sp.log(u)  # = 1e-270 (1 + O(1e-270)) at the point
+    cert = certified_sign(gap, point)
+    assert cert.sign == 1 and cert.bits > 256 and not cert.exact
+    lo, hi = (mpmath.mpf(t) for t in cert.enclosure.strip("[]").split(", "))
+    assert lo <= mpmath.mpf("1e-270") <= hi and hi / lo < 1.001
+    # log(x1) - log(x2) at x1 = x2 is 0: certified only by exact evaluation
+    zero = certified_sign(sp.log(u) - sp.log(w), point)
+    assert zero.sign == 0 and zero.exact
+    assert certify_violation(sp.log(u) - sp.log(w), ">", [], point) is not None
+    assert certify_violation(sp.log(u) - sp.log(w), ">=", [], point) is None
+    # the domain must be certified: x1 > x2 fails at x1 = x2 exactly
+    assert certify_violation(-gap, ">", [sp.StrictGreaterThan(u, w)], point) is None
+    assert certify_violation(-gap, ">", [sp.Eq(u, w)], point) is not None
+    # a Piecewise whose condition straddles at low precision is undecided, not guessed
+    from dpo_proofs.numerics.enclosure import Undecided
+
+    pw = sp.Piecewise((1, u - w > R(1, 10**100)), (-1, True))
+    near = {"x1": R(1, 2) + R(1, 10**99), "x2": R(1, 2)}
+    with pytest.raises(Undecided):
+        enclose(pw, near, 64)
+    assert enclose(pw, near, 1024).a == 1
+
+
+def _verdict_json(claim: str, domain: str | None, params: dict) -> str:
+    loss = get_variant("dpo")
+    return json.dumps(check(claim_from_text(claim, loss, domain), loss, params,
+                            budget=600).to_json(), sort_keys=True)
+
+
+def test_verdicts_are_identical_idle_and_loaded_and_in_a_thread():
+    import threading
+
+    args = ("ratio < 3", None, {"beta": "1", "r_w": "0.5", "r_l": "0.5"})  # R = x1/x2: false
+    first = _verdict_json(*args)
+    assert json.loads(first)["status"] == "refuted"
+    assert _verdict_json(*args) == first
+    stop = threading.Event()
+
+    def burn():
+        while not stop.is_set():
+            sum(i * i for i in range(10_000))
+
+    out: list[str] = []
+    burner = threading.Thread(target=burn, daemon=True)
+    worker = threading.Thread(target=lambda: out.append(_verdict_json(*args)))
+    burner.start()
+    worker.start()
+    worker.join(600)
+    stop.set()
+    burner.join(10)
+    assert out == [first]
+
+
+def test_a_check_that_runs_out_of_budget_in_a_thread_is_unknown_not_a_traceback():
+    import threading
+
+    x = sp.Symbol("x1", positive=True)
+    # A claim whose symbolic step is slow: a high power to expand and factor.
+    loss = get_variant("dpo")
+    claim = Claim("slow", sp.StrictGreaterThan((x + x2 + x * x2 + 3) ** 80 - x, 0))
+    out = []
+    worker = threading.Thread(target=lambda: out.append(check(claim, loss, budget=0.3)))
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive() and len(out) == 1
+    assert out[0].status is Status.UNKNOWN and "budget" in out[0].evidence

@@ -65,5 +65,6 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
                    help="fix a constant (beta=0.5) or let it range (beta=0.01..10)")
     p.add_argument("--json", action="store_true", help="one JSON object: status, method, "
                    "evidence, counterexample (refuted), details")
-    p.add_argument("--budget", type=budget_seconds, default=30.0, help="seconds (default 30)")
+    p.add_argument("--budget", type=budget_seconds, default=120.0,
+                   help="safety-net seconds (default 120; verdicts are count-bounded)")
     p.set_defaults(handler=_cmd_check)

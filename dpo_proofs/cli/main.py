@@ -228,8 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p):
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         p.add_argument("--compact", action="store_true", help="JSON on one line")
-        p.add_argument("--budget", type=budget_seconds, default=20.0,
-                       help="seconds allowed for each symbolic derivation (default 20)")
+        p.add_argument("--budget", type=budget_seconds, default=120.0,
+                       help="safety-net seconds for each symbolic derivation (default 120)")
 
     p = sub.add_parser("analyze", help="derive and check one variant",
                        description="Derive dL/dx1, dL/dx2, R = |dL/dx2|/|dL/dx1|, the regions "

@@ -144,7 +144,7 @@ class IntervalProof:
     """A re-checkable box cover (K6) of expr∘ties on the domain's other relations."""
 
     ties: tuple[Slack, ...]
-    certificate: object  # intervals.Certificate
+    certificate: object  # cover.Certificate
     variables: tuple[sp.Symbol, ...]
 
 

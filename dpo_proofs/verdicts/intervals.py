@@ -16,110 +16,29 @@ are prefix-free with Kraft sum 1, i.e. that the leaves tile the root box exactly
 from __future__ import annotations
 
 import heapq
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import mpmath
 import sympy as sp
 
-from ..loss.functions import to_elementary
 from ..numerics.confirm import show
+from .certificates import OPS, IntervalProof
+from .cover import Certificate, box_at, certain, iv_callable, to_iv
+from .problem import lhs_text
+from .search import refutation
+from .symbolic import tie_slacks
 from .values import Status, Verdict
 
-__all__ = ["Certificate", "interval_prover", "recheck", "iv_callable", "MAX_LEAVES"]
+__all__ = ["interval_prover", "MAX_LEAVES"]
 
-iv = mpmath.iv
 
-#: Upper bound on the number of leaves explored (memory bound; the time budget rules first).
-MAX_LEAVES = 200_000
+#: Boxes one call may classify (a count, not seconds, so the verdict does not depend on
+#: the machine's load; the time budget is only a safety net around the whole check).
+MAX_LEAVES = 5_000
 #: Boxes narrower than this (relative to the root, in every dimension) are not split.
 MIN_RELATIVE_WIDTH = Fraction(1, 2**10)
-
-_OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
-        sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
-
-
-def _iv_max(*args):
-    return iv.mpf([max(a.a for a in map(iv.mpf, args)), max(a.b for a in map(iv.mpf, args))])
-
-
-def _iv_min(*args):
-    return iv.mpf([min(a.a for a in map(iv.mpf, args)), min(a.b for a in map(iv.mpf, args))])
-
-
-def _iv_heaviside(z, h0=None):
-    z = iv.mpf(z)
-    if z.a > 0:
-        return iv.mpf(1)
-    if z.b < 0:
-        return iv.mpf(0)
-    return iv.mpf([0, 1])
-
-
-_NAMESPACE = {
-    "mpf": iv.mpf, "log": iv.log, "exp": iv.exp, "sqrt": iv.sqrt,
-    "max": _iv_max, "min": _iv_min, "Max": _iv_max, "Min": _iv_min,
-    "tanh": lambda z: 1 - 2 / (iv.exp(2 * z) + 1),
-    "Heaviside": _iv_heaviside, "pi": iv.pi, "e": iv.e, "E": iv.e,
-}
-
-
-def iv_callable(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> Callable:
-    """``expr`` as a function of mpmath intervals (outward-rounded enclosure)."""
-    elementary = to_elementary(expr)
-    if elementary.has(sp.Piecewise, sp.Subs, sp.Derivative, sp.Integral):
-        raise ValueError(f"no interval evaluation for {sp.sstr(elementary)[:80]}")
-    return sp.lambdify(list(variables), elementary, modules=[_NAMESPACE, "mpmath"])
-
-
-def _to_iv(low: Fraction, high: Fraction):
-    lo = iv.mpf(low.numerator) / low.denominator
-    hi = iv.mpf(high.numerator) / high.denominator
-    return iv.mpf([lo.a, hi.b])
-
-
-def _certain(value, op: str) -> int:
-    """+1 if ``value op 0`` holds on the whole interval, -1 if it fails on all of it, 0 else."""
-    lo, hi = value.a, value.b
-    if mpmath.isnan(lo) or mpmath.isnan(hi):
-        return 0
-    holds = {">": lo > 0, ">=": lo >= 0, "<": hi < 0, "<=": hi <= 0, "!=": lo > 0 or hi < 0}
-    fails = {">": hi <= 0, ">=": hi < 0, "<": lo >= 0, "<=": lo > 0, "!=": lo == hi == 0}
-    return 1 if holds[op] else (-1 if fails[op] else 0)
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A box cover of the root: every leaf certified (claim holds) or outside the domain.
-
-    ``variables`` name the dimensions, ``root`` their exact bounds, ``leaves`` map a
-    bisection path to 'in' (claim certified) or 'out' (a domain relation fails).
-    """
-
-    variables: tuple[str, ...]
-    root: tuple[tuple[Fraction, Fraction], ...]
-    leaves: tuple[tuple[str, str], ...]
-    min_margin: str
-
-    def to_json(self) -> dict:
-        return {"variables": list(self.variables),
-                "root": [[str(a), str(b)] for a, b in self.root],
-                "leaves": [f"{kind}:{path}" for path, kind in self.leaves],
-                "min_margin": self.min_margin}
-
-
-def _box(root, path: str):
-    """The exact box of a bisection path (split the dimension widest relative to the root)."""
-    box = [list(b) for b in root]
-    for step in path:
-        widths = [(hi - lo) / (r[1] - r[0]) if r[1] > r[0] else Fraction(0)
-                  for (lo, hi), r in zip(box, root)]
-        d = max(range(len(box)), key=lambda i: (widths[i], -i))
-        mid = (box[d][0] + box[d][1]) / 2
-        box[d] = [box[d][0], mid] if step == "0" else [mid, box[d][1]]
-    return [tuple(b) for b in box]
 
 
 @dataclass
@@ -134,22 +53,22 @@ class _Search:
     min_margin: object = None
 
     def classify(self, path: str) -> str:
-        box = _box(self.root, path)
-        args = [_to_iv(lo, hi) for lo, hi in box]
+        box = box_at(self.root, path)
+        args = [to_iv(lo, hi) for lo, hi in box]
         inside = True
         for fn, op in self.domain:
             try:
-                verdict = _certain(iv.mpf(fn(*args)), op)
+                verdict = certain(mpmath.iv.mpf(fn(*args)), op)
             except (ZeroDivisionError, ValueError, OverflowError):
                 verdict = 0
             if verdict < 0:
                 return "out"
             inside = inside and verdict > 0
         try:
-            value = iv.mpf(self.claim_fn(*args))
+            value = mpmath.iv.mpf(self.claim_fn(*args))
         except (ZeroDivisionError, ValueError, OverflowError):
             return "split"
-        verdict = _certain(value, self.op)
+        verdict = certain(value, self.op)
         if verdict > 0:
             low, high = mpmath.mpf(value._mpi_[0]), mpmath.mpf(value._mpi_[1])
             margin = low if self.op in (">", ">=") else (-high if self.op != "!=" else
@@ -162,16 +81,17 @@ class _Search:
         return "split"
 
     def splittable(self, path: str) -> bool:
-        box = _box(self.root, path)
+        box = box_at(self.root, path)
         return any(r[1] > r[0] and (hi - lo) / (r[1] - r[0]) > MIN_RELATIVE_WIDTH
                    for (lo, hi), r in zip(box, self.root))
 
 
-def interval_prover(problem, seconds: float) -> Verdict | None:
-    """Branch-and-bound over the domain; PROVED only when the leaves cover all of it."""
-    from .engine import _lhs_text
-    from .certificates import IntervalProof
-    from .symbolic import tie_slacks
+def interval_prover(problem, max_boxes: int = MAX_LEAVES) -> Verdict | None:
+    """Branch-and-bound over the domain; PROVED only when the leaves cover all of it.
+
+    At most ``max_boxes`` boxes are classified (breadth first, so the result is the
+    same on any machine); the boxes left when the budget is spent stay undecided.
+    """
 
     name = problem.claim.name
     if problem.op in ("=",):
@@ -185,7 +105,7 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
         ties = {v: e.subs(sl.variable, sl.value) for v, e in ties.items()}
         ties[sl.variable] = sl.value
     expr = problem.expr.subs(ties)
-    relations = [r.subs(ties) for r in problem.domain if _OPS[type(r)] != "="]
+    relations = [r.subs(ties) for r in problem.domain if OPS[type(r)] != "="]
     relations = [r for r in relations if r is not sp.true]
     if any(r is sp.false for r in relations):
         return None
@@ -208,19 +128,20 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
                          Fraction(int(sp.Rational(hi).p), int(sp.Rational(hi).q))))
     try:
         claim_fn = iv_callable(expr, variables)
-        domain = [(iv_callable(r.lhs - r.rhs, variables), _OPS[type(r)]) for r in relations]
+        domain = [(iv_callable(r.lhs - r.rhs, variables), OPS[type(r)]) for r in relations]
     except (ValueError, TypeError, NameError) as error:
         return _unknown(name, f"not evaluable in interval arithmetic: {error}")
     search = _Search(claim_fn, problem.op, domain, root)
-    deadline = time.monotonic() + max(0.2, seconds)
     queue: list[tuple[int, str]] = [(0, "")]
     timed_out = False
+    classified = 0
     with mpmath.workprec(80):
         while queue:
-            if time.monotonic() > deadline or len(search.leaves) > MAX_LEAVES:
+            if classified >= max_boxes:
                 timed_out = True
-                search.undecided.extend(p for _, p in queue)
+                search.undecided.extend(p for _, p in sorted(queue))
                 break
+            classified += 1
             _, path = heapq.heappop(queue)
             kind = search.classify(path)
             if kind in ("in", "out"):
@@ -235,7 +156,7 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
                 search.undecided.append(path)
     names = [v.name for v in variables]
     if search.violating:
-        verdict = _refute_on_box(problem, search.root, search.violating[0], names, ties,
+        verdict = _refute_onbox(problem, search.root, search.violating[0], names, ties,
                                  variables)
         if verdict is not None:
             return verdict
@@ -247,11 +168,12 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
         counts = {k: sum(1 for v in search.leaves.values() if v == k) for k in ("in", "out")}
         return Verdict(
             name, Status.PROVED, "interval",
-            f"{_lhs_text(problem)} {problem.op} 0 certified by mpmath interval arithmetic on "
+            f"{lhs_text(problem)} {problem.op} 0 certified by mpmath interval arithmetic on "
             f"{counts['in']} boxes covering the domain ({counts['out']} further boxes lie "
             f"outside it); the smallest certified margin is {cert.min_margin}; the cover "
             "was re-checked (paths prefix-free, Kraft sum 1, every box re-evaluated)",
             None, {"boxes": counts["in"], "outside_boxes": counts["out"],
+                   "boxes_classified": classified,
                    "min_margin": cert.min_margin, "certificate": cert.to_json()},
             IntervalProof(tuple(slacks), cert, tuple(variables)))
     total = Fraction(0)
@@ -259,18 +181,19 @@ def interval_prover(problem, seconds: float) -> Verdict | None:
         total += Fraction(1, 2 ** len(path))
     shown = []
     for path in search.undecided[:8]:
-        box = _box(root, path)
+        box = box_at(root, path)
         shown.append("{" + ", ".join(f"{n} in [{_frac(lo)}, {_frac(hi)}]"
                                       for n, (lo, hi) in zip(names, box)) + "}")
-    why = "out of time" if timed_out else "boxes at the smallest width still undecided"
+    why = (f"the budget of {max_boxes} boxes was spent" if timed_out
+           else "boxes at the smallest width still undecided")
     return _unknown(
-        name, f"interval arithmetic certified {_lhs_text(problem)} {problem.op} 0 on the "
+        name, f"interval arithmetic certified {lhs_text(problem)} {problem.op} 0 on the "
         f"domain except {len(search.undecided)} undecided boxes ({why}) covering "
         f"{float(total):.3g} of the root box's volume, e.g. " + "; ".join(shown)
         + (" (a claim tight on a boundary stays undecided in a band around it)"),
         {"certified_boxes": sum(1 for v in search.leaves.values() if v == "in"),
          "undecided_boxes": len(search.undecided),
-         "undecided_volume_fraction": float(total)})
+         "undecided_volume_fraction": float(total), "boxes_classified": classified})
 
 
 def _frac(value: Fraction) -> str:
@@ -281,55 +204,25 @@ def _unknown(name: str, reason: str, details: dict | None = None) -> Verdict:
     return Verdict(name, Status.UNKNOWN, "interval", reason, None, details or {})
 
 
-def _refute_on_box(problem, root, path, names, ties, variables):
-    """A box where the claim fails everywhere: confirm its midpoint at 60 and 120 digits."""
-    from .engine import _confirm, refutation
-    from ..numerics.confirm import mp_callable
+def _refute_onbox(problem, root, path, names, ties, variables):
+    """A box where interval arithmetic shows the claim fails: certify it at the midpoint.
 
-    box = _box(root, path)
+    The midpoint (exact dyadic rationals) goes through ``engine.refutation``, the one
+    routine that certifies a violation at a point; None if it is not certified there.
+    """
+
+    box = box_at(root, path)
     point = {n: sp.Rational((lo + hi).numerator, 2 * (lo + hi).denominator)
              for n, (lo, hi) in zip(names, box)}
-    all_vars = list(problem.variables)
-    expr = problem.expr.subs(ties)
     for v, e in ties.items():
-        point[v.name] = e.subs({w: point[w.name] for w in variables if w in e.free_symbols})
-    for v in all_vars:  # constants the claim does not involve: any value of their range
+        point[v.name] = e.subs({w: sp.Rational(point[w.name]) for w in variables
+                                if w in e.free_symbols})
+    for v in problem.variables:  # constants the claim does not involve: any value of their range
         if v.name not in point:
             lo_hi = dict((n, (lo, hi)) for n, lo, hi in problem.ranges).get(v.name)
             point[v.name] = lo_hi[0] if lo_hi else problem.loss.parameter(v.name).default
-    fn = mp_callable(expr, all_vars)
-    domain_fns = [(mp_callable(r.lhs - r.rhs, all_vars), _OPS[type(r)])
-                  for r in problem.domain if _OPS[type(r)] != "="]
-    confirmed = _confirm(fn, domain_fns, point, [v.name for v in all_vars], problem.op)
-    if confirmed is None:
-        return None
-    return refutation(problem, point, [v.name for v in all_vars], confirmed,
-                      "interval + counterexample",
-                      "(midpoint of a box on which interval arithmetic shows the claim fails)")
+    return refutation(problem, point, "interval + counterexample",
+                      "(midpoint of a box on which interval arithmetic shows the claim fails)",
+                      {"box": path})
 
 
-def recheck(cert: Certificate, expr: sp.Expr, op: str, relations: Sequence[sp.Basic],
-            variables: Sequence[sp.Symbol]) -> tuple[bool, str]:
-    """Re-verify a certificate from scratch: exact tiling and every leaf re-evaluated."""
-    if tuple(v.name for v in variables) != cert.variables:
-        return False, "variables differ"
-    paths = sorted(p for p, _ in cert.leaves)
-    for a, b in zip(paths, paths[1:]):
-        if b.startswith(a):
-            return False, f"leaf {a!r} contains leaf {b!r}"
-    if sum(Fraction(1, 2 ** len(p)) for p in paths) != 1:
-        return False, "the leaves do not tile the root box"
-    claim_fn = iv_callable(expr, variables)
-    domain = [(iv_callable(r.lhs - r.rhs, variables), _OPS[type(r)]) for r in relations]
-    with mpmath.workprec(80):
-        for path, kind in cert.leaves:
-            args = [_to_iv(lo, hi) for lo, hi in _box(cert.root, path)]
-            if kind == "in":
-                if _certain(iv.mpf(claim_fn(*args)), op) <= 0:
-                    return False, f"leaf {path!r} is not certified"
-            elif kind == "out":
-                if not any(_certain(iv.mpf(fn(*args)), o) < 0 for fn, o in domain):
-                    return False, f"leaf {path!r} is not outside the domain"
-            else:
-                return False, f"unknown leaf kind {kind!r}"
-    return True, "ok"

@@ -27,7 +27,7 @@ K5 (cases) a piecewise expression is proved piece by piece, each on the domain
    and the conditions must cover everything (the last is True); an equality domain
    g = 0 with g = c * prod f_i**k_i (c a nonzero number, k_i > 0) is the union of the
    branches f_i = 0, each proved or shown not to vanish on the domain.
-K6 (intervals) a dyadic box cover re-checked by ``intervals.recheck``: exact tiling
+K6 (intervals) a dyadic box cover re-checked by ``cover.recheck``: exact tiling
    and every box re-evaluated with outward-rounded ``mpmath.iv`` arithmetic.
 
 A product of factors is never empty where it stands for a nonconstant expression: the
@@ -44,7 +44,8 @@ from ..field.canonical import canonical
 from ..loss.functions import to_elementary
 from ..loss.symbols import PROBABILITIES, REFERENCES, x1, x2
 
-from .certificates import (CASES, OPS, SIGN_SETS, CaseProof, Factor, IntervalProof,
+from .cover import recheck
+from .certificates import (CASES, SIGN_SETS, CaseProof, IntervalProof,
                            KernelError, Proof, SignProof, Slack, UnionProof, normalize,
                            piece_domains, sign_text, split_cases, UNDEFINED)
 
@@ -337,8 +338,6 @@ def _verify_union(proof: UnionProof, expr, op, domain, domains) -> str:
 
 
 def _verify_interval(proof: IntervalProof, expr, op, domain, domains) -> str:
-    from .intervals import recheck
-
     if any(normalize(s.relation)[1] != "=" for s in proof.ties):
         raise KernelError("interval ties encode equalities only")
     substituted = _substitute(sp.sympify(expr), proof.ties, domain, domains)

@@ -1,0 +1,158 @@
+"""The domain of a claim before any proof counts: empty, ill-posed, or with a point.
+
+A claim on an empty set is vacuous, and a claim whose text is undefined somewhere on its
+domain (a denominator that vanishes, a log of a nonpositive number) says nothing there:
+both are reported as such, never as proved. A proof stands only once a point of the
+domain is certified (``numerics.enclosure``: exact or outward-rounded arithmetic).
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import sympy as sp
+
+from ..field.canonical import canonical
+from ..loss.symbols import x1, x2
+from ..numerics.enclosure import relation_holds
+from .certificates import KernelError, normalize
+from .kernel import verify
+from .problem import Problem, constant_domains
+from .symbolic import prove, tie_slacks
+from .values import Status, Verdict
+
+__all__ = ["empty_domain", "ill_posed", "not_vacuous", "domain_point", "branches"]
+
+
+def empty_domain(problem: Problem) -> Verdict | None:
+    """UNKNOWN 'the domain is empty' when a relation is false or provably never holds.
+
+    A claim on an empty set is vacuous: it is reported as such, never as proved.
+    """
+    name = problem.claim.name
+    if any(r is sp.false for r in problem.domain):
+        return Verdict(name, Status.UNKNOWN, "empty domain",
+                       "the domain is empty: a relation of it is false for the given "
+                       "constants, so the claim is vacuous")
+    domains = constant_domains(problem)
+    for r in problem.domain:
+        gap, op = normalize(r)
+        negated = {">": (-gap, ">="), ">=": (-gap, ">"), "=": (gap, "!="), "!=": (gap, "=")}
+        expr, nop = negated[op]
+        if nop == "!=":
+            continue
+        rest = tuple(o for o in problem.domain if o is not r)
+        proof = prove(expr, nop, rest, domains)
+        if proof is None:
+            continue
+        try:
+            argument = verify(proof, expr, nop, rest, domains)
+        except KernelError:
+            continue
+        return Verdict(name, Status.UNKNOWN, "empty domain",
+                       f"the domain is empty: {sp.sstr(r)} never holds on it "
+                       f"({sp.sstr(expr)} {nop} 0: {argument}), so the claim is vacuous")
+    return None
+
+
+def ill_posed(problem: Problem) -> Verdict | None:
+    """UNKNOWN 'undefined on part of the domain' (with a point) for an ill-posed claim.
+
+    Each condition of ``problem.requires`` (a denominator != 0, a log argument > 0) must
+    be proved on the domain by a kernel-checked certificate; where one fails at a
+    certified point of the domain, the claim says nothing there.
+    """
+    domains = constant_domains(problem)
+    for condition in problem.requires:
+        if condition is sp.false:
+            return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
+                           "the claim is undefined everywhere on the domain")
+        gap, op = normalize(condition)
+        proof = prove(gap, op, problem.domain, domains)
+        if proof is not None:
+            try:
+                verify(proof, gap, op, problem.domain, domains)
+                continue
+            except KernelError:
+                pass
+        negation = {"!=": sp.Eq(gap, 0), ">": sp.LessThan(gap, 0),
+                    ">=": sp.StrictLessThan(gap, 0)}.get(op)
+        where = "" if negation is None else f" where {sp.sstr(negation)}"
+        point = None
+        if negation is not None and negation is not sp.false:
+            point = domain_point(dataclasses.replace(problem,
+                                                     domain=problem.domain + (negation,)))
+        at = "" if point is None else " (e.g. at " + ", ".join(
+            f"{k} = {v}" for k, v in sorted((str(k), v) for k, v in point.items())) + ")"
+        if point is None:
+            return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
+                           f"the claim needs {sp.sstr(condition)} to be defined, and that "
+                           "could not be shown on the whole domain")
+        return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
+                       f"the claim is undefined on part of the domain: it needs "
+                       f"{sp.sstr(condition)}, which fails{where}{at}",
+                       None, {"undefined_where": sp.sstr(negation)})
+    return None
+
+
+def not_vacuous(problem: Problem, verdict: Verdict) -> Verdict:
+    """A proof stands only once a point of the domain is exhibited (else it may be vacuous)."""
+    point = domain_point(problem)
+    if point is not None:
+        return verdict
+    return Verdict(verdict.claim, Status.UNKNOWN, verdict.method,
+                   "the argument holds, but no point of the domain was found: the domain "
+                   "may be empty, and a claim on an empty set says nothing (" +
+                   verdict.evidence + ")")
+
+
+def domain_point(problem: Problem) -> dict | None:
+    """An exact point certified to lie in the claim's domain, or None."""
+    R = sp.Rational
+    grid = [R(1, 2), R(1, 3), R(2, 3), R(1, 10), R(9, 10), R(1, 4), R(3, 4), R(1, 100),
+            R(99, 100), 1, R(1, 1000), R(1, 7), R(5, 7)]
+    for branch in branches(problem.domain):
+        point = _point_on(problem, branch, grid)
+        if point is not None:
+            return point
+    return None
+
+
+def branches(domain: tuple[sp.Basic, ...]):
+    """The domain with each factored equality g = 0 replaced by one branch f = 0."""
+    options = []
+    for r in domain:
+        gap, op = normalize(r)
+        if op != "=":
+            options.append([r])
+            continue
+        factors = [b for b, e in (a.as_base_exp() for a in sp.Mul.make_args(
+            canonical(gap).as_coeff_Mul()[1])) if e.is_positive and b.free_symbols]
+        options.append([sp.Eq(f, 0) for f in factors] if len(factors) > 1 else [r])
+    yield from itertools.islice(itertools.product(*options), 16)
+
+
+def _point_on(problem: Problem, domain, grid) -> dict | None:
+    slacks = tie_slacks(domain)
+    if slacks is None:
+        return None
+    ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
+    params = {p.symbol: ((ranges[p.name][0] + ranges[p.name][1]) / 2 if p.name in ranges
+                         else p.default)
+              for p in problem.loss.parameters if p.name not in dict(problem.fixed)}
+    tied = [sl.variable for sl in slacks]
+    free = [v for v in (x1, x2) if v not in tied]
+    for values in itertools.product(grid, repeat=len(free)):
+        point = dict(params)
+        point.update(zip(free, values))
+        for sl in reversed(slacks):  # later ties name no earlier-substituted variable
+            point[sl.variable] = sl.value.subs(point)
+        if all(_exactly_in_unit(point[v]) for v in tied) and \
+                all(relation_holds(r, point) for r in domain) and \
+                all(relation_holds(r, point) for r in problem.domain):
+            return point
+    return None
+
+
+def _exactly_in_unit(value: sp.Expr) -> bool:
+    return bool(value.is_Rational and 0 < value <= 1)

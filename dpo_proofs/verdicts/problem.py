@@ -1,0 +1,121 @@
+"""A claim as the provers see it: ``expr op 0`` (op in '>', '>=', '=', '!=') on a domain.
+
+``reduce_claim`` substitutes the derived quantities (loss, d_x1, d_x2, ratio) and the
+fixed constants, normalises the relation, and keeps the conditions under which the
+claim's text is defined. Every prover, the kernel and the search read this value.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import InvalidArgument
+from ..field.gradient import GradientField
+from ..field.in_frame import field_of
+from ..loss.loss import Loss
+from ..loss.symbols import D_X1, D_X2, LOSS, RATIO, x1, x2
+from .certificates import OPS, normalize
+from .values import Claim
+
+__all__ = ["Problem", "reduce_claim", "quantities", "constant_domains", "lhs_text",
+           "normalize"]
+
+
+def quantities(loss: Loss, field: GradientField | None = None) -> dict[sp.Symbol, sp.Expr]:
+    """The derived quantities a claim may name, as expressions in the standard symbols."""
+    field = field_of(loss) if field is None else field
+    return {LOSS: loss.elementary, D_X1: field.d_x1.closed_form,
+            D_X2: field.d_x2.closed_form, RATIO: field.ratio}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A claim reduced to ``expr op 0`` (op in '>', '>=', '=', '!=') on a domain.
+
+    ``fixed`` holds parameters fixed to exact values (already substituted);
+    ``ranges`` parameters that range over closed intervals (left symbolic).
+    """
+
+    claim: Claim
+    loss: Loss
+    expr: sp.Expr
+    op: str
+    form: sp.Expr  # the claim's ``expr`` before the quantities were substituted
+    domain: tuple[sp.Basic, ...]
+    fixed: tuple[tuple[str, sp.Expr], ...]
+    ranges: tuple[tuple[str, sp.Expr, sp.Expr], ...]
+    #: where the claim's text is defined (see Claim.requires), quantities substituted
+    requires: tuple[sp.Basic, ...] = ()
+
+    @property
+    def variables(self) -> tuple[sp.Symbol, ...]:
+        return (x1, x2, *[p.symbol for p in self.loss.parameters
+                          if p.name not in dict(self.fixed)])
+
+
+def _relations(domain: sp.Basic) -> tuple[sp.Basic, ...]:
+    if domain is sp.true or domain is None:
+        return ()
+    if isinstance(domain, sp.And):
+        return tuple(a for arg in domain.args for a in _relations(arg))
+    if type(domain) in OPS:
+        return (domain,)
+    raise InvalidArgument(f"domain {sp.sstr(domain)!r} must be relations joined by '&'")
+
+
+def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
+                 field: GradientField | None = None) -> Problem:
+    """Substitute the derived quantities and write the claim as ``expr op 0``."""
+    statement = claim.statement
+    if type(statement) not in OPS:
+        raise InvalidArgument(f"claim {sp.sstr(statement)!r} is not a single relation")
+    op = OPS[type(statement)]
+    expr = statement.lhs - statement.rhs
+    if op in ("<", "<="):
+        expr, op = -expr, op.replace("<", ">")
+    fixed, ranges = {}, []
+    from .claim_text import parse_range
+
+    for name, value in (params or {}).items():
+        if isinstance(value, str) and parse_range(value) is not None:
+            value = parse_range(value)  # "0.01..10": the constant ranges over [0.01, 10]
+        if isinstance(value, tuple):
+            low, high = (loss.parameter(name).validate(v) for v in value)
+            if low > high:
+                raise InvalidArgument(f"{name}: empty range {value[0]}..{value[1]}")
+            ranges.append((name, low, high))
+        else:
+            fixed[name] = loss.parameter(name).validate(value)
+    subs = quantities(loss, field)
+    form = expr
+    expr = expr.subs(subs)
+    bound = {loss.parameter(n).symbol: v for n, v in fixed.items()}
+    expr = expr.subs(bound)
+    domain = tuple(r.subs(subs).subs(bound) for r in _relations(claim.domain))
+    # A relation the constants decide is dropped (true) or empties the domain (false).
+    domain = tuple(r for r in domain if r is not sp.true)
+    requires = tuple(r for r in (q.subs(subs).subs(bound) for q in claim.requires)
+                     if r is not sp.true)
+    return Problem(claim, loss, expr, op, form, domain, tuple(sorted(fixed.items())),
+                   tuple(ranges), requires)
+
+
+def constant_domains(problem: Problem) -> dict:
+    """Each free constant's set: its range if ranged, else its declared domain."""
+    ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
+    fixed = dict(problem.fixed)
+    out = {}
+    for p in problem.loss.parameters:
+        if p.name in fixed:
+            continue
+        if p.name in ranges:
+            out[p.symbol] = sp.Interval(*ranges[p.name])
+        else:
+            out[p.symbol] = p.domain
+    return out
+
+
+def lhs_text(problem: Problem) -> str:
+    return sp.sstr(problem.form)
