@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 
+import mpmath
 import sympy as sp
 
 from .budget import DEFAULT_BUDGET_SECONDS, time_budget
@@ -26,16 +27,16 @@ from .field.steps import margin_form, partial_steps
 from .field.theorem import ClassTheorem, margin_loss_theorem
 from .loss.catalogue import CATALOGUE, get_variant
 from .loss.loss import Loss
-from .loss.symbols import x1, x2
+from .loss.symbols import X1, X2, x1, x2
 from .numerics.odes import DEFAULT_STARTS, orbit_check, orbit_functions, step_checks
-from .numerics.confirm import (Confirmation, Float64Finding, confirm_partials,
+from .numerics.confirm import (Confirmation, Float64Finding, confirm_partials, mp_callable, to_mpf,
                                float64_findings)
 from .numerics.velocity import confirm_velocity
 from .results import Analysis, Derivation, Dynamics, EquivalentForm
 from .verdicts.engine import check
 from .verdicts.values import Status, Verdict, builtin_claims, frame_claims
 
-__all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "class_theorem",
+__all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "class_theorem", "values_at",
            "DERIVE_BUDGET", "FRAME_BUDGET"]
 
 
@@ -254,3 +255,43 @@ def _derive_task(task) -> Derivation:
 def class_theorem() -> ClassTheorem:
     """The margin-loss class theorem, proved with an undefined l (see field.theorem)."""
     return margin_loss_theorem()
+
+
+def values_at(result: Analysis, at: Mapping[str, str]) -> dict:
+    """Evaluate the derived quantities at one point, at 50 digits (validated input)."""
+    loss = result.loss
+    at = dict(at)
+    point = {"x1": X1.validate(at.pop("x1", "0.5")), "x2": X2.validate(at.pop("x2", "0.5"))}
+    for name, value in at.items():
+        point[name] = loss.parameter(name).validate(value)
+    for p in loss.parameters:
+        point.setdefault(p.name, p.default)
+    # the loss's own symbols (a user parameter may be real, not positive)
+    by_name = {"x1": X1.symbol, "x2": X2.symbol, **{p.name: p.symbol for p in loss.parameters}}
+    symbols = [by_name[n] for n in point]
+    f = result.field
+    quantities = {"loss": loss.elementary}
+    if f is not None:
+        base = result.probability_field or f
+        quantities.update({"d_x1": base.d_x1.closed_form, "d_x2": base.d_x2.closed_form,
+                           "ratio": f.ratio})
+        if result.probability_field is not None:
+            quantities.update({"velocity_x1": -f.d_x1.closed_form,
+                               "velocity_x2": -f.d_x2.closed_form})
+    out = {}
+    with mpmath.workdps(50):
+        for name, expr in quantities.items():
+            fn = mp_callable(expr, symbols)
+            try:
+                value = fn(*[to_mpf(v) for v in point.values()])
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError) as error:
+                # e.g. orpo's log(1 - x1) at x1 = 1: the quantity has no value there
+                out[name] = f"undefined ({type(error).__name__})"
+                continue
+            if isinstance(value, mpmath.mpc) and value.imag != 0:
+                out[name] = "undefined (not real)"
+            elif not mpmath.isfinite(value):
+                out[name] = f"undefined ({mpmath.nstr(value, 5)})"
+            else:
+                out[name] = mpmath.nstr(mpmath.re(value), 50)
+    return {"point": {k: sp.sstr(v) for k, v in point.items()}, "values": out}

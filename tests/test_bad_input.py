@@ -312,7 +312,7 @@ def test_plot_never_writes_through_a_symlink_at_the_old_temporary_name(tmp_path)
 def test_memory_limit_variable_is_validated():
     done = cli("list", env={"DPO_PROOFS_MEMORY_LIMIT": "lots"})
     assert_one_line_error(done.returncode, done.stderr, "DPO_PROOFS_MEMORY_LIMIT")
-    from dpo_proofs.cli.main import DEFAULT_MEMORY_LIMIT, memory_limit
+    from dpo_proofs.cli.app import DEFAULT_MEMORY_LIMIT, memory_limit
 
     assert memory_limit({}) == DEFAULT_MEMORY_LIMIT
     assert memory_limit({"DPO_PROOFS_MEMORY_LIMIT": "0"}) is None
@@ -323,7 +323,7 @@ def test_out_of_memory_is_a_one_line_error():
     # 200 MB of address space cannot hold a 10**9-element list: MemoryError, reported
     code = textwrap.dedent("""
         import sys
-        import dpo_proofs.cli.main as cli
+        import dpo_proofs.cli.app as cli
         cli._cmd_list = lambda *a: [0] * 10**9
         def handler(args, stdout, stderr):
             return [0] * 10**9

@@ -1,4 +1,4 @@
 """The command line, a front door onto the pipeline: one module per command group."""
-from .main import build_parser, main, main_exit
+from .app import build_parser, main, main_exit
 
 __all__ = ["main", "main_exit", "build_parser"]

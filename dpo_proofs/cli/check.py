@@ -9,19 +9,17 @@ from typing import TextIO
 
 from ..verdicts.claim_text import claim_from_text, parse_range
 from ..verdicts.engine import check
-from ..errors import DpoProofsError
 from ..loss.catalogue import get_variant
+from .options import BUDGETS, EXIT_FAILED, EXIT_OK, budget_seconds, dump_json, key_values
 
 __all__ = ["add_subcommands"]
 
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def _params(items, loss) -> dict:
-    from .main import _key_values
 
     out: dict = {}
-    for name, value in _key_values(items, "--param").items():
+    for name, value in key_values(items, "--param").items():
         loss.parameter(name)  # unknown names fail here, with the list of known ones
         rng = parse_range(value)
         out[name] = rng if rng is not None else value
@@ -29,7 +27,6 @@ def _params(items, loss) -> dict:
 
 
 def _cmd_check(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .main import dump_json
 
     loss = get_variant(args.variant)
     claim = claim_from_text(args.claim, loss, args.domain)
@@ -48,7 +45,6 @@ def _cmd_check(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
-    from .main import budget_seconds
 
     p = sub.add_parser(
         "check", help="decide one claim: proved / refuted / unknown, with evidence",
@@ -65,6 +61,6 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
                    help="fix a constant (beta=0.5) or let it range (beta=0.01..10)")
     p.add_argument("--json", action="store_true", help="one JSON object: status, method, "
                    "evidence, counterexample (refuted), details")
-    p.add_argument("--budget", type=budget_seconds, default=120.0,
+    p.add_argument("--budget", type=budget_seconds, default=BUDGETS["check"],
                    help="safety-net seconds (default 120; verdicts are count-bounded)")
     p.set_defaults(handler=_cmd_check)

@@ -6,6 +6,7 @@ from typing import TextIO
 import sympy as sp
 
 from ..errors import InvalidArgument
+from .options import BUDGETS, budget_seconds, dump_json, key_values
 
 __all__ = ["add_subcommands"]
 
@@ -59,12 +60,11 @@ def dynamics_text(d) -> str:
 
 
 def _cmd_dynamics(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .main import _key_values, dump_json
     from ..numerics.odes import DEFAULT_STARTS
     from ..pipeline import dynamics
 
     starts = [_start(s) for s in args.start] if args.start else DEFAULT_STARTS
-    d = dynamics(args.variant, args.parametrization, _key_values(args.param, "--param"),
+    d = dynamics(args.variant, args.parametrization, key_values(args.param, "--param"),
                  starts=starts, budget=args.budget)
     if args.json:
         dump_json(d.to_json(), stdout, indent=2)
@@ -74,7 +74,6 @@ def _cmd_dynamics(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def add_subcommands(sub) -> None:
-    from .main import budget_seconds
 
     p = sub.add_parser(
         "dynamics", help="gradient-flow dynamics of a variant in a parametrization",
@@ -93,5 +92,6 @@ def add_subcommands(sub) -> None:
     p.add_argument("--start", action="append", metavar="X1,X2",
                    help="a starting point of the ODE checks (repeatable; default: six points)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--budget", type=budget_seconds, default=20.0)
+    p.add_argument("--budget", type=budget_seconds, default=BUDGETS["dynamics"],
+                   help="safety-net seconds per symbolic derivation")
     p.set_defaults(handler=_cmd_dynamics)

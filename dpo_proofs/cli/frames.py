@@ -6,6 +6,7 @@ from typing import TextIO
 from ..pipeline import analyze
 from ..field.frames import BUILTIN_PARAMETRIZATIONS, get_parametrization
 from ..loss.catalogue import CATALOGUE, get_variant
+from .options import BUDGETS, budget_seconds, dump_json
 
 __all__ = ["add_subcommands", "frame_results"]
 
@@ -18,7 +19,6 @@ def frame_results(names, frames, budget=None):
 
 
 def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .main import dump_json
     from ..printers.table import frames_table
 
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
@@ -39,7 +39,6 @@ def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def add_subcommands(sub) -> None:
-    from .main import budget_seconds
 
     p = sub.add_parser(
         "frames", help="re-check the built-in claims of variants in every parametrization",
@@ -55,5 +54,6 @@ def add_subcommands(sub) -> None:
                    "alone, or frames separated by ';' when one is a map")
     p.add_argument("--json", action="store_true")
     p.add_argument("--compact", action="store_true")
-    p.add_argument("--budget", type=budget_seconds, default=20.0)
+    p.add_argument("--budget", type=budget_seconds, default=BUDGETS["analyze"],
+                   help="safety-net seconds per symbolic derivation")
     p.set_defaults(handler=_cmd_frames)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import DpoProofsError, ImplementationError, Terminated
+from .options import dump_json, key_values
 
 __all__ = ["add_subcommands", "load_function"]
 
@@ -55,11 +56,10 @@ def load_function(spec: str):
 
 
 def _cmd_check_impl(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .main import _key_values, dump_json
     from ..testing.implementation import check_implementation
 
     fn = load_function(args.function)
-    report = check_implementation(fn, args.variant, _key_values(args.param, "--param"),
+    report = check_implementation(fn, args.variant, key_values(args.param, "--param"),
                                   framework=args.framework)
     if args.json:
         dump_json(report.to_json(), stdout)

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 from ..loss.user import is_domain_text, user_loss
 
-__all__ = ["loss_from_args", "USER_BUDGET_SECONDS", "VARIANT_BUDGET_SECONDS"]
-
-#: Default budget of a user expression's derivation; catalogue variants get more.
-USER_BUDGET_SECONDS = 5.0
-VARIANT_BUDGET_SECONDS = 120.0
+__all__ = ["loss_from_args"]
 
 
 def loss_from_args(expr: str, params: dict[str, str]):

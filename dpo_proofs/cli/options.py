@@ -1,0 +1,81 @@
+"""What every command shares: the exit codes, the budgets, and the parsing of options.
+
+One table of each, so that no command invents its own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..errors import DpoProofsError
+from ..files import json_safe
+from ..pipeline import DERIVE_BUDGET, FRAME_BUDGET
+
+__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "BUDGETS", "MAX_BUDGET",
+           "budget_seconds", "key_values", "dump_json", "UsageError", "Parser"]
+
+#: Exit status: every check that must hold did / a check failed (or a claim is not
+#: proved) / bad input, with a one-line error.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: Default time budgets (seconds). They are safety nets for symbolic steps that might
+#: not terminate, never part of a decision (searches and provers are bounded by counts),
+#: so they are generous: a loaded machine must not change a verdict or a document.
+BUDGETS = {
+    "analyze": 120.0,     # one catalogued variant's derivation (analyze, verify, frames)
+    "expr": 60.0,         # a user's --expr loss
+    "check": 120.0,       # one claim
+    "dynamics": 120.0,    # one frame's flow closed forms
+    "derive": DERIVE_BUDGET,
+    "frame": FRAME_BUDGET,
+}
+#: Longest time budget accepted on the command line (seconds).
+MAX_BUDGET = 3600.0
+
+
+def budget_seconds(text: str) -> float:
+    """argparse type of --budget: a finite positive number of seconds, at most 3600."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_BUDGET:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a budget must be a finite number of seconds in (0, {MAX_BUDGET:g}]")
+    return value
+
+
+def key_values(items: Sequence[str] | None, what: str) -> dict[str, str]:
+    """NAME=VALUE items (repeatable, comma-separated outside brackets) as a dict."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        # Split on commas outside brackets: "gamma=(0,oo),beta=1" is two items.
+        for part in re.split(r",(?![^\(\[]*[\)\]])", item):
+            name, sep, value = part.partition("=")
+            if not sep or not name.strip() or not value.strip():
+                raise DpoProofsError(f"{what} {part!r} must look like NAME=VALUE")
+            out[name.strip()] = value.strip()
+    return out
+
+
+def dump_json(data, stream: TextIO, indent: int | None = 2) -> None:
+    """Valid JSON on ``stream``: non-finite floats become "nan"/"inf" strings."""
+    json.dump(json_safe(data), stream, indent=indent, allow_nan=False)
+    stream.write("\n")
+
+
+class UsageError(Exception):
+    """An argparse error, raised instead of printed so that main writes one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: 'dpo-proofs: error: PROG: MESSAGE' from main."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        prog = self.prog.removeprefix("dpo-proofs").strip()
+        raise UsageError((f"{prog}: " if prog else "") + message
+                         + f" (see {self.prog} --help)")
