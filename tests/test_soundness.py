@@ -62,7 +62,7 @@ from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transfo
 
 from dpo_proofs import Status, check, get_variant, variant_names, x1 as X1, x2 as X2
 from dpo_proofs.verdicts.claim_text import claim_from_text
-from dpo_proofs.verdicts.engine import cached_field
+from dpo_proofs.field.in_frame import field_of as cached_field
 from dpo_proofs.errors import InvalidArgument
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")

@@ -206,7 +206,7 @@ def test_a_false_claim_with_a_tiny_violation_is_refuted_at_a_certified_point(cla
 
 
 def test_counterexample_strings_are_exact():
-    from dpo_proofs.numerics.enclosure import exact_text
+    from dpo_proofs.numerics.certify import exact_text
 
     for value in (R(1, 10**300), 1 - R(1, 10**20), R(10**30 + 1, 10**330), R(1, 3),
                   R(-7, 4), R(123456, 1000), R(5)):
@@ -217,7 +217,8 @@ def test_counterexample_strings_are_exact():
 
 
 def test_certified_sign_resolves_what_two_precisions_cannot_and_zero_is_exact():
-    from dpo_proofs.numerics.enclosure import certified_sign, certify_violation, enclose
+    from dpo_proofs.numerics.certify import certified_sign, certify_violation
+    from dpo_proofs.numerics.enclosure import enclose
 
     u, w = sp.symbols("x1 x2", positive=True)
     point = {"x1": R(1, 10**30), "x2": R(1, 10**30)}

@@ -13,6 +13,7 @@ import sympy as sp
 
 from ..loss.symbols import x1, x2
 from .canonical import canonical, disjoint_pieces
+from .signs import bounded
 
 __all__ = ["ConservedQuantity", "conserved_quantity", "flow_check", "gradient_of"]
 
@@ -118,13 +119,11 @@ def _equalities(cond: sp.Basic) -> dict:
 def _real_logs(expr: sp.Expr) -> sp.Expr:
     """log(a) -> log(-a) where a < 0 on the domain (they differ by the constant i*pi):
     antiderivatives such as log(x1 - 1) would otherwise be complex on (0, 1)."""
-    from .signs import _bounded
-
     swap = {}
     for term in expr.atoms(sp.log):
         arg = term.args[0]
         # -arg >= 0 on the square (zero allowed: log(1 - x1) at x1 = 1 is a boundary).
-        if sp.factor(sp.together(_bounded(-arg))).is_nonnegative:
+        if sp.factor(sp.together(bounded(-arg))).is_nonnegative:
             swap[term] = sp.log(-arg)
     return expr.xreplace(swap) if swap else expr
 

@@ -15,6 +15,7 @@ from ..budget import time_budget
 from ..errors import DerivationTimeout
 from ..loss.symbols import beta, r_l, r_w, x1, x2
 from .canonical import canonical, disjoint_pieces
+from .signs import active_domains
 
 __all__ = ["Limit", "LIMIT_SECONDS", "limits_at_zero"]
 
@@ -201,9 +202,7 @@ def _constant_cases(expr: sp.Expr) -> list[tuple[str, dict, dict, dict]]:
     (case text, substitution, back-substitution, endpoint values), interior first."""
     from itertools import product
 
-    from .signs import _DOMAINS
-
-    domains = _DOMAINS.get()
+    domains = active_domains()
     choices = []
     for i, symbol in enumerate(sorted(expr.free_symbols - _NOT_CONSTANTS - {beta}, key=str)):
         domain = domains.get(symbol)

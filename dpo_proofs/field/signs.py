@@ -19,13 +19,18 @@ from .canonical import canonical
 from ..loss.symbols import PROBABILITIES, REFERENCES
 
 __all__ = ["FactorSign", "SignAnalysis", "sign_of", "analyze_sign", "relation",
-           "parameter_domains", "domain_substitution"]
+           "parameter_domains", "domain_substitution", "bounded", "active_domains"]
 
 _slack_cache: dict[sp.Symbol, sp.Symbol] = {}
 _domain_slacks: dict[tuple[str, bool], sp.Symbol] = {}
 #: symbol -> interval of the constants of the loss being analysed (see parameter_domains).
 _DOMAINS: contextvars.ContextVar[dict] = contextvars.ContextVar("dpo_proofs_domains",
                                                                default={})
+
+
+def active_domains() -> dict:
+    """symbol -> interval of the constants in force (see parameter_domains)."""
+    return dict(_DOMAINS.get())
 
 
 @contextlib.contextmanager
@@ -104,16 +109,16 @@ def _candidates(expr: sp.Expr):
     # substitution over one denominator and factored (r(1-lam) + lam*x with lam in
     # (0, 1] only shows its sign once lam = 1/(1+t) is written out).
     yield expr
-    bounded = _bounded(expr)
-    yield bounded
-    if bounded.is_Add or bounded.is_Pow and bounded.base.is_Add:
+    encoded = bounded(expr)
+    yield encoded
+    if encoded.is_Add or encoded.is_Pow and encoded.base.is_Add:
         try:
-            yield sp.factor(sp.together(bounded))
+            yield sp.factor(sp.together(encoded))
         except (sp.PolynomialError, NotImplementedError):
             return
 
 
-def _bounded(expr: sp.Expr) -> sp.Expr:
+def bounded(expr: sp.Expr) -> sp.Expr:
     bounded = {s: 1 / (1 + _at_most_one(s)) for s in (*PROBABILITIES, *REFERENCES)
                if s in expr.free_symbols}
     for symbol, domain in _DOMAINS.get().items():

@@ -7,12 +7,15 @@ was taken and why. Variants without a per-pair form are in NOT_PER_PAIR with the
 """
 from __future__ import annotations
 
+import difflib
+
 from types import MappingProxyType
 
 import sympy as sp
 
 from ..errors import UnknownVariant
 from .functions import log_sigmoid, sigmoid
+from .not_per_pair import NOT_PER_PAIR
 from .loss import STANDARD_PARAMETERS, Loss, margin
 from .symbols import BETA, POSITIVE, R_L, R_W, Parameter, beta, r_l, r_w, x1, x2
 
@@ -367,22 +370,6 @@ _BUILDERS = {
 #: name -> Loss, in catalogue order.
 CATALOGUE: MappingProxyType = MappingProxyType({name: build() for name, build in _BUILDERS.items()})
 
-#: Variants with no per-pair form, and why (listed, not faked).
-NOT_PER_PAIR: MappingProxyType = MappingProxyType({
-    "aot": "AOT (arXiv:2406.05882, TRL 'aot') sorts log(x1/x2) and log(r_w/r_l) separately "
-           "across the batch: each pair's loss depends on the other pairs' quantiles",
-    "aot_unpaired": "AOT unpaired (TRL 'aot_unpaired') sorts log(x1/r_w) and log(x2/r_l) "
-                    "across the batch: batch coupling, no per-pair function",
-    "beta_dpo": "beta-DPO (arXiv:2407.08639) sets beta per batch from margin statistics and "
-                "filters pairs; per pair with beta_b detached it is DPO with beta = beta_b",
-    "tdpo": "TDPO (arXiv:2404.11999) needs sequential token-level KL over the full "
-            "vocabulary, not a function of (x1, x2)",
-    "wpo": "WPO (arXiv:2406.11827) weights DPO by detached token-level weights; per pair it "
-           "is a positive multiple of DPO",
-    "spo": "SPO (arXiv:2405.00747) has a global KL regulariser over the output distribution",
-    "ld_dpo": "LD-DPO (arXiv:2409.06411) reweights the tokens of the longer response's tail",
-    "tr_dpo": "TR-DPO (arXiv:2404.09656) moves the reference model during training",
-})
 
 
 def variant_names() -> tuple[str, ...]:
@@ -399,5 +386,6 @@ def get_variant(name: str) -> Loss:
             return loss
     if key in NOT_PER_PAIR:
         raise UnknownVariant(f"variant {name!r} has no per-pair form: {NOT_PER_PAIR[key]}")
-    raise UnknownVariant(
-        f"unknown variant {name!r}; known: {', '.join(CATALOGUE)}")
+    near = difflib.get_close_matches(key, [*CATALOGUE, *NOT_PER_PAIR], n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    raise UnknownVariant(f"unknown variant {name!r}{hint} (known: {', '.join(CATALOGUE)})")

@@ -26,21 +26,19 @@ violated there, or the result is None.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
 import sympy as sp
-from mpmath.libmp import (fhalf, finf, fnan, fninf, fone, from_int, from_rational, fzero,
+from mpmath.libmp import (fhalf, fnan, fone, from_int, from_rational, fzero,
                           mpf_cmp, mpf_sign, round_ceiling, round_floor)
 from mpmath.libmp import libmpi
 
 from ..loss.functions import to_elementary
 
-__all__ = ["relation_holds", "Undecided", "enclose", "certified_sign", "certify_violation", "SignCertificate",
-           "Violation", "PRECISION_LADDER", "exact_text"]
+__all__ = ["Undecided", "NotReal", "enclose", "compiled", "bind", "positive", "negative",
+           "RELATIONS", "PRECISION_LADDER"]
 
 #: Precisions (bits) tried in turn; 16384 bits resolve differences down to ~1e-4900.
 PRECISION_LADDER = (256, 1024, 4096, 16384)
@@ -69,11 +67,11 @@ def _is_nan(x: _Interval) -> bool:
     return x[0] == fnan or x[1] == fnan
 
 
-def _positive(x: _Interval) -> bool:
+def positive(x: _Interval) -> bool:
     return not _is_nan(x) and mpf_sign(x[0]) > 0
 
 
-def _negative(x: _Interval) -> bool:
+def negative(x: _Interval) -> bool:
     return not _is_nan(x) and mpf_sign(x[1]) < 0
 
 
@@ -93,18 +91,18 @@ def _log(x: _Interval, prec: int) -> _Interval:
 def _pow(base: _Interval, exponent: sp.Expr, e: _Interval, prec: int) -> _Interval:
     if exponent.is_Integer:
         n = int(exponent)
-        if n < 0 and not (_positive(base) or _negative(base)):
+        if n < 0 and not (positive(base) or negative(base)):
             raise Undecided("a negative power of a base not certified non-zero")
         return libmpi.mpi_pow_int(base, n, prec)
     # Real powers with a non-integer exponent are defined for base >= 0 (sympy's
     # principal value of a negative base to a fractional power is complex).
     if _is_nan(base) or mpf_sign(base[1]) < 0:
         raise NotReal("a fractional power of a negative number")
-    if _positive(base):
+    if positive(base):
         return libmpi.mpi_exp(libmpi.mpi_mul(e, _log(base, prec), prec), prec)
-    if _zero(base) and _positive(e):
+    if _zero(base) and positive(e):
         return (fzero, fzero)
-    if mpf_sign(base[0]) >= 0 and _positive(e):
+    if mpf_sign(base[0]) >= 0 and positive(e):
         # t**e is increasing in t >= 0 for e > 0: [0, max over e of hi**e].
         top = (base[1], base[1])
         upper = libmpi.mpi_exp(libmpi.mpi_mul(e, libmpi.mpi_log(top, prec), prec), prec)
@@ -125,9 +123,9 @@ def _min(args: Sequence[_Interval]) -> _Interval:
 
 
 def _sign_of(x: _Interval) -> int:
-    if _positive(x):
+    if positive(x):
         return 1
-    if _negative(x):
+    if negative(x):
         return -1
     if _zero(x):
         return 0
@@ -139,7 +137,7 @@ def _sign_of(x: _Interval) -> int:
 _Env = Mapping[sp.Symbol, Fraction]
 _Node = Callable[[_Env, int], _Interval]
 
-_RELATIONS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
+RELATIONS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
               sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
 
 
@@ -155,8 +153,8 @@ def _compile_condition(cond: sp.Basic) -> Callable[[_Env, int], bool]:
         return lambda env, prec: True
     if cond is sp.false or cond is False:
         return lambda env, prec: False
-    if type(cond) in _RELATIONS:
-        gap, op = _compile(cond.lhs - cond.rhs), _RELATIONS[type(cond)]
+    if type(cond) in RELATIONS:
+        gap, op = _compile(cond.lhs - cond.rhs), RELATIONS[type(cond)]
         return lambda env, prec: _decide(gap(env, prec), op)
     parts = [_compile_condition(a) for a in cond.args]
     if isinstance(cond, sp.And):
@@ -255,7 +253,7 @@ def _compile(expr: sp.Basic) -> _Node:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled(expr: sp.Basic) -> _Node:
+def compiled(expr: sp.Basic) -> _Node:
     return _compile(to_elementary(expr))
 
 
@@ -272,7 +270,7 @@ def _env(point: Mapping) -> dict[sp.Symbol, Fraction]:
     return env
 
 
-def _bind(expr: sp.Basic, point: Mapping) -> dict[sp.Symbol, Fraction]:
+def bind(expr: sp.Basic, point: Mapping) -> dict[sp.Symbol, Fraction]:
     """The point keyed by the expression's own symbols (names match whatever assumptions)."""
     env = _env(point)
     by_name = {str(k): v for k, v in env.items()}
@@ -287,218 +285,5 @@ def enclose(expr: sp.Basic, point: Mapping, prec: int) -> mpmath.iv.mpf:
     power's base) straddles at ``prec`` bits, ``ValueError`` when the expression has no
     real value there or cannot be evaluated.
     """
-    a, b = _compiled(expr)(_bind(expr, point), prec)
+    a, b = compiled(expr)(bind(expr, point), prec)
     return mpmath.iv.mpf((mpmath.mpf(a), mpmath.mpf(b)))
-
-
-# ---------------------------------------------------------------- certified signs
-
-@dataclass(frozen=True)
-class SignCertificate:
-    """The sign of a value at a point and what certifies it.
-
-    ``exact`` when the value was reduced to a rational by exact arithmetic (then
-    ``bits`` is None); otherwise ``bits`` is the precision whose enclosure excluded 0.
-    ``enclosure`` is the certifying interval as text (ends rounded outward).
-    """
-
-    sign: int
-    bits: int | None
-    enclosure: str
-    exact: bool
-
-    @property
-    def digits(self) -> int | None:
-        """Decimal digits equivalent to ``bits``."""
-        return None if self.bits is None else int(self.bits * math.log10(2))
-
-    def describe(self) -> str:
-        if self.exact:
-            shown = self.enclosure if len(self.enclosure) <= 40 else \
-                f"{self.enclosure[:32]}... ({len(self.enclosure)} characters in full)"
-            return f"is exactly {shown} (exact rational arithmetic)"
-        return (f"lies in {self.enclosure} (certified with {self.bits} bits, "
-                f"about {self.digits} digits, of outward-rounded interval arithmetic)")
-
-
-def _rational_function(expr: sp.Basic) -> bool:
-    return all(isinstance(e, (sp.Add, sp.Mul, sp.Symbol, sp.Rational))
-               or (isinstance(e, sp.Pow) and e.exp.is_Integer)
-               for e in sp.preorder_traversal(expr))
-
-
-def _exact_value(expr: sp.Basic, point: Mapping) -> sp.Rational | None:
-    env = _bind(expr, point)
-    value = expr.xreplace({s: sp.Rational(q.numerator, q.denominator) for s, q in env.items()})
-    if len(env) != len(expr.free_symbols):
-        return None
-    return value if isinstance(value, sp.Rational) else None
-
-
-def certified_sign(expr: sp.Basic, point: Mapping,
-                   ladder: Sequence[int] = PRECISION_LADDER) -> SignCertificate | None:
-    """The certified sign of ``expr`` at the exact ``point``, or None.
-
-    Rational functions are evaluated exactly. Otherwise each precision of the ladder is
-    tried until an enclosure excludes 0; if none does, exact substitution is the last
-    resort (it certifies an exact 0 such as log(1/3) - log(1/3)). None when nothing
-    certifies the sign (the value is 0 but not reducible, is tinier than the last
-    precision resolves, or is undefined at the point).
-    """
-    expr = sp.sympify(expr)
-    exact = _rational_function(expr)
-    if exact:
-        try:
-            value = _exact_value(expr, point)
-        except ZeroDivisionError:
-            return None
-        if value is None:
-            return None  # zoo or nan: a pole at the point
-        return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
-    try:
-        node, env = _compiled(expr), _bind(expr, point)
-    except ValueError:
-        return None
-    if len(env) != len(expr.free_symbols):
-        return None
-    for prec in ladder:
-        try:
-            a, b = node(env, prec)
-        except Undecided:
-            continue
-        except (ValueError, ZeroDivisionError, ArithmeticError):
-            return None
-        enclosure = (a, b)
-        if _positive(enclosure) or _negative(enclosure):
-            return SignCertificate(1 if _positive(enclosure) else -1, prec,
-                                   _interval_text(a, b), False)
-    value = _exact_value(expr, point)
-    if value is not None:
-        return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
-    return None
-
-
-_LIKE_ZERO = {">": lambda s: s > 0, ">=": lambda s: s >= 0, "<": lambda s: s < 0,
-              "<=": lambda s: s <= 0, "!=": lambda s: s != 0, "=": lambda s: s == 0}
-
-
-def relation_holds(relation: sp.Basic, point: Mapping) -> bool:
-    op = _RELATIONS.get(type(relation))
-    if op is None:
-        return False
-    cert = certified_sign(relation.lhs - relation.rhs, point)
-    if cert is None or (op == "=" and not cert.exact):
-        return False  # an equality holds only by exact evaluation
-    return _LIKE_ZERO[op](cert.sign)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A certified violation of ``expr op 0`` at a point: the value's certificate."""
-
-    value: SignCertificate
-
-    @property
-    def bits(self) -> int | None:
-        return self.value.bits
-
-    @property
-    def digits(self) -> int | None:
-        return self.value.digits
-
-    @property
-    def enclosure(self) -> str:
-        return self.value.enclosure
-
-    def details(self) -> dict:
-        return {"value_enclosure": self.value.enclosure, "exact": self.value.exact,
-                "certified_bits": self.value.bits, "certified_digits": self.value.digits}
-
-
-#: For ``expr op 0``: the certified signs of expr that violate it.
-_VIOLATED_BY = {">": lambda c: c.sign < 0 or (c.sign == 0 and c.exact),
-                ">=": lambda c: c.sign < 0,
-                "=": lambda c: c.sign != 0,
-                "!=": lambda c: c.sign == 0 and c.exact}
-
-
-def certify_violation(expr: sp.Basic, op: str, domain_relations: Sequence[sp.Basic],
-                      point: Mapping) -> Violation | None:
-    """A certificate that ``expr op 0`` fails at ``point`` inside the domain, or None.
-
-    Every relation of the domain must be certified at the point (equalities only by
-    exact evaluation), and the claim certified violated: for '>' the value certified
-    < 0 or exactly 0; for '>=' certified < 0; for '=' an enclosure (or the exact value)
-    excluding 0; for '!=' exactly 0.
-    """
-    if op not in _VIOLATED_BY:
-        raise ValueError(f"op must be one of {sorted(_VIOLATED_BY)}, not {op!r}")
-    if not all(relation_holds(r, point) for r in domain_relations):
-        return None
-    cert = certified_sign(expr, point)
-    if cert is None or not _VIOLATED_BY[op](cert):
-        return None
-    return Violation(cert)
-
-
-# ---------------------------------------------------------------- exact text
-
-def exact_text(value: sp.Rational | Fraction | int) -> str:
-    """The exact decimal of a terminating rational (in full), else 'p/q'.
-
-    ``sympy.Rational(exact_text(q)) == q`` always holds: 1/10**300 is '1e-300',
-    1 - 1/10**20 is '0.99999999999999999999', 1/3 is '1/3'.
-    """
-    q = Fraction(int(sp.Rational(value).p), int(sp.Rational(value).q))
-    p, d = q.numerator, q.denominator
-    if d == 1:
-        return str(p)
-    twos, fives, rest = 0, 0, d
-    while rest % 2 == 0:
-        rest, twos = rest // 2, twos + 1
-    while rest % 5 == 0:
-        rest, fives = rest // 5, fives + 1
-    if rest != 1:
-        return f"{p}/{d}"
-    n = max(twos, fives)
-    m = p * 10**n // d  # value = m * 10**-n exactly
-    while m % 10 == 0:
-        m, n = m // 10, n - 1
-    sign, digits = ("-" if m < 0 else ""), str(abs(m))
-    if n <= len(digits) + 6:  # positional is short enough
-        if n < len(digits):
-            return f"{sign}{digits[:len(digits) - n]}.{digits[len(digits) - n:]}"
-        return f"{sign}0.{'0' * (n - len(digits))}{digits}"
-    exponent = len(digits) - 1 - n
-    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    return f"{sign}{mantissa}e{exponent}"
-
-
-def _outward(x, up: bool, sig: int = 6) -> str:
-    """x (a raw mpf) rounded outward to ``sig`` significant decimal digits."""
-    if x == finf:
-        return "inf"
-    if x == fninf:
-        return "-inf"
-    if x == fzero:
-        return "0"
-    sign, man, exp, _ = x  # the raw mpf: (-1)**sign * man * 2**exp
-    q = (-1) ** sign * Fraction(man) * (Fraction(2) ** exp)
-    a = abs(q)
-    e = len(str(a.numerator)) - len(str(a.denominator))
-    while Fraction(10) ** e > a:
-        e -= 1
-    while Fraction(10) ** (e + 1) <= a:
-        e += 1
-    scaled = a / Fraction(10) ** (e - sig + 1)
-    towards_larger_magnitude = up == (q > 0)
-    m = math.ceil(scaled) if towards_larger_magnitude else math.floor(scaled)
-    if m == 10**sig:
-        m, e = 10**(sig - 1), e + 1
-    digits = str(m).rstrip("0") or "0"
-    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    return f"{'-' if q < 0 else ''}{mantissa}e{e}"
-
-
-def _interval_text(a, b) -> str:
-    return f"[{_outward(a, up=False)}, {_outward(b, up=True)}]"

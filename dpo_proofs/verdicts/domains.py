@@ -14,7 +14,7 @@ import sympy as sp
 
 from ..field.canonical import canonical
 from ..loss.symbols import x1, x2
-from ..numerics.enclosure import relation_holds
+from ..numerics.certify import relation_holds
 from .certificates import KernelError, normalize
 from .kernel import verify
 from .problem import Problem, constant_domains

@@ -16,7 +16,7 @@ import mpmath
 import sympy as sp
 
 from ..numerics.confirm import mp_callable, to_mpf
-from ..numerics.enclosure import certify_violation, exact_text
+from ..numerics.certify import certify_violation, exact_text
 from .certificates import OPS
 from .domains import branches
 from .problem import Problem, lhs_text

@@ -1,0 +1,235 @@
+"""Certified signs and violations at an exact point, and exact text for points.
+
+A sign is *certified* when an enclosure (``enclosure.enclose``) excludes 0; the ladder
+of precisions (256 ... 16384 bits) is climbed until one does. A value that is exactly 0
+is certified only by exact evaluation (sympy's exact arithmetic reducing it to 0).
+``certify_violation`` applies this to the engine's problems ``expr op 0``: the point is
+certified inside the domain and the claim certified violated there, or the result is
+None. ``exact_text`` writes a point so that it reads back as the very same rationals.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+from mpmath.libmp import finf, fninf, fzero
+
+from .enclosure import (PRECISION_LADDER, RELATIONS, Undecided, bind, compiled, negative,
+                        positive)
+
+__all__ = ["SignCertificate", "certified_sign", "relation_holds", "Violation",
+           "certify_violation", "exact_text"]
+
+
+@dataclass(frozen=True)
+class SignCertificate:
+    """The sign of a value at a point and what certifies it.
+
+    ``exact`` when the value was reduced to a rational by exact arithmetic (then
+    ``bits`` is None); otherwise ``bits`` is the precision whose enclosure excluded 0.
+    ``enclosure`` is the certifying interval as text (ends rounded outward).
+    """
+
+    sign: int
+    bits: int | None
+    enclosure: str
+    exact: bool
+
+    @property
+    def digits(self) -> int | None:
+        """Decimal digits equivalent to ``bits``."""
+        return None if self.bits is None else int(self.bits * math.log10(2))
+
+    def describe(self) -> str:
+        if self.exact:
+            shown = self.enclosure if len(self.enclosure) <= 40 else \
+                f"{self.enclosure[:32]}... ({len(self.enclosure)} characters in full)"
+            return f"is exactly {shown} (exact rational arithmetic)"
+        return (f"lies in {self.enclosure} (certified with {self.bits} bits, "
+                f"about {self.digits} digits, of outward-rounded interval arithmetic)")
+
+
+def _rational_function(expr: sp.Basic) -> bool:
+    return all(isinstance(e, (sp.Add, sp.Mul, sp.Symbol, sp.Rational))
+               or (isinstance(e, sp.Pow) and e.exp.is_Integer)
+               for e in sp.preorder_traversal(expr))
+
+
+def _exact_value(expr: sp.Basic, point: Mapping) -> sp.Rational | None:
+    env = bind(expr, point)
+    value = expr.xreplace({s: sp.Rational(q.numerator, q.denominator) for s, q in env.items()})
+    if len(env) != len(expr.free_symbols):
+        return None
+    return value if isinstance(value, sp.Rational) else None
+
+
+def certified_sign(expr: sp.Basic, point: Mapping,
+                   ladder: Sequence[int] = PRECISION_LADDER) -> SignCertificate | None:
+    """The certified sign of ``expr`` at the exact ``point``, or None.
+
+    Rational functions are evaluated exactly. Otherwise each precision of the ladder is
+    tried until an enclosure excludes 0; if none does, exact substitution is the last
+    resort (it certifies an exact 0 such as log(1/3) - log(1/3)). None when nothing
+    certifies the sign (the value is 0 but not reducible, is tinier than the last
+    precision resolves, or is undefined at the point).
+    """
+    expr = sp.sympify(expr)
+    exact = _rational_function(expr)
+    if exact:
+        try:
+            value = _exact_value(expr, point)
+        except ZeroDivisionError:
+            return None
+        if value is None:
+            return None  # zoo or nan: a pole at the point
+        return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
+    try:
+        node, env = compiled(expr), bind(expr, point)
+    except ValueError:
+        return None
+    if len(env) != len(expr.free_symbols):
+        return None
+    for prec in ladder:
+        try:
+            a, b = node(env, prec)
+        except Undecided:
+            continue
+        except (ValueError, ZeroDivisionError, ArithmeticError):
+            return None
+        enclosure = (a, b)
+        if positive(enclosure) or negative(enclosure):
+            return SignCertificate(1 if positive(enclosure) else -1, prec,
+                                   _interval_text(a, b), False)
+    value = _exact_value(expr, point)
+    if value is not None:
+        return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
+    return None
+
+
+_LIKE_ZERO = {">": lambda s: s > 0, ">=": lambda s: s >= 0, "<": lambda s: s < 0,
+              "<=": lambda s: s <= 0, "!=": lambda s: s != 0, "=": lambda s: s == 0}
+
+
+def relation_holds(relation: sp.Basic, point: Mapping) -> bool:
+    op = RELATIONS.get(type(relation))
+    if op is None:
+        return False
+    cert = certified_sign(relation.lhs - relation.rhs, point)
+    if cert is None or (op == "=" and not cert.exact):
+        return False  # an equality holds only by exact evaluation
+    return _LIKE_ZERO[op](cert.sign)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A certified violation of ``expr op 0`` at a point: the value's certificate."""
+
+    value: SignCertificate
+
+    @property
+    def bits(self) -> int | None:
+        return self.value.bits
+
+    @property
+    def digits(self) -> int | None:
+        return self.value.digits
+
+    @property
+    def enclosure(self) -> str:
+        return self.value.enclosure
+
+    def details(self) -> dict:
+        return {"value_enclosure": self.value.enclosure, "exact": self.value.exact,
+                "certified_bits": self.value.bits, "certified_digits": self.value.digits}
+
+
+#: For ``expr op 0``: the certified signs of expr that violate it.
+_VIOLATED_BY = {">": lambda c: c.sign < 0 or (c.sign == 0 and c.exact),
+                ">=": lambda c: c.sign < 0,
+                "=": lambda c: c.sign != 0,
+                "!=": lambda c: c.sign == 0 and c.exact}
+
+
+def certify_violation(expr: sp.Basic, op: str, domain_relations: Sequence[sp.Basic],
+                      point: Mapping) -> Violation | None:
+    """A certificate that ``expr op 0`` fails at ``point`` inside the domain, or None.
+
+    Every relation of the domain must be certified at the point (equalities only by
+    exact evaluation), and the claim certified violated: for '>' the value certified
+    < 0 or exactly 0; for '>=' certified < 0; for '=' an enclosure (or the exact value)
+    excluding 0; for '!=' exactly 0.
+    """
+    if op not in _VIOLATED_BY:
+        raise ValueError(f"op must be one of {sorted(_VIOLATED_BY)}, not {op!r}")
+    if not all(relation_holds(r, point) for r in domain_relations):
+        return None
+    cert = certified_sign(expr, point)
+    if cert is None or not _VIOLATED_BY[op](cert):
+        return None
+    return Violation(cert)
+
+
+# ---------------------------------------------------------------- exact text
+
+def exact_text(value: sp.Rational | Fraction | int) -> str:
+    """The exact decimal of a terminating rational (in full), else 'p/q'.
+
+    ``sympy.Rational(exact_text(q)) == q`` always holds: 1/10**300 is '1e-300',
+    1 - 1/10**20 is '0.99999999999999999999', 1/3 is '1/3'.
+    """
+    q = Fraction(int(sp.Rational(value).p), int(sp.Rational(value).q))
+    p, d = q.numerator, q.denominator
+    if d == 1:
+        return str(p)
+    twos, fives, rest = 0, 0, d
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    if rest != 1:
+        return f"{p}/{d}"
+    n = max(twos, fives)
+    m = p * 10**n // d  # value = m * 10**-n exactly
+    while m % 10 == 0:
+        m, n = m // 10, n - 1
+    sign, digits = ("-" if m < 0 else ""), str(abs(m))
+    if n <= len(digits) + 6:  # positional is short enough
+        if n < len(digits):
+            return f"{sign}{digits[:len(digits) - n]}.{digits[len(digits) - n:]}"
+        return f"{sign}0.{'0' * (n - len(digits))}{digits}"
+    exponent = len(digits) - 1 - n
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{mantissa}e{exponent}"
+
+
+def _outward(x, up: bool, sig: int = 6) -> str:
+    """x (a raw mpf) rounded outward to ``sig`` significant decimal digits."""
+    if x == finf:
+        return "inf"
+    if x == fninf:
+        return "-inf"
+    if x == fzero:
+        return "0"
+    sign, man, exp, _ = x  # the raw mpf: (-1)**sign * man * 2**exp
+    q = (-1) ** sign * Fraction(man) * (Fraction(2) ** exp)
+    a = abs(q)
+    e = len(str(a.numerator)) - len(str(a.denominator))
+    while Fraction(10) ** e > a:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= a:
+        e += 1
+    scaled = a / Fraction(10) ** (e - sig + 1)
+    towards_larger_magnitude = up == (q > 0)
+    m = math.ceil(scaled) if towards_larger_magnitude else math.floor(scaled)
+    if m == 10**sig:
+        m, e = 10**(sig - 1), e + 1
+    digits = str(m).rstrip("0") or "0"
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{'-' if q < 0 else ''}{mantissa}e{e}"
+
+
+def _interval_text(a, b) -> str:
+    return f"[{_outward(a, up=False)}, {_outward(b, up=True)}]"
