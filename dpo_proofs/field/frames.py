@@ -20,6 +20,7 @@ import sympy as sp
 
 from .canonical import canonical
 from ..errors import InvalidArgument
+from ..loss.functions import sigmoid
 from ..loss.symbols import x1, x2
 
 __all__ = ["Parametrization", "get_parametrization", "parametrization_names",
@@ -92,7 +93,8 @@ def _derive(name: str, description: str, coordinates, forward, chart, domain,
     steps.append("M = J J^T at theta = theta(x): "
                  f"M11 = {sp.sstr(M[0, 0])}, M12 = M21 = {sp.sstr(M[0, 1])}, "
                  f"M22 = {sp.sstr(M[1, 1])}")
-    check = [canonical(f.subs(dict(chart)) - s) for f, s in zip(forward, (x1, x2))]
+    check = [canonical(_fold_real_roots(f.subs(dict(chart))) - s)
+             for f, s in zip(forward, (x1, x2))]
     if on_edge:
         check = [canonical(c.subs(x2, 1 - x1)) for c in check]
     if any(c != 0 for c in check):
@@ -231,6 +233,45 @@ def user_parametrization(text: str) -> Parametrization:
                                                           for t, e in chart)])
 
 
+#: Outer functions whose inverse is known: x = f(g) gives g = f^{-1}(x). Peeling them
+#: first leaves sympy a polynomial system (sigmoid(a + b**3) is solved through logit).
+_INVERSES = {sigmoid: lambda x: sp.log(x / (1 - x)), sp.exp: sp.log}
+
+
+def _peel(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    """(g, h) with f = x  <=>  g = h, after inverting known outer functions."""
+    target = x
+    while type(f) in _INVERSES and len(f.args) == 1:
+        target = _INVERSES[type(f)](target)
+        f = f.args[0]
+    return f, target
+
+
+def _real_odd_roots(expr: sp.Expr) -> sp.Expr:
+    """e**(1/k) for odd k as the real root (sympy's principal root is complex for e < 0)."""
+    return expr.replace(
+        lambda e: e.is_Pow and e.exp.is_Rational and e.exp.q % 2 == 1 and e.exp.p == 1
+        and e.exp.q > 1, lambda e: sp.sign(e.base) * sp.Abs(e.base) ** e.exp)
+
+
+def _fold_real_roots(expr: sp.Expr) -> sp.Expr:
+    """Undo _real_odd_roots after cubing: sign(e)**odd = sign(e), sign(e)*Abs(e) = e."""
+    expr = expr.replace(lambda e: e.is_Pow and isinstance(e.base, sp.sign)
+                        and e.exp.is_Integer and e.exp % 2 == 1, lambda e: e.base)
+
+    def fold(m: sp.Expr) -> sp.Expr:
+        args = list(m.args)
+        for s_ in [a for a in args if isinstance(a, sp.sign)]:
+            inner = s_.args[0]
+            if sp.Abs(inner) in args:
+                args.remove(s_)
+                args.remove(sp.Abs(inner))
+                args.append(inner)
+        return sp.Mul(*args)
+
+    return expr.replace(lambda e: e.is_Mul and e.has(sp.sign), fold)
+
+
 def _solve_chart(text, coords, forward):
     from itertools import combinations
 
@@ -239,11 +280,13 @@ def _solve_chart(text, coords, forward):
     others = [c for c in coords]
     for pair in combinations(coords, 2):
         rest = {c: 0 for c in others if c not in pair}  # a representative for the others
-        eqs = [sp.Eq(f.subs(rest), s) for f, s in zip(forward, (x1, x2))]
-        with time_budget(10, f"solving the map {text} for its parameters"):
+        peeled = [_peel(f.subs(rest), s) for f, s in zip(forward, (x1, x2))]
+        eqs = [sp.Eq(g, h) for g, h in peeled]
+        with time_budget(30, f"solving the map {text} for its parameters"):
             solutions = sp.solve(eqs, list(pair), dict=True)
         for sol in solutions:
-            chart = [(t, canonical(sol[t])) for t in pair if t in sol] + list(rest.items())
+            chart = [(t, canonical(_real_odd_roots(sol[t]))) for t in pair if t in sol] \
+                + list(rest.items())
             if len(chart) != len(coords):
                 continue
             if all(_is_real_on_square(e) for _, e in chart):
