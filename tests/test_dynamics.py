@@ -14,7 +14,7 @@ import dpo_proofs.numerics.odes as odes
 import dpo_proofs.pipeline as pipeline
 from dpo_proofs import dynamics, get_variant
 from dpo_proofs.loss.symbols import X1_0, X2_0
-from dpo_proofs.field.gradient.limit_point import LimitPoint
+from dpo_proofs.field.limit_point import LimitPoint
 from dpo_proofs.errors import InvalidArgument
 from dpo_proofs.loss.symbols import beta, r_l, r_w, x1, x2
 from cli_run import run

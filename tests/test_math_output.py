@@ -212,7 +212,7 @@ def test_ipo_statement_by_hand():
 
 
 def test_ipo_document_prints_r_minus_1():
-    from dpo_proofs.derivation import derive
+    from dpo_proofs.pipeline import derive
     from dpo_proofs.printers.document import derivation_document, document_text
 
     text = document_text(derivation_document(derive("ipo"), (), figure=False), "md")
