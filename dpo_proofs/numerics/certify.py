@@ -216,7 +216,9 @@ def _outward(x, up: bool, sig: int = 6) -> str:
     sign, man, exp, _ = x  # the raw mpf: (-1)**sign * man * 2**exp
     q = (-1) ** sign * Fraction(man) * (Fraction(2) ** exp)
     a = abs(q)
-    e = len(str(a.numerator)) - len(str(a.denominator))
+    # The decimal exponent from bit lengths (str() of a 16384-bit integer is refused by
+    # Python's int-to-str limit, and slow): close, then corrected exactly below.
+    e = math.floor((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30102999566)
     while Fraction(10) ** e > a:
         e -= 1
     while Fraction(10) ** (e + 1) <= a:
