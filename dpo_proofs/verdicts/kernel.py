@@ -52,6 +52,9 @@ from .certificates import (CASES, SIGN_SETS, CaseProof, IntervalProof,
 __all__ = ["verify", "sign_set", "power_signs"]
 
 _ANY = frozenset({-1, 0, 1})
+#: The relaxed encoding (and its factoring) is tried only on expressions of at most this
+#: many operations: factoring a large rational function can run for minutes.
+RELAX_MAX_OPS = 60
 
 
 # --- K2, K3: signs ----------------------------------------------------------------------
@@ -108,8 +111,8 @@ def _relaxed(expr: sp.Expr, domains: dict | None):
             atoms[a] = 1 / (1 + sp.Dummy("u", nonnegative=True))
         elif a.exp.is_negative:
             atoms[a] = 1 + sp.Dummy("v", nonnegative=True)
-    if not atoms:
-        return
+    if not atoms or sp.count_ops(expr) > RELAX_MAX_OPS:
+        return  # a bound on work, not time: the same expression is decided the same way
     relaxed = expr.xreplace(atoms)
     yield from (relaxed, sp.expand_log(relaxed.subs(_encoding(relaxed, domains or {})),
                                        force=False))
