@@ -254,3 +254,19 @@ def _derive_task(task) -> Derivation:
 def class_theorem() -> ClassTheorem:
     """The margin-loss class theorem, proved with an undefined l (see field.theorem)."""
     return margin_loss_theorem()
+
+
+# Imported here, beside its one user, so this recipe stays a single appended block.
+from .numerics.trajectories import FieldFunctions, field_functions  # noqa: E402
+
+
+def figure_fields(loss: Loss, frames: Sequence[str | Parametrization] | None = None,
+                  params: Mapping[str, object] | None = None) -> list[FieldFunctions]:
+    """The field of ``loss`` in each frame (default: the probability frame alone) as numpy
+    functions for the figures: M grad L derived with the constants symbolic (field_of,
+    cached per process), then lambdified at ``params`` (else the defaults). Bad frame
+    names and constants raise InvalidArgument before anything is derived."""
+    chosen = [get_parametrization(f) for f in (frames or ("probability",))]
+    loss.bind(params or {})  # validate the constants first: deriving may take seconds
+    return [field_functions(loss, field_of(loss, None if frame.is_identity else frame),
+                            frame, params) for frame in chosen]
