@@ -144,6 +144,11 @@ class Parameter:
     def name(self) -> str:
         return self.symbol.name
 
+    @property
+    def domain_text(self) -> str:
+        """The domain as a user types it, e.g. (0, 1] (see interval_text)."""
+        return interval_text(self.domain)
+
     def validate(self, value: object) -> sp.Expr:
         """Return ``value`` as an exact sympy number, or raise InvalidArgument."""
         from ..errors import InvalidArgument

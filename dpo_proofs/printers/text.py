@@ -5,8 +5,6 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from ..loss.symbols import interval_text
-
 from ..numerics.confirm import REQUIRED_DIGITS
 
 if TYPE_CHECKING:
@@ -30,7 +28,7 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
         "title": loss.title,
         "citation": loss.citation,
         "trl_name": loss.trl_name,
-        "parameters": {p.name: {"domain": interval_text(p.domain), "default": sp.sstr(p.default)}
+        "parameters": {p.name: {"domain": p.domain_text, "default": sp.sstr(p.default)}
                        for p in loss.parameters},
         "fixed_parameters": dict(a.params),
         "loss": expr_str(loss.elementary),
