@@ -20,7 +20,8 @@ from typing import TextIO
 from ..pipeline import DERIVE_BUDGET, class_theorem, derive, derive_all, figure_fields
 from ..errors import DpoProofsError
 from ..printers.pdf import compile_pdf, write_atomic
-from ..printers.document import derivation_document, figure_name, overview_document
+from ..printers.document import derivation_document, figure_name
+from ..printers.overview import overview_document
 from ..printers.markup import render
 from ..loss.catalogue import CATALOGUE, get_variant
 from ..loss.symbols import X1, X2
