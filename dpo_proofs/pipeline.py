@@ -295,3 +295,19 @@ def values_at(result: Analysis, at: Mapping[str, str]) -> dict:
             else:
                 out[name] = mpmath.nstr(mpmath.re(value), 50)
     return {"point": {k: sp.sstr(v) for k, v in point.items()}, "values": out}
+
+
+# Imported here, beside its one user, so this recipe stays a single appended block.
+from .numerics.trajectories import FieldFunctions, field_functions  # noqa: E402
+
+
+def figure_fields(loss: Loss, frames: Sequence[str | Parametrization] | None = None,
+                  params: Mapping[str, object] | None = None) -> list[FieldFunctions]:
+    """The field of ``loss`` in each frame (default: the probability frame alone) as numpy
+    functions for the figures: M grad L derived with the constants symbolic (field_of,
+    cached per process), then lambdified at ``params`` (else the defaults). Bad frame
+    names and constants raise InvalidArgument before anything is derived."""
+    chosen = [get_parametrization(f) for f in (frames or ("probability",))]
+    loss.bind(params or {})  # validate the constants first: deriving may take seconds
+    return [field_functions(loss, field_of(loss, None if frame.is_identity else frame),
+                            frame, params) for frame in chosen]

@@ -17,9 +17,11 @@ from dpo_proofs.loss.catalogue import CATALOGUE
 
 matplotlib = pytest.importorskip("matplotlib", reason="matplotlib (the [plot] extra) not installed")
 
+from dpo_proofs.pipeline import figure_fields  # noqa: E402
+from dpo_proofs.printers.figures import plot_fields  # noqa: E402
+from dpo_proofs.printers.frame_figures import (DEFAULT_FRAMES, plot_frames,  # noqa: E402
+                                               plot_sensitivity)
 from dpo_proofs.verdicts.engine import cached_field  # noqa: E402
-from dpo_proofs.printers.figures import (field_functions, final_x1, plot_fields, plot_frames,  # noqa: E402
-                             plot_sensitivity, trajectory)
 
 VARIANTS = list(CATALOGUE)
 #: Variants whose frame fields derive in well under a second each (smooth, piecewise,
@@ -30,7 +32,7 @@ FRAME_SAMPLE = ["dpo", "ipo", "hinge", "simpo", "cpo", "slic_hf"]
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_lambdified_field_matches_an_independent_derivative(variant):
     loss = CATALOGUE[variant]
-    ff = field_functions(loss)
+    (ff,) = figure_fields(loss)
     defaults = {p.symbol: p.default for p in loss.parameters}
     for a, b in ((0.6, 0.3), (0.2, 0.7), (0.9, 0.05)):
         for fn, symbol in ((ff.d_x1, x1), (ff.d_x2, x2)):
@@ -57,7 +59,7 @@ def test_trajectory_keeps_the_conserved_quantity(variant):
         pytest.skip(f"{variant}: no conserved quantity derived ({field.conserved_reason})")
     defaults = {p.symbol: p.default for p in loss.parameters}
     invariant = sp.lambdify((x1, x2), field.conserved.expr.subs(defaults), "numpy")
-    path = trajectory(field_functions(loss), (0.5, 0.4))
+    path = figure_fields(loss)[0].trajectory((0.5, 0.4))
     assert len(path) > 20
     values = invariant(path[:, 0], path[:, 1])
     assert np.max(np.abs(values - values[0])) < 1e-6 * max(1.0, abs(values[0]))
@@ -75,9 +77,9 @@ def test_plot_cli_writes_a_png(variant, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
 def test_figures_are_deterministic(suffix, tmp_path):
-    losses = [CATALOGUE[v] for v in VARIANTS[:2]]
-    a = plot_fields(losses, tmp_path / f"a{suffix}", starts=[(0.4, 0.5)]).read_bytes()
-    b = plot_fields(losses, tmp_path / f"b{suffix}", starts=[(0.4, 0.5)]).read_bytes()
+    functions = [figure_fields(CATALOGUE[v])[0] for v in VARIANTS[:2]]
+    a = plot_fields(functions, tmp_path / f"a{suffix}", starts=[(0.4, 0.5)]).read_bytes()
+    b = plot_fields(functions, tmp_path / f"b{suffix}", starts=[(0.4, 0.5)]).read_bytes()
     assert a == b
 
 
@@ -100,6 +102,10 @@ def test_grid_of_several_variants_and_params(tmp_path):
     (["plot", "dpo", "--trajectories", "__import__('os'),0.2"], "not a number"),
     (["plot", "dpo", "--param", "beta=-1"], "outside its domain"),
     (["plot", "dpo", "-o", "x.gif"], ".png, .pdf or .svg"),
+    (["plot", "dpo", "--sensitivity", "-o", "x.gif"], ".png, .pdf or .svg"),
+    (["plot", "dpo", "ipo", "--param", "gamma=1"], "no plotted variant has it"),
+    (["plot", "dpo", "--parametrizations", "log", "--param", "gamma=1"],
+     "no plotted variant has it"),
 ])
 def test_bad_plot_input_is_one_line(argv, words, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -145,13 +151,13 @@ def _mp_partials(loss, a, b):
 def test_log_frame_arrows_point_along_minus_metric_times_gradient(variant):
     # x = exp(theta): J = diag(x1, x2), M = J J^T = diag(x1**2, x2**2) by hand.
     loss = CATALOGUE[variant]
-    ff = field_functions(loss, parametrization="log")
+    (ff,) = figure_fields(loss, ["log"])
     for a, b in ((0.6, 0.3), (0.2, 0.7), (0.9, 0.05)):
         g1, g2 = _mp_partials(loss, a, b)
         assert float(ff.d_x1(a, b)) == pytest.approx(a**2 * g1, rel=1e-9)
         assert float(ff.d_x2(a, b)) == pytest.approx(b**2 * g2, rel=1e-9)
         # the drawn direction: the first RK4 step from (a, b) goes along -(a^2 g1, b^2 g2)
-        path = trajectory(ff, (a, b), step=1e-4)
+        path = ff.trajectory((a, b), step=1e-4)
         moved = path[1] - path[0]
         expected = -np.array([a**2 * g1, b**2 * g2])
         cosine = moved @ expected / (np.linalg.norm(moved) * np.linalg.norm(expected))
@@ -161,13 +167,13 @@ def test_log_frame_arrows_point_along_minus_metric_times_gradient(variant):
 def test_softmax_edge_moves_along_the_edge():
     # softmax:2 by hand: J = x1 x2 [[1, -1], [-1, 1]], so M = J J^T = 2 (x1 x2)^2 [[1, -1],
     # [-1, 1]] and the velocity -M grad L is a multiple of (1, -1): it stays on x1 + x2 = 1.
-    ff = field_functions(CATALOGUE["dpo"], parametrization="softmax:2")
+    (ff,) = figure_fields(CATALOGUE["dpo"], ["softmax:2"])
     for a in (0.2, 0.5, 0.8):
         g1, g2 = _mp_partials(CATALOGUE["dpo"], a, 1 - a)
         factor = 2 * (a * (1 - a)) ** 2
         assert float(ff.d_x1(a, 1 - a)) == pytest.approx(factor * (g1 - g2), rel=1e-9)
         assert float(ff.d_x2(a, 1 - a)) == pytest.approx(factor * (g2 - g1), rel=1e-9)
-    path = trajectory(ff, (0.3, 0.7))
+    path = ff.trajectory((0.3, 0.7))
     assert len(path) > 20 and np.max(np.abs(path.sum(axis=1) - 1)) < 1e-9
     assert path[-1, 0] > 0.99  # dpo raises x1 along the whole edge
 
@@ -175,11 +181,11 @@ def test_softmax_edge_moves_along_the_edge():
 @pytest.mark.parametrize("frame", ["softmax", "softmax:4"])
 @pytest.mark.parametrize("variant", FRAME_SAMPLE)
 def test_trajectories_stay_in_the_simplex(variant, frame):
-    ff = field_functions(CATALOGUE[variant], parametrization=frame)
+    (ff,) = figure_fields(CATALOGUE[variant], [frame])
     for start in ((0.3, 0.4), (0.1, 0.8), (0.6, 0.05)):
-        path = trajectory(ff, start)
+        path = ff.trajectory(start)
         assert np.all(path > 0) and np.all(path.sum(axis=1) < 1)
-    assert len(trajectory(ff, (0.6, 0.5))) == 1  # a start outside: no motion drawn
+    assert len(ff.trajectory((0.6, 0.5))) == 1  # a start outside: no motion drawn
 
 
 @pytest.mark.parametrize("start, expected", [
@@ -191,32 +197,32 @@ def test_trajectories_stay_in_the_simplex(variant, frame):
     ((0.2, 0.2), math.sqrt(0.08)),
 ])
 def test_sensitivity_of_dpo_follows_the_circles(start, expected):
-    ff = field_functions(CATALOGUE["dpo"])
-    assert final_x1(ff, [start])[0] == pytest.approx(min(1.0, expected), abs=0.02)
+    (ff,) = figure_fields(CATALOGUE["dpo"])
+    assert ff.final_x1([start])[0] == pytest.approx(min(1.0, expected), abs=0.02)
 
 
 @pytest.mark.parametrize("frame", ["probability", "log", "softmax", "softmax:2"])
 def test_vectorised_final_x1_is_the_end_of_each_trajectory(frame):
-    ff = field_functions(CATALOGUE["ipo"], parametrization=frame)  # ipo: the flow can stall
+    (ff,) = figure_fields(CATALOGUE["ipo"], [frame])  # ipo: the flow can stall
     starts = [(0.3, 0.4), (0.02, 0.9), (0.7, 0.3), (0.4, 0.6), (0.5, 0.45), (0.9, 0.004)]
-    finals = final_x1(ff, starts)
+    finals = ff.final_x1(starts)
     for start, final in zip(starts, finals):
         if not ff.inside(*start):
             assert math.isnan(final)
         else:
-            assert final == pytest.approx(min(1.0, trajectory(ff, start)[-1, 0]), abs=1e-12)
+            assert final == pytest.approx(min(1.0, ff.trajectory(start)[-1, 0]), abs=1e-12)
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
 @pytest.mark.parametrize("kind", ["frames", "sensitivity"])
 def test_frame_figures_are_written_deterministically(kind, suffix, tmp_path):
-    loss = CATALOGUE["dpo"]
+    functions = figure_fields(CATALOGUE["dpo"], DEFAULT_FRAMES)
 
     def draw(name):
         if kind == "frames":
-            return plot_frames(loss, None, tmp_path / f"{name}{suffix}",
+            return plot_frames(functions, tmp_path / f"{name}{suffix}",
                                starts=[(0.3, 0.4), (0.4, 0.6)])
-        return plot_sensitivity(loss, None, tmp_path / f"{name}{suffix}", grid=12)
+        return plot_sensitivity(functions, tmp_path / f"{name}{suffix}", grid=12)
 
     a, b = draw("a").read_bytes(), draw("b").read_bytes()
     assert len(a) > 10_000 and a == b

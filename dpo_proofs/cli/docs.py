@@ -17,13 +17,15 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..pipeline import DERIVE_BUDGET, class_theorem, derive, derive_all
+from ..pipeline import DERIVE_BUDGET, class_theorem, derive, derive_all, figure_fields
 from ..errors import DpoProofsError
 from ..printers.pdf import compile_pdf, write_atomic
-from ..printers.document import derivation_document, figure_name, overview_document
+from ..printers.document import derivation_document, figure_name
+from ..printers.overview import overview_document
 from ..printers.markup import render
 from ..loss.catalogue import CATALOGUE, get_variant
 from .options import BUDGETS, EXIT_FAILED, EXIT_OK, budget_seconds, key_values
+from ..loss.symbols import X1, X2
 
 __all__ = ["add_subcommands", "ALL_COMMAND", "generate_all", "check_fresh"]
 
@@ -89,11 +91,13 @@ def check_fresh(directory: Path, files: dict[str, str], max_lines: int = 60) -> 
 
 def _figure(loss, tex_path: Path, stderr: TextIO, params=None) -> Path | None:
     """The variant's field figure as PDF next to the document, if matplotlib is there."""
-    from ..printers.figures import PlottingUnavailable, plot_fields
+    from ..printers.drawing import PlottingUnavailable, require_matplotlib
+    from ..printers.figures import plot_fields
 
     path = tex_path.parent / figure_name(loss.name)
     try:
-        return plot_fields([loss], path, params=params)
+        require_matplotlib()  # first: without matplotlib there is nothing to lambdify for
+        return plot_fields(figure_fields(loss, params=params), path)
     except PlottingUnavailable as error:
         stderr.write(f"dpo-proofs: note: no figure for {loss.name}: {error}\n")
         return None
@@ -191,18 +195,38 @@ def _compile_all(directory: Path, files, args, stdout: TextIO, stderr: TextIO,
             stdout.write(f"compiled {name[:-4]}.pdf\n")
 
 
+def _parse_trajectories(text: str | None) -> list[tuple[float, float]]:
+    """'0.3,0.6;0.5,0.2' -> starting points, each coordinate validated in (0, 1]."""
+    if not text:
+        return []
+    out = []
+    for part in text.split(";"):
+        coords = [c.strip() for c in part.split(",")]
+        if len(coords) != 2:
+            raise DpoProofsError(f"trajectory start {part!r} must look like x1,x2")
+        out.append((float(X1.validate(coords[0])), float(X2.validate(coords[1]))))
+    return out
+
+
 def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
     from ..field.frames import get_parametrization
-    from ..printers.figures import (DEFAULT_FRAMES, parse_trajectories, plot_fields, plot_frames,
-                       plot_sensitivity, require_matplotlib)
+    from ..printers.drawing import check_figure_target, require_matplotlib
+    from ..printers.figures import plot_fields
+    from ..printers.frame_figures import DEFAULT_FRAMES, plot_frames, plot_sensitivity
 
     require_matplotlib()  # first, so a missing extra is the one message the user sees
     losses = [get_variant(v) for v in args.variants]
     params = key_values(args.param, "--param")
-    starts = parse_trajectories(args.trajectories)
+    starts = _parse_trajectories(args.trajectories)
     if args.parametrizations is None and not args.sensitivity:
         output = Path(args.output or ("-".join(l.name for l in losses) + "-field.png"))
-        plot_fields(losses, output, params=params, starts=starts)
+        check_figure_target(output)  # before deriving: a bad name should cost nothing
+        # each variant is drawn at the constants it has; a constant none has is an error
+        functions = [figure_fields(l, params={k: v for k, v in params.items()
+                                             if k in {p.name for p in l.parameters}})[0]
+                     for l in losses]
+        _check_params(losses, params)
+        plot_fields(functions, output, starts=starts)
         stdout.write(f"wrote {output}\n")
         return EXIT_OK
     option = "--sensitivity" if args.sensitivity else "--parametrizations"
@@ -219,14 +243,24 @@ def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
                              "give comma-separated names, e.g. probability,log")
     frames = [get_parametrization(n) for n in names]  # bad names: InvalidArgument, exit 2
     loss = losses[0]
+    kind = "sensitivity" if args.sensitivity else "frames"
+    output = Path(args.output or f"{loss.name}-{kind}.png")
+    check_figure_target(output)
+    _check_params(losses, params)
+    functions = figure_fields(loss, frames, params)
     if args.sensitivity:
-        output = Path(args.output or f"{loss.name}-sensitivity.png")
-        plot_sensitivity(loss, frames, output, params=params)
+        plot_sensitivity(functions, output)
     else:
-        output = Path(args.output or f"{loss.name}-frames.png")
-        plot_frames(loss, frames, output, params=params, starts=starts)
+        plot_frames(functions, output, starts=starts)
     stdout.write(f"wrote {output}\n")
     return EXIT_OK
+
+
+def _check_params(losses, params) -> None:
+    """Every --param names a constant of some plotted variant."""
+    unknown = set(params) - {p.name for l in losses for p in l.parameters}
+    if unknown:
+        raise DpoProofsError(f"--param {', '.join(sorted(unknown))}: no plotted variant has it")
 
 
 def add_subcommands(sub) -> None:

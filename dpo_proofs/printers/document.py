@@ -1,8 +1,10 @@
-"""The derivation document of one loss, and the overview of the catalogue.
+"""The derivation document of one loss.
 
 Every formula is printed by ``sympy.latex`` from an expression the package derived
 (Derivation / Analysis); the prose around it is written here. The result is a
-``markup.Document``, rendered as LaTeX or Markdown by ``markup.render``.
+``markup.Document``, rendered as LaTeX or Markdown by ``markup.render``. The sections
+on the field as a whole and on the other frames are in ``field_sections``; the overview
+of the catalogue is in ``overview``.
 """
 from __future__ import annotations
 
@@ -11,33 +13,21 @@ from collections.abc import Sequence
 import sympy as sp
 
 from ..field.gradient import PER_PIECE, RATIO_MINUS_ONE, SQUARES_DIFFERENCE
-from ..loss.symbols import H, X1_0, X2_0
-from ..results import Derivation
-from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
-                     Para, Table, number_tex, render)
-from ..numerics.confirm import REQUIRED_DIGITS, DPS
-from .text import SIGN_WORDS
 from ..field.signs import FactorSign, SignAnalysis
 from ..loss.symbols import X1, X2, x1, x2
-from ..field.theorem import ClassTheorem
-from ..verdicts.values import D_X1, D_X2, LOSS, RATIO
+from ..numerics.confirm import DPS, REQUIRED_DIGITS
+from ..results import Derivation
+from .field_sections import field_section, frames_section
+from .formulas import DL1, DL2, join, latex, region_sentence
+from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
+                     Para, Table, number_tex, render)
+from .text import SIGN_WORDS
 
-__all__ = ["derivation_document", "overview_document", "figure_name", "document_text"]
+__all__ = ["derivation_document", "figure_name", "document_text"]
 
-DL1 = r"\frac{\partial L}{\partial x_{1}}"
-DL2 = r"\frac{\partial L}{\partial x_{2}}"
 _DL = {x1: DL1, x2: DL2}
 _CHECK_WORD = {True: "equal to the previous line", False: "NOT equal to the previous line",
                None: "equality with the previous line not decided"}
-
-
-_QUANTITY_TEX = {LOSS: "L", D_X1: r"\partial_{x_{1}} L", D_X2: r"\partial_{x_{2}} L",
-                 RATIO: "R", X1_0: "x_{1,0}", X2_0: "x_{2,0}"}
-
-
-def latex(expr: sp.Basic) -> str:
-    """sympy's LaTeX; the quantity symbols of claims print as L, R and partials."""
-    return sp.latex(expr, symbol_names=_QUANTITY_TEX)
 
 
 def figure_name(variant: str) -> str:
@@ -91,19 +81,11 @@ def _symbols_section(d: Derivation) -> list:
     ]
     if d.analysis.params:
         blocks.append(Para(("Constants fixed for this document: ",
-                            *_join([Math(latex(sp.Eq(sp.Symbol(k, positive=True),
+                            *join([Math(latex(sp.Eq(sp.Symbol(k, positive=True),
                                                      sp.Rational(v), evaluate=False)))
                                     for k, v in d.analysis.params]), ".")))
     return blocks
 
-
-def _join(parts: Sequence[Inline], sep: str = ", ") -> list[Inline]:
-    out: list[Inline] = []
-    for i, p in enumerate(parts):
-        if i:
-            out.append(sep)
-        out.append(p)
-    return out
 
 
 def _loss_section(d: Derivation) -> list:
@@ -219,13 +201,6 @@ def _ratio_section(d: Derivation) -> list:
     return blocks
 
 
-def _region_sentence(region: sp.Basic) -> list[Inline]:
-    if region is sp.true:
-        return ["everywhere on the domain"]
-    if region is sp.false:
-        return ["nowhere on the domain"]
-    return [Math(latex(region))]
-
 
 def _proposition(d: Derivation) -> list:
     f = d.analysis.field
@@ -233,10 +208,10 @@ def _proposition(d: Derivation) -> list:
     lhs = _excess_tex(f)
     statement = Para(("On the domain ", Math(r"(x_{1}, x_{2}) \in (0, 1]^{2}"),
                       " (every constant in its domain): ", Math("R > 1"), " if and only if ",
-                      *_region_sentence(d.analysis.region("ratio_gt_1")), "; ", Math("R = 1"),
-                      " if and only if ", *_region_sentence(d.analysis.region("ratio_eq_1")),
+                      *region_sentence(d.analysis.region("ratio_gt_1")), "; ", Math("R = 1"),
+                      " if and only if ", *region_sentence(d.analysis.region("ratio_eq_1")),
                       "; ", Math("R < 1"), " if and only if ",
-                      *_region_sentence(d.analysis.region("ratio_lt_1")),
+                      *region_sentence(d.analysis.region("ratio_lt_1")),
                       "."))
     decided = [g for g in excess.factors if g.sign is not None]
     undecided = list(excess.undecided)
@@ -246,7 +221,7 @@ def _proposition(d: Derivation) -> list:
                            " have a fixed sign on the whole domain; their product is ",
                            SIGN_WORDS[excess.decided_sign], ".")))
     if undecided:
-        names = _join([Math(_factor_tex(g)) for g in undecided])
+        names = join([Math(_factor_tex(g)) for g in undecided])
         proof.append(Para(("The sign of ", Math(lhs), " is therefore that sign times the "
                            "signs of the remaining factors ", *names,
                            "; a factor in the denominator is never zero on the domain of ",
@@ -280,142 +255,6 @@ def _verdicts_section(d: Derivation) -> list:
             Table(("claim", "statement", "where", "verdict", "method"), tuple(rows), "lllll"),
             Para(("Evidence, as produced by the engine:",)), evidence]
 
-
-#: Longest formula printed in one display: beyond it TeX cannot even measure the box.
-DISPLAY_LIMIT = 3000
-
-
-def _displays(lhs: str, expr: sp.Expr) -> list:
-    """``lhs = expr``; a formula too long for one line is split by common subexpressions."""
-    text = latex(expr)
-    if len(text) <= DISPLAY_LIMIT:
-        return [Display(lhs + " = " + text)]
-    names = sp.numbered_symbols("omega_")
-    replacements, (reduced,) = sp.cse(expr, symbols=names)
-    blocks = [Display(lhs + " = " + latex(reduced)),
-              Para(("where (common subexpressions, innermost first):",))]
-    blocks += [Display(latex(name) + " = " + latex(value)) for name, value in replacements]
-    if any(len(b.tex) > DISPLAY_LIMIT for b in blocks if isinstance(b, Display)):
-        return [Para((f"The closed form of ", Math(lhs), f" has {len(text)} characters in "
-                      "LaTeX, too long to typeset; the JSON output carries it.",))]
-    return blocks
-
-
-def _field_section(d: Derivation) -> list:
-    f = d.analysis.field
-    blocks: list = [
-        Heading(1, "Field quantities"),
-        Para(("Radial component (zero exactly for a margin loss, one invariant under ",
-              Math(r"(x_{1}, x_{2}) \mapsto (t x_{1}, t x_{2})"), "):")),
-        Display(r"x_{1} %s + x_{2} %s = %s" % (DL1, DL2, latex(f.radial))),
-        Para(("Margin loss: ", "yes" if f.is_margin_loss else "no", ".")),
-        Para(("Norm, divergence and curl of the gradient field:",)),
-        *_displays(r"\left\lVert \nabla L \right\rVert", f.gradient_norm),
-        *_displays(r"\nabla \cdot \nabla L", f.divergence),
-        *_displays(r"\frac{\partial}{\partial x_{1}} %s - \frac{\partial}{\partial x_{2}} %s"
-                   % (DL2, DL1), f.curl),
-        Heading(2, "Conserved quantity of gradient flow"),
-    ]
-    c = f.conserved
-    if c is None:
-        blocks.append(Para(("None found: ", Code(f.conserved_reason), ".")))
-    else:
-        grad = c.gradient
-        blocks += [
-            Para(("Orbits of ", Math(r"\dot x = -\nabla L"), " satisfy ",
-                  Math(r"dx_{2}/dx_{1} = %s \big/ %s" % (DL2, DL1)),
-                  "; the equation separates and integrates to")),
-            Display("I(x_{1}, x_{2}) = " + latex(c.expr)),
-            Para(("Check: ",)),
-            Display(r"\nabla I = \left(%s,\; %s\right), \qquad \nabla I \cdot \nabla L = %s"
-                    % (latex(grad[0]), latex(grad[1]), latex(c.check))),
-            Para(("so ", Math("I"), " is constant along every trajectory. Derivation: ",
-                  Code(c.derivation), ".")),
-        ]
-    rows = []
-    for lim in f.limits:
-        value = (Math(latex(lim.value)),) if lim.value is not None else \
-            ("undecided: ", Code(lim.reason))
-        rows.append(((lim.case,), value))
-    blocks += [Heading(2, "Limits as x2 -> 0+"),
-               Para(("The limit of ", Math(DL2), " as ", Math(r"x_{2} \to 0^{+}"),
-                     " (by sympy.limit, in each case of ", Math(r"\beta"),
-                     " when it matters):")),
-               Table(("case", r"limit of dL/dx2"), tuple(rows), "ll")]
-    return blocks
-
-
-def _where(region: sp.Basic) -> list[Inline]:
-    """Words for a region already restricted to its frame (pipeline.regions_of)."""
-    if region is sp.true:
-        return ["everywhere on the frame"]
-    if region is sp.false:
-        return ["nowhere on the frame"]
-    return ["exactly where ", Math(latex(region))]
-
-
-def _frames_section(d: Derivation) -> list:
-    """The loss in each built-in parametrization: metric, velocity, speed ratio, region,
-    the flow's conserved quantity and limit point, and the claims re-checked."""
-    if not d.frames:
-        return []
-    blocks: list = [
-        Heading(1, "Parametrizations: the velocity training induces"),
-        Para(("A model moves parameters ", Math(r"\theta"), ", not probabilities. For a map ",
-              Math(r"x = x(\theta)"), " with Jacobian ", Math("J"), ", gradient flow ",
-              Math(r"\dot\theta = -\nabla_{\theta} L"), " induces ",
-              Math(r"\dot x = -M \nabla_{x} L"), " with ", Math(r"M = J J^{\top}"),
-              ", derived from the map and written in ", Math("x_{1}, x_{2}"),
-              ". The speed ratio in that frame is ",
-              Math(r"R_{M} = |\dot x_{2}| / |\dot x_{1}|"),
-              "; in the probability frame ", Math("M = I"), " and ", Math("R_{M} = R"), ".")),
-    ]
-    for p, f, why, regions in d.frames:
-        blocks += [Heading(2, f"Frame {p.name}"), Para((p.description + ".",)),
-                   Display("M = " + latex(p.metric))]
-        if p.domain is not sp.true:
-            blocks.append(Para(("The map reaches ", Math(latex(p.domain)),
-                                "; everything below is restricted to it.")))
-        if f is None:
-            blocks.append(Para(("The derivation did not complete: ", Code(why), ".")))
-            continue
-        blocks += [*_displays(r"\dot x_{1}", -f.d_x1.closed_form),
-                   *_displays(r"\dot x_{2}", -f.d_x2.closed_form),
-                   *_displays("R_{M}", f.ratio),
-                   Para((Math("R_{M} > 1"), " (the dispreferred probability moves faster) ",
-                         *_where(dict(regions)["ratio_gt_1"]), "; ", Math("R_{M} = 1"), " ",
-                         *_where(dict(regions)["ratio_eq_1"]), "."))]
-    if d.flows:
-        blocks += [
-            Heading(2, "Gradient-flow dynamics in each frame"),
-            Para(("The conserved quantity ", Math("I"), " of ", Math(r"\dot x = -M \nabla L"),
-                  " and, where the flow is proved monotone, the limit point as a function of "
-                  "the start ", Math(r"(x_{1,0}, x_{2,0})"), " (the level set of ", Math("I"),
-                  " through the start, followed to the boundary). The command ",
-                  Code(f"python -m dpo_proofs dynamics {d.loss.name} --parametrization NAME"),
-                  " checks these against mpmath's ODE solver.")),
-        ]
-        for flow in d.flows:
-            items: list = [Code(flow.frame), ": "]
-            if flow.conserved is None:
-                items += ["no conserved quantity (", flow.conserved_reason, ")."]
-                blocks.append(Para(tuple(items)))
-                continue
-            items += ["conserved ", Math("I = " + latex(flow.conserved)), "."]
-            blocks.append(Para(tuple(items)))
-            if flow.limit.final_x1 is not None:
-                blocks += [Display(r"x_{1}(\infty) = " + latex(flow.limit.final_x1)),
-                           Display(r"x_{2}(\infty) = " + latex(flow.limit.final_x2))]
-            blocks.append(Para(("Limit (", flow.limit.case, "): ", flow.limit.argument, ".")))
-    blocks += [Heading(2, "Built-in claims in each frame"),
-               Para(("The verdict engine re-checks every built-in claim in every frame, with ",
-                     Math(r"\partial_{x_{i}} L"), " replaced by ", Math(r"(M \nabla L)_{i}"),
-                     " and the ratio by ", Math("R_{M}"), ", on the frame's domain: ",
-                     Code(f"python -m dpo_proofs frames {d.loss.name}"),
-                     " prints the table (--json adds the evidence and counterexamples).",))]
-    return blocks
-
-
 def _forms_section(d: Derivation) -> list:
     forms = d.analysis.equivalent_forms
     if not forms:
@@ -441,8 +280,7 @@ def _numbers_section(d: Derivation) -> list:
     conf_rows = []
     for c in a.confirmations:
         pid = _point_id(points, c.point)
-        conf_rows.append(((pid,), (Math(latex(sp.Symbol(c.quantity))),
-                                   ) if False else (_QUANTITY.get(c.quantity, c.quantity),),
+        conf_rows.append(((pid,), (_QUANTITY.get(c.quantity, c.quantity),),
                           (Math(number_tex(c.symbolic)),), (Math(number_tex(c.numerical)),),
                           (f"{c.digits:.1f}",)))
     f64_rows = []
@@ -450,7 +288,7 @@ def _numbers_section(d: Derivation) -> list:
         pid = _point_id(points, g.point)
         f64_rows.append(((pid,), (_QUANTITY.get(g.quantity, g.quantity),), (Math(number_tex(g.float64)),),
                          (Math(number_tex(g.mpmath)),), (g.problem,)))
-    point_rows = tuple(((f"P{i}",), tuple(_join(
+    point_rows = tuple(((f"P{i}",), tuple(join(
         [Math(latex(sp.Symbol(n)) + " = " + number_tex(v)) for n, v in _ordered(p)], "; ")))
         for i, p in enumerate(points, 1))
     blocks: list = [
@@ -496,7 +334,7 @@ def derivation_document(d: Derivation, header: Sequence[str], figure: bool = Tru
         blocks.append(Para(("The derivation did not complete: ", Code(a.incomplete), ".")))
         return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
     blocks += [*_partials_section(d), *_ratio_section(d), *_proposition(d),
-               *_verdicts_section(d), *_field_section(d), *_forms_section(d)]
+               *_verdicts_section(d), *field_section(d), *_forms_section(d)]
     if figure:
         blocks += [Heading(1, "The gradient field"),
                    Figure(figure_name(loss.name),
@@ -506,105 +344,10 @@ def derivation_document(d: Derivation, header: Sequence[str], figure: bool = Tru
                           f"Figure not generated (needs matplotlib): python -m dpo_proofs "
                           f"plot {loss.name} -o {figure_name(loss.name)}")]
     blocks += _numbers_section(d)
-    blocks += _frames_section(d)  # last: the paper's frame first, then the others
+    blocks += frames_section(d)  # last: the paper's frame first, then the others
     return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
 
 
-def _theorem_section(derivations: Sequence[Derivation], t: ClassTheorem) -> list:
-    members = [d.loss.name for d in derivations
-               if d.analysis.field is not None and d.analysis.field.is_margin_loss]
-    return [
-        Heading(1, "Class theorem: margin losses"),
-        Env("proposition", "margin losses", (Para((t.statement,)),)),
-        Env("proof", "", (
-            Para(("With ", Math("l"), " an undefined function and ",
-                  Math(r"h = \beta \log(x_{1}/r_{w}) - \beta \log(x_{2}/r_{l})"), ":")),
-            Display(r"\frac{\partial L}{\partial x_{1}} = l'(h) \, " + latex(t.d_x1_factor)
-                    + r", \qquad \frac{\partial L}{\partial x_{2}} = l'(h) \, "
-                    + latex(t.d_x2_factor)),
-            Para(("so where ", Math(r"l'(h) \neq 0"), ", ",
-                  Math(r"|\partial L/\partial x_{2}| - \frac{x_{1}}{x_{2}}"
-                       r"|\partial L/\partial x_{1}| = |l'(h)| \cdot " + latex(t.ratio_identity)),
-                  ", and ", Math(r"x_{1} \partial L/\partial x_{1} + x_{2} \partial L/"
-                                 r"\partial x_{2} = " + latex(t.radial)),
-                  ", hence ", Math(r"\tfrac{d}{dt}(x_{1}^{2} + x_{2}^{2}) = " +
-                                   latex(t.flow_derivative)), " along gradient flow. ",
-                  "Checked by sympy: ", "all steps reduce to 0." if t.proved else
-                  "NOT all steps reduced to 0.")),)),
-        Para(("A variant is a margin loss when its radial component reduces to 0 identically "
-              "(computed, not declared). Margin losses in the catalogue: ",
-              ", ".join(members) if members else "none", ".")),
-    ]
-
-
-def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
-                      theorem: ClassTheorem) -> Document:
-    """All variants side by side: ratio, region R > 1, margin loss, signs, verdicts;
-    ``theorem`` is the class theorem as the pipeline proved it."""
-    rows = []
-    claims = derivations[0].analysis.claims if derivations else ()
-    verdict_rows = []
-    for d in derivations:
-        f = d.analysis.field
-        name = (Code(d.loss.name),)
-        if f is None:
-            rows.append((name, ("incomplete",), ("",), ("",), ("",), ("",)))
-        else:
-            rows.append((name, (Math(latex(f.ratio)),),
-                         tuple(_region_sentence(d.analysis.region("ratio_gt_1"))),
-                         ("yes" if f.is_margin_loss else "no",),
-                         (SIGN_WORDS[f.d_x1.sign.sign],), (SIGN_WORDS[f.d_x2.sign.sign],)))
-        statuses = {v.claim: str(v.status) for v in d.analysis.verdicts}
-        verdict_rows.append((name, *[(statuses.get(c.name, "-"),) for c in claims]))
-    legend = Items(tuple((f"{i}. ", Code(c.name), ": ", c.description, " (", Math(latex(c.statement)),
-                          *((" where ", Math(latex(c.domain))) if c.domain is not sp.true
-                            else ()), ")") for i, c in enumerate(claims, 1)))
-    blocks = [
-        Heading(1, "Variants"),
-        Para(("For each catalogued variant: the speed ratio ",
-              Math(r"R = |\partial L/\partial x_{2}| / |\partial L/\partial x_{1}|"),
-              ", the exact region where ", Math("R > 1"),
-              ", whether the loss is a margin loss (radial component identically zero), "
-              "and the signs of the partials on the domain. Each variant has its own "
-              "document with the full derivation.")),
-        Table(("variant", "R", "R > 1 exactly where", "margin loss", "dL/dx1", "dL/dx2"),
-              tuple(rows), "llp{4cm}lp{2cm}p{2cm}"),
-        Heading(1, "Verdicts"),
-        legend,
-        Table(("variant", *[str(i) for i in range(1, len(claims) + 1)]), tuple(verdict_rows),
-              "l" * (len(claims) + 1)),
-        Para(("Columns are the claims above, in order.",)),
-        *_theorem_section(derivations, theorem),
-        *_overview_frames(derivations),
-    ]
-    return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks))
-
-
-def _overview_frames(derivations: Sequence[Derivation]) -> list:
-    """Per variant and frame: the final x1 of gradient flow from (x1_0, x2_0)."""
-    with_frames = [d for d in derivations if d.flows]
-    if not with_frames:
-        return []
-    frames = [f.frame for f in with_frames[0].flows]
-    finals = [((Code(d.loss.name),),
-               *[(Math(latex(f.limit.final_x1)),) if f.limit.final_x1 is not None else ("-",)
-                 for f in d.flows]) for d in with_frames]
-    return [
-        Heading(1, "Parametrizations"),
-        Para(("Gradient flow moves parameters, and the velocity it induces on ",
-              Math("(x_{1}, x_{2})"), " is ", Math(r"\dot x = -J J^{\top} \nabla L"),
-              ": for log-probabilities (", Code("log"), "), softmax logits over three "
-              "responses (", Code("softmax"), ") or over exactly two (", Code("softmax:2"),
-              ", the zero-rest limit on the edge ", Math("x_{1} + x_{2} = 1"),
-              "). Each variant's document derives the velocity, the speed ratio and its "
-              "region per frame; ", Code("python -m dpo_proofs frames --all"),
-              " re-checks every built-in claim in every frame.")),
-        Heading(2, "Final x1 of gradient flow from a start (x1_0, x2_0)"),
-        Para(("Derived where the flow is proved monotone and has a conserved quantity; "
-              "a dash where it is not derived (the variant's document says why).",)),
-        Table(("variant", *frames), tuple(finals), "l" + "p{3cm}" * len(frames)),
-    ]
-
-
 def document_text(doc: Document, fmt: str) -> str:
+    """The document as LaTeX ('tex') or Markdown ('md')."""
     return render(doc, fmt)

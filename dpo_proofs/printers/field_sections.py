@@ -1,0 +1,131 @@
+"""The sections of a variant's document about its field as a whole: the field's
+quantities (radial component, norm, divergence, curl), its conserved quantity and its
+limits as x2 -> 0+; then the field in each other frame and the flow's dynamics there.
+
+They print what the pipeline derived (Analysis.field, Derivation.frames and .flows);
+the regions per frame are already restricted to the frame (pipeline.regions_of).
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..results import Derivation
+from .formulas import DL1, DL2, displays, latex
+from .markup import Code, Display, Heading, Inline, Math, Para, Table
+
+__all__ = ["field_section", "frames_section"]
+
+
+def field_section(d: Derivation) -> list:
+    f = d.analysis.field
+    blocks: list = [
+        Heading(1, "Field quantities"),
+        Para(("Radial component (zero exactly for a margin loss, one invariant under ",
+              Math(r"(x_{1}, x_{2}) \mapsto (t x_{1}, t x_{2})"), "):")),
+        Display(r"x_{1} %s + x_{2} %s = %s" % (DL1, DL2, latex(f.radial))),
+        Para(("Margin loss: ", "yes" if f.is_margin_loss else "no", ".")),
+        Para(("Norm, divergence and curl of the gradient field:",)),
+        *displays(r"\left\lVert \nabla L \right\rVert", f.gradient_norm),
+        *displays(r"\nabla \cdot \nabla L", f.divergence),
+        *displays(r"\frac{\partial}{\partial x_{1}} %s - \frac{\partial}{\partial x_{2}} %s"
+                   % (DL2, DL1), f.curl),
+        Heading(2, "Conserved quantity of gradient flow"),
+    ]
+    c = f.conserved
+    if c is None:
+        blocks.append(Para(("None found: ", Code(f.conserved_reason), ".")))
+    else:
+        grad = c.gradient
+        blocks += [
+            Para(("Orbits of ", Math(r"\dot x = -\nabla L"), " satisfy ",
+                  Math(r"dx_{2}/dx_{1} = %s \big/ %s" % (DL2, DL1)),
+                  "; the equation separates and integrates to")),
+            Display("I(x_{1}, x_{2}) = " + latex(c.expr)),
+            Para(("Check: ",)),
+            Display(r"\nabla I = \left(%s,\; %s\right), \qquad \nabla I \cdot \nabla L = %s"
+                    % (latex(grad[0]), latex(grad[1]), latex(c.check))),
+            Para(("so ", Math("I"), " is constant along every trajectory. Derivation: ",
+                  Code(c.derivation), ".")),
+        ]
+    rows = []
+    for lim in f.limits:
+        value = (Math(latex(lim.value)),) if lim.value is not None else \
+            ("undecided: ", Code(lim.reason))
+        rows.append(((lim.case,), value))
+    blocks += [Heading(2, "Limits as x2 -> 0+"),
+               Para(("The limit of ", Math(DL2), " as ", Math(r"x_{2} \to 0^{+}"),
+                     " (by sympy.limit, in each case of ", Math(r"\beta"),
+                     " when it matters):")),
+               Table(("case", r"limit of dL/dx2"), tuple(rows), "ll")]
+    return blocks
+
+
+def _where(region: sp.Basic) -> list[Inline]:
+    """Words for a region already restricted to its frame (pipeline.regions_of)."""
+    if region is sp.true:
+        return ["everywhere on the frame"]
+    if region is sp.false:
+        return ["nowhere on the frame"]
+    return ["exactly where ", Math(latex(region))]
+
+
+def frames_section(d: Derivation) -> list:
+    """The loss in each built-in parametrization: metric, velocity, speed ratio, region,
+    the flow's conserved quantity and limit point, and the claims re-checked."""
+    if not d.frames:
+        return []
+    blocks: list = [
+        Heading(1, "Parametrizations: the velocity training induces"),
+        Para(("A model moves parameters ", Math(r"\theta"), ", not probabilities. For a map ",
+              Math(r"x = x(\theta)"), " with Jacobian ", Math("J"), ", gradient flow ",
+              Math(r"\dot\theta = -\nabla_{\theta} L"), " induces ",
+              Math(r"\dot x = -M \nabla_{x} L"), " with ", Math(r"M = J J^{\top}"),
+              ", derived from the map and written in ", Math("x_{1}, x_{2}"),
+              ". The speed ratio in that frame is ",
+              Math(r"R_{M} = |\dot x_{2}| / |\dot x_{1}|"),
+              "; in the probability frame ", Math("M = I"), " and ", Math("R_{M} = R"), ".")),
+    ]
+    for p, f, why, regions in d.frames:
+        blocks += [Heading(2, f"Frame {p.name}"), Para((p.description + ".",)),
+                   Display("M = " + latex(p.metric))]
+        if p.domain is not sp.true:
+            blocks.append(Para(("The map reaches ", Math(latex(p.domain)),
+                                "; everything below is restricted to it.")))
+        if f is None:
+            blocks.append(Para(("The derivation did not complete: ", Code(why), ".")))
+            continue
+        blocks += [*displays(r"\dot x_{1}", -f.d_x1.closed_form),
+                   *displays(r"\dot x_{2}", -f.d_x2.closed_form),
+                   *displays("R_{M}", f.ratio),
+                   Para((Math("R_{M} > 1"), " (the dispreferred probability moves faster) ",
+                         *_where(dict(regions)["ratio_gt_1"]), "; ", Math("R_{M} = 1"), " ",
+                         *_where(dict(regions)["ratio_eq_1"]), "."))]
+    if d.flows:
+        blocks += [
+            Heading(2, "Gradient-flow dynamics in each frame"),
+            Para(("The conserved quantity ", Math("I"), " of ", Math(r"\dot x = -M \nabla L"),
+                  " and, where the flow is proved monotone, the limit point as a function of "
+                  "the start ", Math(r"(x_{1,0}, x_{2,0})"), " (the level set of ", Math("I"),
+                  " through the start, followed to the boundary). The command ",
+                  Code(f"python -m dpo_proofs dynamics {d.loss.name} --parametrization NAME"),
+                  " checks these against mpmath's ODE solver.")),
+        ]
+        for flow in d.flows:
+            items: list = [Code(flow.frame), ": "]
+            if flow.conserved is None:
+                items += ["no conserved quantity (", flow.conserved_reason, ")."]
+                blocks.append(Para(tuple(items)))
+                continue
+            items += ["conserved ", Math("I = " + latex(flow.conserved)), "."]
+            blocks.append(Para(tuple(items)))
+            if flow.limit.final_x1 is not None:
+                blocks += [Display(r"x_{1}(\infty) = " + latex(flow.limit.final_x1)),
+                           Display(r"x_{2}(\infty) = " + latex(flow.limit.final_x2))]
+            blocks.append(Para(("Limit (", flow.limit.case, "): ", flow.limit.argument, ".")))
+    blocks += [Heading(2, "Built-in claims in each frame"),
+               Para(("The verdict engine re-checks every built-in claim in every frame, with ",
+                     Math(r"\partial_{x_{i}} L"), " replaced by ", Math(r"(M \nabla L)_{i}"),
+                     " and the ratio by ", Math("R_{M}"), ", on the frame's domain: ",
+                     Code(f"python -m dpo_proofs frames {d.loss.name}"),
+                     " prints the table (--json adds the evidence and counterexamples).",))]
+    return blocks
