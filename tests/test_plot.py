@@ -51,6 +51,20 @@ def test_lambdified_field_matches_an_independent_derivative(variant):
             assert float(fn(a, b)) == pytest.approx(float(exact), rel=1e-9)
 
 
+def test_figure_fields_bind_the_constants_and_refuse_bad_input():
+    from dpo_proofs.errors import InvalidArgument
+
+    dpo = CATALOGUE["dpo"]
+    (ff,) = figure_fields(dpo, params={"beta": "2"})
+    assert dict(ff.values)["beta"] == "2"
+    # beta = 2 by hand: dL/dx1 = -beta*sigmoid(-h)/x1 with h = 2 log(x1/x2) at r_w = r_l
+    assert float(ff.d_x1(0.5, 0.25)) == pytest.approx(-2 * (1 / (1 + 4.0)) / 0.5, rel=1e-12)
+    for frames, params in ((["bogus"], None), (None, {"beta": "-1"}),
+                           (None, {"gamma": "1"})):
+        with pytest.raises(InvalidArgument):
+            figure_fields(dpo, frames, params)
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_trajectory_keeps_the_conserved_quantity(variant):
     loss = CATALOGUE[variant]
