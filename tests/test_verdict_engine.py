@@ -245,6 +245,30 @@ def test_certified_sign_resolves_what_two_precisions_cannot_and_zero_is_exact():
     assert enclose(pw, near, 1024).a == 1
 
 
+def test_enclosures_with_huge_exponents_print_outward_in_little_memory_and_time():
+    """exp(1/x2) near x2 = 1e-12 has a binary exponent near 1.4e12: its ends are printed
+    outward from mpmath's directed rounding (the exact value 2**exp would not fit in RAM),
+    and each printed end lies on its side of the value."""
+    from dpo_proofs.numerics.certify import _outward, certified_sign
+
+    u = sp.Symbol("x2", positive=True)
+    cert = certified_sign(sp.exp(1 / u), {"x2": R(1, 10**12)})
+    assert cert.sign == 1 and not cert.exact
+    lo, hi = (t for t in cert.enclosure.strip("[]").split(", "))
+    # exp(1e12) = 10**(1e12 / ln 10) = 10**434294481903.25...
+    assert lo.endswith("e434294481903") and hi.endswith("e434294481903")
+    assert float(lo.split("e")[0]) <= float(hi.split("e")[0])
+    big = mpmath.mpf(2) ** (-10**15)
+    assert _outward(big._mpf_, up=False).endswith("e-301029995663982")
+    # outward at moderate sizes, against exact rationals
+    for text in ["1.2345678", "-1.2345678", "9.9999999", "100000", "-3e-40", "7e55"]:
+        x = mpmath.mpf(text)
+        sign, man, exp, _ = x._mpf_
+        exact = (-1) ** sign * man * Fraction(2) ** exp
+        down, up = Fraction(_outward(x._mpf_, up=False)), Fraction(_outward(x._mpf_, up=True))
+        assert down <= exact <= up and up - down <= abs(exact) / 10**5 * 2
+
+
 def _verdict_json(claim: str, domain: str | None, params: dict) -> str:
     loss = get_variant("dpo")
     return json.dumps(check(claim_from_text(claim, loss, domain), loss, params,

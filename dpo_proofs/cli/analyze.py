@@ -104,7 +104,7 @@ def add_subcommands(sub) -> None:
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         p.add_argument("--compact", action="store_true", help="JSON on one line")
         p.add_argument("--budget", type=budget_seconds, default=BUDGETS["analyze"],
-                       help="safety-net seconds for each symbolic derivation (default {BUDGETS['analyze']:.0f})")
+                       help=f"safety-net seconds for each symbolic derivation (default {BUDGETS['analyze']:.0f})")
 
     p = sub.add_parser("analyze", help="derive and check one variant",
                        description="Derive dL/dx1, dL/dx2, R = |dL/dx2|/|dL/dx1|, the regions "

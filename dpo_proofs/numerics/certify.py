@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
-from mpmath.libmp import finf, fninf, fzero
+from mpmath.libmp import (finf, fninf, from_int, fzero, mpf_abs, mpf_div, mpf_mul,
+                          mpf_pow_int)
 
 from .enclosure import (PRECISION_LADDER, RELATIONS, Undecided, bind, compiled, negative,
                         positive)
+
+_TEN = from_int(10)
+_LOG10_2_NUM, _LOG10_2_DEN = 30102999566398119521373889472449, 10**32
 
 __all__ = ["SignCertificate", "certified_sign", "relation_holds", "Violation",
            "certify_violation", "exact_text"]
@@ -206,31 +210,61 @@ def exact_text(value: sp.Rational | Fraction | int) -> str:
 
 
 def _outward(x, up: bool, sig: int = 6) -> str:
-    """x (a raw mpf) rounded outward to ``sig`` significant decimal digits."""
+    """x (a raw mpf) rounded outward to ``sig`` significant decimal digits.
+
+    Computed with mpmath's directed rounding, never as an exact rational: an enclosure
+    near a pole can carry a binary exponent of 10**12, whose exact value 2**exp would
+    not fit in memory. |x| / 10**k is bounded by rounding 10**k one way and the quotient
+    the other, so the printed end is at least as far out as x (only the digit count
+    depends on the estimate of the decimal exponent, which is corrected below).
+    """
     if x == finf:
         return "inf"
     if x == fninf:
         return "-inf"
     if x == fzero:
         return "0"
-    sign, man, exp, _ = x  # the raw mpf: (-1)**sign * man * 2**exp
-    q = (-1) ** sign * Fraction(man) * (Fraction(2) ** exp)
-    a = abs(q)
-    # The decimal exponent from bit lengths (str() of a 16384-bit integer is refused by
-    # Python's int-to-str limit, and slow): close, then corrected exactly below.
-    e = math.floor((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30102999566)
-    while Fraction(10) ** e > a:
-        e -= 1
-    while Fraction(10) ** (e + 1) <= a:
-        e += 1
-    scaled = a / Fraction(10) ** (e - sig + 1)
-    towards_larger_magnitude = up == (q > 0)
-    m = math.ceil(scaled) if towards_larger_magnitude else math.floor(scaled)
-    if m == 10**sig:
-        m, e = 10**(sig - 1), e + 1
+    sign, man, exp, bc = x  # the raw mpf: (-1)**sign * man * 2**exp, man of bc bits
+    a = mpf_abs(x)
+    larger = up == (sign == 0)  # rounding away from zero?
+    prec = 4 * sig + 64
+    # floor(log10|x|), within one: |x| lies in [2**(exp+bc-1), 2**(exp+bc)), and log10(2)
+    # to 32 digits keeps the estimate exact for binary exponents far beyond 10**20.
+    e = ((exp + bc - 1) * _LOG10_2_NUM) // _LOG10_2_DEN
+    for _ in range(4):
+        k = e - sig + 1
+        # |x| / 10**k rounded away from zero when ``larger``, towards it otherwise; for
+        # k < 0 a product by the integer 10**-k (exact while it fits in ``prec`` bits).
+        rnd = "u" if larger else "d"
+        if k >= 0:
+            scaled = mpf_div(a, mpf_pow_int(_TEN, k, prec, "d" if larger else "u"), prec, rnd)
+        else:
+            scaled = mpf_mul(a, mpf_pow_int(_TEN, -k, prec, rnd), prec, rnd)
+        m = _ceil_int(scaled) if larger else _floor_int(scaled)
+        if m > 10 ** sig:
+            e += 1
+        elif m < 10 ** (sig - 1):
+            e -= 1
+        else:
+            break
+    if m == 10 ** sig:
+        m, e = 10 ** (sig - 1), e + 1
     digits = str(m).rstrip("0") or "0"
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    return f"{'-' if q < 0 else ''}{mantissa}e{e}"
+    return f"{'-' if sign else ''}{mantissa}e{e}"
+
+
+def _floor_int(x) -> int:
+    """floor of a nonnegative raw mpf of moderate size, exactly."""
+    _, man, exp, _ = x
+    return man << exp if exp >= 0 else man >> -exp
+
+
+def _ceil_int(x) -> int:
+    _, man, exp, _ = x
+    if exp >= 0:
+        return man << exp
+    return -((-man) >> -exp)
 
 
 def _interval_text(a, b) -> str:
