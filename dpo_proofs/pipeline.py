@@ -43,7 +43,8 @@ __all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "class_t
 def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
             budget: float | None = DEFAULT_BUDGET_SECONDS,
             confirm: bool = True,
-            parametrization: str | Parametrization | None = None) -> Analysis:
+            parametrization: str | Parametrization | None = None,
+            quantities: bool = True) -> Analysis:
     """Derive grad L, R = |dL/dx2|/|dL/dx1|, its regions and field quantities, and check them.
 
     ``variant`` is a catalogue name (or TRL loss_type) or a ``Loss``; ``params`` fixes
@@ -54,7 +55,10 @@ def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
     ``parametrization`` (``"log"``, ``"softmax"``, ``"softmax:K"``, a user map, or a
     Parametrization) analyses the velocity the loss induces in that frame instead:
     the field is M grad L = -dx/dt, its ratio the speed ratio |dx2/dt| / |dx1/dt|,
-    and the built-in claims are checked there (see ``dpo_proofs.induced``).
+    and the built-in claims are checked there (see ``dpo_proofs.field.frames``).
+
+    ``quantities=False`` leaves the conserved quantity and the limits as x2 -> 0+ to be
+    derived on first use (``verify`` never shows them; they cost half of a field).
     """
     start = time.monotonic()
     loss = get_variant(variant) if isinstance(variant, str) else variant
@@ -69,6 +73,9 @@ def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
         with time_budget(budget, f"deriving the gradient field of {loss.name}"):
             field_ = field_of(loss, frame)
             base = field_ if frame is None else field_of(loss)
+            if quantities:  # else derived on first use (verify never shows them)
+                field_.derive_all()
+                base.derive_all()
     except DerivationTimeout as error:
         unknown = tuple(Verdict(c.name, Status.UNKNOWN, "none", str(error))
                         for c in claims)

@@ -6,7 +6,7 @@ dispreferred probability falls with how fast the preferred one rises.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -15,7 +15,8 @@ from ..loss.functions import to_elementary
 from ..loss.loss import Loss
 from .conserved import ConservedQuantity, conserved_quantity, flow_check
 from .limits import Limit, limits_at_zero
-from .signs import SignAnalysis, analyze_sign, parameter_domains
+from .signs import (SignAnalysis, active_domains, analyze_sign, domains_in_force,
+                    parameter_domains)
 from ..loss.symbols import x1, x2
 
 __all__ = ["Partial", "ConservedQuantity", "Limit", "GradientField", "gradient_field",
@@ -53,9 +54,6 @@ class GradientField:
     radial: sp.Expr
     divergence: sp.Expr
     curl: sp.Expr
-    conserved: ConservedQuantity | None
-    conserved_reason: str
-    limits: tuple[Limit, ...]
     #: where R is defined (dL/dx1 != 0); the regions below are intersected with it.
     defined_where: sp.Basic = sp.true
     #: the set where the gradient vanishes (both partials 0): no motion there.
@@ -66,6 +64,48 @@ class GradientField:
     kinks: tuple[sp.Basic, ...] = ()
     #: which quantity ratio_excess_expr is: RATIO_MINUS_ONE, SQUARES_DIFFERENCE or PER_PIECE.
     ratio_excess_of: str = RATIO_MINUS_ONE
+    #: the derived-on-demand quantities (conserved quantity, limits as x2 -> 0+): verify
+    #: and the claims never need them, and they cost half of a field's derivation.
+    #: ``domains`` are the constants' domains in force when the field was derived, so a
+    #: quantity derived later sees the same ones; ``limits_wanted`` is False in a frame.
+    domains: dict = field(default_factory=dict, compare=False, repr=False)
+    limits_wanted: bool = True
+    _lazy: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def conserved(self) -> ConservedQuantity | None:
+        """A first integral of the gradient flow, or None (see ``conserved_reason``)."""
+        return self._conserved()[0]
+
+    @property
+    def conserved_reason(self) -> str:
+        """Why no conserved quantity was found ("" when one was)."""
+        return self._conserved()[1]
+
+    @property
+    def limits(self) -> tuple[Limit, ...]:
+        """Limits of dL/dx2 as x2 -> 0+ (the probability frame's; () in other frames)."""
+        if "limits" not in self._lazy:
+            with domains_in_force(self.domains):
+                self._lazy["limits"] = (limits_at_zero(self.d_x2.closed_form)
+                                        if self.limits_wanted else ())
+        return self._lazy["limits"]
+
+    def _conserved(self) -> tuple[ConservedQuantity | None, str]:
+        if "conserved" not in self._lazy:
+            with domains_in_force(self.domains):
+                self._lazy["conserved"] = (_pieces_conserved(self.pieces) if self.pieces else
+                                           conserved_quantity(self.d_x1.closed_form,
+                                                              self.d_x2.closed_form))
+        return self._lazy["conserved"]
+
+    def derive_all(self) -> GradientField:
+        """Derive the on-demand quantities now (inside the caller's time budget)."""
+        self._conserved()
+        self.limits
+        for _, piece in self.pieces:
+            piece.derive_all()
+        return self
 
     @property
     def region_ratio_gt_1(self) -> sp.Basic:
@@ -187,7 +227,6 @@ def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientFie
     a, b = d1.closed_form, d2.closed_form
     ratio, excess, excess_sign, excess_of = _ratio_parts(d1, d2)
     radial = canonical(x1 * a + x2 * b)
-    conserved, reason = conserved_quantity(a, b)
     defined = sp.Not(d1.sign.region("=")) if a != 0 else sp.false
     return GradientField(
         d_x1=d1,
@@ -199,15 +238,33 @@ def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientFie
         radial=radial,
         divergence=canonical(sp.diff(a, x1) + sp.diff(b, x2)),
         curl=canonical(sp.diff(b, x1) - sp.diff(a, x2)),
-        conserved=conserved,
-        conserved_reason=reason,
         # The limits as x2 -> 0+ are the loss's (dL/dx2), reported by the probability
         # frame; a frame's velocity components are not re-limited (gruntz is slow there).
-        limits=() if framed else limits_at_zero(b),
+        limits_wanted=not framed,
+        domains=active_domains(),
         defined_where=defined,
         vanishing=sp.And(d1.sign.region("="), d2.sign.region("=")),
         ratio_excess_of=excess_of,
     )
+
+
+def _pieces_conserved(pieces) -> tuple[ConservedQuantity | None, str]:
+    """The conserved quantity of a piecewise field: the same one on every moving piece."""
+    def joined(get) -> sp.Expr:
+        return sp.Piecewise(*[(get(f), c if i < len(pieces) - 1 else True)
+                              for i, (c, f) in enumerate(pieces)])
+
+    moving = [(c, f) for c, f in pieces if f.d_x1.closed_form != 0 or f.d_x2.closed_form != 0]
+    kept = {f.conserved.expr for _, f in moving if f.conserved is not None}
+    if moving and len(kept) == 1 and all(f.conserved is not None for _, f in moving):
+        I = kept.pop()
+        return ConservedQuantity(
+            I, "on every piece where the gradient is non-zero the flow conserves "
+               f"{sp.sstr(I)} (checked piece by piece); elsewhere nothing moves",
+            joined(lambda f: f.conserved.check if f.conserved else sp.S.Zero)), ""
+    return None, "the pieces conserve different quantities (or none): " + \
+        "; ".join(f"on {sp.sstr(c)}: {f.conserved_reason or sp.sstr(f.conserved.expr)}"
+                  for c, f in moving)
 
 
 def _boundary(cond: sp.Basic) -> list[sp.Basic]:
@@ -233,19 +290,6 @@ def _piecewise_field(pw: sp.Piecewise, metric: sp.Matrix | None = None) -> Gradi
         return Partial(symbol, chain, closed, analyze_sign(closed, already_canonical=True))
 
     d1, d2 = partial(x1, lambda f: f.d_x1), partial(x2, lambda f: f.d_x2)
-    moving = [(c, f) for c, f in pieces if f.d_x1.closed_form != 0 or f.d_x2.closed_form != 0]
-    kept = {f.conserved.expr for _, f in moving if f.conserved is not None}
-    if moving and len(kept) == 1 and all(f.conserved is not None for _, f in moving):
-        I = kept.pop()
-        conserved = ConservedQuantity(
-            I, "on every piece where the gradient is non-zero the flow conserves "
-               f"{sp.sstr(I)} (checked piece by piece); elsewhere nothing moves",
-            joined(lambda f: f.conserved.check if f.conserved else sp.S.Zero))
-        reason = ""
-    else:
-        conserved, reason = None, "the pieces conserve different quantities (or none): " + \
-            "; ".join(f"on {sp.sstr(c)}: {f.conserved_reason or sp.sstr(f.conserved.expr)}"
-                      for c, f in moving)
     kinks = tuple(dict.fromkeys(b for c, _ in pieces for b in _boundary(c)))
     return GradientField(
         d_x1=d1, d_x2=d2,
@@ -256,8 +300,7 @@ def _piecewise_field(pw: sp.Piecewise, metric: sp.Matrix | None = None) -> Gradi
         radial=joined(lambda f: f.radial),
         divergence=joined(lambda f: f.divergence),
         curl=joined(lambda f: f.curl),
-        conserved=conserved, conserved_reason=reason,
-        limits=limits_at_zero(d2.closed_form),
+        domains=active_domains(),
         defined_where=sp.Or(*[sp.And(c, f.defined_where) for c, f in pieces]),
         vanishing=sp.Or(*[sp.And(c, f.vanishing) for c, f in pieces]),
         pieces=tuple(pieces), kinks=kinks,

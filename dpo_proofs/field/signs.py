@@ -19,7 +19,8 @@ from .canonical import canonical
 from ..loss.symbols import PROBABILITIES, REFERENCES
 
 __all__ = ["FactorSign", "SignAnalysis", "sign_of", "analyze_sign", "relation",
-           "parameter_domains", "domain_substitution", "bounded", "active_domains"]
+           "parameter_domains", "domain_substitution", "bounded", "active_domains",
+           "domains_in_force"]
 
 _slack_cache: dict[sp.Symbol, sp.Symbol] = {}
 _domain_slacks: dict[tuple[str, bool], sp.Symbol] = {}
@@ -39,6 +40,17 @@ def parameter_domains(parameters: Iterable) -> Iterator[None]:
     mapping = dict(_DOMAINS.get())
     mapping.update({p.symbol: p.domain for p in parameters})
     token = _DOMAINS.set(mapping)
+    try:
+        yield
+    finally:
+        _DOMAINS.reset(token)
+
+
+@contextlib.contextmanager
+def domains_in_force(mapping: dict) -> Iterator[None]:
+    """Within the block, exactly ``mapping`` (symbol -> interval) is in force: lets a
+    quantity derived later (lazily) see the constants' domains its field was derived with."""
+    token = _DOMAINS.set(dict(mapping))
     try:
         yield
     finally:

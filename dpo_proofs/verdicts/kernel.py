@@ -35,6 +35,7 @@ kernel multiplies the listed factors and compares with the claim (K1).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 
@@ -77,6 +78,14 @@ def _encoding(expr: sp.Expr, domains: dict) -> dict:
 def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
     """The signs ``expr`` may take on the domain, by sympy's assumptions (K2)."""
     expr = sp.sympify(expr)
+    # A pure function of its arguments (Dummy variables included, by identity): the
+    # prover and the kernel ask about the same factors again and again.
+    return _sign_set(expr, frozenset((domains or {}).items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
+    domains = dict(domain_items)
     if expr.is_number:
         if expr.is_zero:
             return frozenset({0})
@@ -84,7 +93,7 @@ def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
             return frozenset({1})
         if expr.is_negative:
             return frozenset({-1})
-    encoded = sp.expand_log(expr.subs(_encoding(expr, domains or {})), force=False)
+    encoded = sp.expand_log(expr.subs(_encoding(expr, domains)), force=False)
     best = _ANY
     for c in itertools.chain((expr, encoded), _factored(encoded), _relaxed(expr, domains)):
         best = best & _assumed(c)
