@@ -27,6 +27,7 @@ import contextlib
 import ctypes
 import heapq
 import itertools
+import os
 import sys
 import threading
 import time
@@ -34,7 +35,7 @@ from collections.abc import Iterator
 
 from .errors import DerivationTimeout
 
-__all__ = ["time_budget", "DEFAULT_BUDGET_SECONDS", "REPOST_SECONDS"]
+__all__ = ["time_budget", "expiries", "DEFAULT_BUDGET_SECONDS", "REPOST_SECONDS"]
 
 #: Default budget of one check (seconds): a safety net far above any built-in claim.
 DEFAULT_BUDGET_SECONDS = 120.0
@@ -62,6 +63,20 @@ _heap: list[tuple[float, int, _Budget]] = []
 _stacks: dict[int, list[_Budget]] = {}  # thread id -> its active budgets, outermost first
 _counter = itertools.count()
 _watchdog: threading.Thread | None = None
+_expired_count = 0  # budgets that ran out in this process (see expiries)
+
+
+def _reset_after_fork() -> None:
+    # A forked worker (derive --all, verify --jobs) has none of the parent's threads: a
+    # lock the parent's watchdog held at the fork would stay held forever, and the
+    # parent's deadlines are not the child's.
+    global _lock, _wake, _heap, _stacks, _watchdog
+    _lock = threading.Lock()
+    _wake = threading.Condition(_lock)
+    _heap, _stacks, _watchdog = [], {}, None
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _post(tid: int, exc: type[BaseException] | None) -> None:
@@ -138,6 +153,18 @@ def _leave(budget: _Budget) -> bool:
         return outer_fired
 
 
+def expiries() -> int:
+    """How many budgets have run out in this process so far: a result computed while
+    this count stayed the same depended on no clock (the cache keeps only those)."""
+    return _expired_count
+
+
+def _count_expiry() -> None:
+    global _expired_count
+    with _lock:
+        _expired_count += 1
+
+
 @contextlib.contextmanager
 def time_budget(seconds: float | None, what: str = "derivation") -> Iterator[None]:
     """Raise DerivationTimeout if the body runs longer than ``seconds`` (any thread).
@@ -151,6 +178,7 @@ def time_budget(seconds: float | None, what: str = "derivation") -> Iterator[Non
         yield
         return
     if seconds <= 0:
+        _count_expiry()
         raise DerivationTimeout(f"{what}: no time left in the budget")
     tid = threading.get_ident()
     _quiet_unraisable_hook()
@@ -175,6 +203,7 @@ def time_budget(seconds: float | None, what: str = "derivation") -> Iterator[Non
             except _Expired:
                 expired = True
     if expired:
+        _count_expiry()
         if outer_fired:
             raise _Expired  # an outer budget's deadline: let its owner convert it
         raise DerivationTimeout(f"{what} exceeded its time budget of {seconds:g} s") from None

@@ -10,12 +10,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import mpmath
 import sympy as sp
 
 from .budget import DEFAULT_BUDGET_SECONDS, time_budget
+from .cache import cached
 from .errors import DerivationTimeout, InvalidArgument
 from .field.flow import limit_point, orbit, second_order_term
 from .field.canonical import canonical, prove_equal
@@ -36,7 +37,7 @@ from .results import Analysis, Derivation, Dynamics, EquivalentForm
 from .verdicts.engine import check
 from .verdicts.values import Status, Verdict, builtin_claims, frame_claims
 
-__all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "class_theorem", "values_at",
+__all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "analyze_all", "for_each", "class_theorem", "values_at",
            "DERIVE_BUDGET", "FRAME_BUDGET"]
 
 
@@ -60,9 +61,20 @@ def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
     ``quantities=False`` leaves the conserved quantity and the limits as x2 -> 0+ to be
     derived on first use (``verify`` never shows them; they cost half of a field).
     """
-    start = time.monotonic()
     loss = get_variant(variant) if isinstance(variant, str) else variant
     frame = None if parametrization is None else get_parametrization(parametrization)
+    # Derived once per content (see dpo_proofs.cache): the budget is not part of the key,
+    # because only results no budget cut short are kept. A full analysis (quantities
+    # derived) also serves a request without them.
+    key = (loss, dict(params or {}), confirm, frame)
+    return cached("analysis", (*key, quantities),
+                  lambda: _analyze(loss, params, budget, confirm, frame, quantities),
+                  also=() if quantities else ((*key, True),))
+
+
+def _analyze(loss: Loss, params, budget, confirm: bool, frame: Parametrization | None,
+             quantities: bool) -> Analysis:
+    start = time.monotonic()
     if frame is not None and frame.name == "probability":
         frame = None
     shown = tuple((k, str(v)) for k, v in sorted((params or {}).items()))
@@ -215,7 +227,13 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
            budget: float | None = DERIVE_BUDGET, frames: bool = False) -> Derivation:
     """analyze(variant) plus the checked step-by-step derivation of both partials; with
     ``frames``, also the analysis and flow dynamics in every built-in parametrization."""
-    analysis = analyze(variant, params=params, budget=budget)
+    loss = get_variant(variant) if isinstance(variant, str) else variant
+    return cached("derivation", (loss, dict(params or {}), frames),
+                  lambda: _derive(loss, params, budget, frames))
+
+
+def _derive(loss: Loss, params, budget, frames: bool) -> Derivation:
+    analysis = analyze(loss, params=params, budget=budget)
     loss = analysis.loss
     form = margin_form(loss)
     if analysis.field is None:
@@ -242,21 +260,62 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
 
 
 def derive_all(names: Sequence[str] | None = None, budget: float | None = DERIVE_BUDGET,
-               jobs: int | None = None, frames: bool = True) -> list[Derivation]:
+               jobs: int | None = None, frames: bool = True,
+               on_done: Callable[[str], None] | None = None) -> list[Derivation]:
     """derive() for each catalogued variant (catalogue order), in ``jobs`` worker
     processes (default: one per CPU). Each derivation is independent, so the result does
-    not depend on the number of workers."""
-    tasks = [(name, budget, frames) for name in (CATALOGUE if names is None else names)]
-    jobs = (os.cpu_count() or 1) if jobs is None else jobs
-    if jobs > 1:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return pool.map(_derive_task, tasks, chunksize=1)
-    return [_derive_task(t) for t in tasks]
+    not depend on the number of workers. ``on_done(name)`` is called as each finishes."""
+    names = list(CATALOGUE if names is None else names)
+    return for_each(_derive_task, [(n, budget, frames) for n in names], names, jobs, on_done)
+
+
+def analyze_all(names: Sequence[str] | None = None, budget: float | None = DEFAULT_BUDGET_SECONDS,
+                jobs: int | None = None, quantities: bool = True,
+                on_done: Callable[[str], None] | None = None) -> list[Analysis]:
+    """analyze() for each named variant (default: the catalogue), in order, over ``jobs``
+    worker processes (default: one per CPU); ``on_done(name)`` as each finishes."""
+    names = [get_variant(n).name for n in (CATALOGUE if names is None else names)]
+    return for_each(_analyze_task, [(n, budget, quantities) for n in names], names, jobs,
+                    on_done)
+
+
+def for_each(task: Callable, items: Sequence, labels: Sequence[str], jobs: int | None,
+             on_done: Callable[[str], None] | None = None) -> list:
+    """[task(i) for i in items], over a fork pool of ``jobs`` processes when jobs > 1.
+
+    Results come back in the order of ``items`` whatever order they finish in; the
+    workers share the disk cache, so each result is kept as soon as it is derived.
+    """
+    jobs = min((os.cpu_count() or 1) if jobs is None else jobs, len(items)) or 1
+    done = on_done or (lambda label: None)
+    if jobs == 1:
+        out = []
+        for item, label in zip(items, labels):
+            out.append(task(item))
+            done(label)
+        return out
+    results: dict[int, object] = {}
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for index, value in pool.imap_unordered(_indexed, [(task, i, item) for i, item
+                                                           in enumerate(items)]):
+            results[index] = value
+            done(labels[index])
+    return [results[i] for i in range(len(items))]
+
+
+def _indexed(job):
+    task, index, item = job
+    return index, task(item)
 
 
 def _derive_task(task) -> Derivation:
     name, budget, frames = task
     return derive(name, budget=budget, frames=frames)
+
+
+def _analyze_task(task) -> Analysis:
+    name, budget, quantities = task
+    return analyze(name, budget=budget, quantities=quantities)
 
 
 def class_theorem() -> ClassTheorem:

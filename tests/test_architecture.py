@@ -20,7 +20,7 @@ PACKAGE = ROOT / "dpo_proofs"
 
 #: stage of each top-level part of the package (a subpackage or a top-level module)
 STAGES = {
-    "errors": 0, "budget": 0, "files": 0,
+    "errors": 0, "budget": 0, "files": 0, "cache": 0,
     "loss": 1,
     "field": 2,
     "numerics": 3, "verdicts": 3,
@@ -31,9 +31,9 @@ STAGES = {
     "__init__": 8,
 }
 #: allowed within a stage: verdicts use numerics (certified evaluation), not the reverse;
-#: the base modules use errors; the check-impl command is the testing kit's front door
+#: the base modules use errors (and the cache the writer and the budget's count); the check-impl command is the testing kit's front door
 WITHIN = {("verdicts", "numerics"), ("budget", "errors"), ("files", "errors"),
-          ("cli", "testing")}
+          ("cache", "errors"), ("cache", "files"), ("cache", "budget"), ("cli", "testing")}
 MAX_LINES = 400
 
 

@@ -21,7 +21,7 @@ from dpo_proofs.pipeline import figure_fields  # noqa: E402
 from dpo_proofs.printers.figures import plot_fields  # noqa: E402
 from dpo_proofs.printers.frame_figures import (DEFAULT_FRAMES, plot_frames,  # noqa: E402
                                                plot_sensitivity)
-from dpo_proofs.verdicts.engine import cached_field  # noqa: E402
+from dpo_proofs.field.in_frame import field_of as cached_field  # noqa: E402
 
 VARIANTS = list(CATALOGUE)
 #: Variants whose frame fields derive in well under a second each (smooth, piecewise,

@@ -7,11 +7,11 @@ import sympy as sp
 
 from ..errors import DpoProofsError
 from ..loss.catalogue import CATALOGUE, NOT_PER_PAIR, get_variant
-from ..pipeline import analyze, class_theorem, values_at
+from ..pipeline import analyze, analyze_all, class_theorem, values_at
 from ..field.theorem import is_margin_loss
 from ..printers.table import verification_table
-from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, budget_seconds, dump_json,
-                      key_values)
+from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, add_progress_options, budget_seconds,
+                      dump_json, key_values, progress)
 from .user import loss_from_args
 
 __all__ = ["add_subcommands"]
@@ -50,8 +50,10 @@ def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
 
 def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
-    results = [analyze(get_variant(n).name, budget=args.budget, quantities=False)
-               for n in names]
+    names = [get_variant(n).name for n in names]  # an unknown name fails before any work
+    with progress(len(names), "verify", stderr, args.quiet) as done:
+        results = analyze_all(names, budget=args.budget, jobs=args.jobs, quantities=False,
+                              on_done=done)
     failed = [r for r in results if r.failures]
     if args.json:
         dump_json([r.to_json() for r in results], stdout, indent=None if args.compact else 2)
@@ -138,6 +140,7 @@ def add_subcommands(sub) -> None:
     p.add_argument("variants", nargs="*", help="variants (default: all)")
     p.add_argument("--all", action="store_true", help="the whole catalogue")
     common(p)
+    add_progress_options(p)
     p.set_defaults(handler=_cmd_verify)
 
     p = sub.add_parser("theorem", help="prove the margin-loss class theorem; say which "

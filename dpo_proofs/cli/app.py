@@ -12,8 +12,10 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
+from ..cache import CACHE_ENV
 from ..errors import DpoProofsError, Terminated
 from . import analyze, check, docs, dynamics, frames, impl
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Parser, UsageError
@@ -38,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
                f"Memory is bounded ({MEMORY_ENV}, bytes or K/M/G, default 8G, 0 = off); "
                "running out of it is a one-line error with status 1. "
                "A refuted claim of the paper is a finding, not a failure.")
+    parser.add_argument("--no-cache", action="store_true",
+                        help=f"derive everything afresh, keep nothing (same as {CACHE_ENV}=off)")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help=f"the derivation cache's directory (default ${CACHE_ENV}, else "
+                        "~/.cache/dpo_proofs); entries are keyed by the package's code and "
+                        "the loss's exact expression")
     sub = parser.add_subparsers(dest="command", required=True)
 
     for group in (analyze, docs, check, impl, frames, dynamics):
@@ -56,6 +64,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return _error(stderr, error, EXIT_USAGE)
     except SystemExit as exit_:  # --help
         return EXIT_USAGE if exit_.code else EXIT_OK
+    # The cache's location travels in the environment, so worker processes see it too;
+    # restored afterwards (main is also called in-process, by tests and notebooks).
+    saved = os.environ.get(CACHE_ENV)
+    if args.no_cache:
+        os.environ[CACHE_ENV] = "off"
+    elif args.cache_dir:
+        os.environ[CACHE_ENV] = str(Path(args.cache_dir).expanduser().resolve())
     try:
         return args.handler(args, stdout, stderr)
     except DpoProofsError as error:
@@ -63,6 +78,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     except MemoryError:
         return _error(stderr, "out of memory (the limit is set by the environment "
                       f"variable {MEMORY_ENV}; 0 turns it off)", EXIT_FAILED)
+    finally:
+        if saved is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = saved
 
 
 def _error(stderr: TextIO, error: object, code: int) -> int:

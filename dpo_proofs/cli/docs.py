@@ -24,7 +24,8 @@ from ..printers.document import derivation_document, figure_name
 from ..printers.overview import overview_document
 from ..printers.markup import render
 from ..loss.catalogue import CATALOGUE, get_variant
-from .options import BUDGETS, EXIT_FAILED, EXIT_OK, budget_seconds, key_values
+from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, add_progress_options, budget_seconds,
+                      key_values, progress)
 from ..loss.symbols import X1, X2
 
 __all__ = ["add_subcommands", "ALL_COMMAND", "generate_all", "check_fresh"]
@@ -41,10 +42,11 @@ def _header(command: str) -> tuple[str, ...]:
 
 
 def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None,
-                 frames: bool = True, names: Sequence[str] | None = None) -> dict[str, str]:
+                 frames: bool = True, names: Sequence[str] | None = None,
+                 on_done=None) -> dict[str, str]:
     """file name -> text of every document in derivations/ (catalogue order, no dates)."""
     header = _header(ALL_COMMAND)
-    derivations = derive_all(names, budget=budget, jobs=jobs, frames=frames)
+    derivations = derive_all(names, budget=budget, jobs=jobs, frames=frames, on_done=on_done)
     files: dict[str, str] = {}
     for d in derivations:
         doc = derivation_document(d, header)
@@ -153,7 +155,8 @@ def _derive_all(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.variant or args.param:
         raise DpoProofsError("--all takes no VARIANT and no --param (derivations/ uses defaults)")
     directory = Path(args.output or "derivations")
-    files = generate_all(args.budget)
+    with progress(len(CATALOGUE), "derive", stderr, args.quiet) as done:
+        files = generate_all(args.budget, jobs=args.jobs, on_done=done)
     if args.check:
         with tempfile.TemporaryDirectory(prefix="dpo_proofs_check_") as tmp:
             for name, text in files.items():  # regenerated copy, for inspection parity
@@ -289,6 +292,7 @@ def add_subcommands(sub) -> None:
                    help="fix a constant, e.g. beta=0.5 (repeatable; single variant only)")
     p.add_argument("--budget", type=budget_seconds, default=BUDGETS["derive"],
                    help=f"safety-net seconds per symbolic derivation (default {BUDGETS['derive']:.0f})")
+    add_progress_options(p)
     p.set_defaults(handler=_cmd_derive)
 
     p = sub.add_parser("plot", help="the negative gradient field of variants (matplotlib)",

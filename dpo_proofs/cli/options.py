@@ -5,6 +5,7 @@ One table of each, so that no command invents its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import re
@@ -16,7 +17,8 @@ from ..files import json_safe
 from ..pipeline import DERIVE_BUDGET, FRAME_BUDGET
 
 __all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "BUDGETS", "MAX_BUDGET",
-           "budget_seconds", "key_values", "dump_json", "UsageError", "Parser"]
+           "budget_seconds", "jobs_count", "add_progress_options", "progress", "key_values",
+           "dump_json", "UsageError", "Parser"]
 
 #: Exit status: every check that must hold did / a check failed (or a claim is not
 #: proved) / bad input, with a one-line error.
@@ -47,6 +49,40 @@ def budget_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"{text!r}: a budget must be a finite number of seconds in (0, {MAX_BUDGET:g}]")
     return value
+
+
+def jobs_count(text: str) -> int:
+    """argparse type of --jobs: worker processes, 1 to 256."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r}: --jobs takes a whole number from 1 to 256")
+    return int(text)
+
+
+def add_progress_options(p: argparse.ArgumentParser) -> None:
+    """--jobs and --quiet, for the commands that run over many variants."""
+    p.add_argument("--jobs", "-j", type=jobs_count, default=None, metavar="N",
+                   help="worker processes (default: one per CPU)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar on stderr (it is shown only on a terminal)")
+
+
+@contextlib.contextmanager
+def progress(total: int, what: str, stderr: TextIO, quiet: bool = False):
+    """A progress bar on ``stderr`` (tqdm), yielding ``done(label)``; silent when stderr
+    is not a terminal, with --quiet, or for a single item."""
+    isatty = getattr(stderr, "isatty", lambda: False)
+    if quiet or total < 2 or not isatty():
+        yield lambda label: None
+        return
+    from tqdm import tqdm
+
+    # mininterval=0: each variant takes seconds, so every finished one is worth a redraw
+    with tqdm(total=total, desc=what, unit="variant", file=stderr, leave=False, mininterval=0,
+              dynamic_ncols=True) as bar:
+        def done(label: str) -> None:
+            bar.set_postfix_str(label, refresh=False)
+            bar.update(1)
+        yield done
 
 
 def key_values(items: Sequence[str] | None, what: str) -> dict[str, str]:
