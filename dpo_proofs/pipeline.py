@@ -7,6 +7,7 @@ CLI, the testing kit, the document writer) call these and print the values they 
 """
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import time
@@ -64,16 +65,37 @@ def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
     loss = get_variant(variant) if isinstance(variant, str) else variant
     frame = None if parametrization is None else get_parametrization(parametrization)
     # Derived once per content (see dpo_proofs.cache): the budget is not part of the key,
-    # because only results no budget cut short are kept. A full analysis (quantities
-    # derived) also serves a request without them.
+    # because only results no budget cut short are kept. The lean analysis (what verify
+    # needs) is derived first; a full one adds the on-demand quantities to it, and serves
+    # a later lean request too.
     key = (loss, dict(params or {}), confirm, frame)
-    return cached("analysis", (*key, quantities),
-                  lambda: _analyze(loss, params, budget, confirm, frame, quantities),
-                  also=() if quantities else ((*key, True),))
+
+    def lean() -> Analysis:
+        return cached("analysis", (*key, False),
+                      lambda: _analyze(loss, params, budget, confirm, frame),
+                      also=((*key, True),))
+
+    if not quantities:
+        return lean()
+    return cached("analysis", (*key, True), lambda: _with_quantities(lean(), budget))
 
 
-def _analyze(loss: Loss, params, budget, confirm: bool, frame: Parametrization | None,
-             quantities: bool) -> Analysis:
+def _with_quantities(analysis: Analysis, budget: float | None) -> Analysis:
+    """``analysis`` with its fields' on-demand quantities derived, under the budget (on
+    expiry they are recorded as not derived, with the reason)."""
+    fields = [f for f in (analysis.field, analysis.probability_field) if f is not None]
+    try:
+        with time_budget(budget, f"the conserved quantity and limits of {analysis.loss.name}"):
+            for f in fields:
+                f.derive_all()
+    except DerivationTimeout as error:
+        for f in fields:
+            f.not_derived(str(error))
+    return analysis
+
+
+def _analyze(loss: Loss, params, budget, confirm: bool,
+             frame: Parametrization | None) -> Analysis:
     start = time.monotonic()
     if frame is not None and frame.name == "probability":
         frame = None
@@ -85,9 +107,6 @@ def _analyze(loss: Loss, params, budget, confirm: bool, frame: Parametrization |
         with time_budget(budget, f"deriving the gradient field of {loss.name}"):
             field_ = field_of(loss, frame)
             base = field_ if frame is None else field_of(loss)
-            if quantities:  # else derived on first use (verify never shows them)
-                field_.derive_all()
-                base.derive_all()
     except DerivationTimeout as error:
         unknown = tuple(Verdict(c.name, Status.UNKNOWN, "none", str(error))
                         for c in claims)
@@ -151,11 +170,15 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
         claims = {c.name: c for c in frame_claims(builtin_claims(), frame)}
         monotone = all(check(claims[n], loss, budget=budget, field=field).status
                        is Status.PROVED for n in ("x1_increases", "x2_decreases"))
-    I = field.conserved.expr if field.conserved else None
+    try:  # derived on first use (see GradientField.conserved): under the budget here
+        with time_budget(budget, f"the conserved quantity in the {frame.name} frame"):
+            I = field.conserved.expr if field.conserved else None
+            reason = field.conserved_reason
+    except DerivationTimeout as error:
+        I, reason = None, str(error)
     orbit_ = None
     if I is None:
-        limit = LimitPoint(None, None, "not derived",
-                           f"no conserved quantity: {field.conserved_reason}")
+        limit = LimitPoint(None, None, "not derived", f"no conserved quantity: {reason}")
     else:
         orbit_ = orbit(I, values, budget)
         limit = limit_point(I, frame, monotone, field, values, budget)
@@ -169,7 +192,7 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
         second = second_order_term(field_of(loss), frame, budget)
         point, checked_steps = step_checks(loss, frame, field, second, values)
     shown = tuple((s.name, sp.sstr(v)) for s, v in {**fixed, **values}.items())
-    return Dynamics(loss.name, frame.name, shown, I, field.conserved_reason, orbit_, limit,
+    return Dynamics(loss.name, frame.name, shown, I, reason, orbit_, limit,
                     checks, first, second, point, checked_steps)
 
 
@@ -228,8 +251,13 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
     """analyze(variant) plus the checked step-by-step derivation of both partials; with
     ``frames``, also the analysis and flow dynamics in every built-in parametrization."""
     loss = get_variant(variant) if isinstance(variant, str) else variant
-    return cached("derivation", (loss, dict(params or {}), frames),
-                  lambda: _derive(loss, params, budget, frames))
+    key = (loss, dict(params or {}))
+    if frames:
+        return cached("derivation", (*key, True), lambda: _derive(loss, params, budget, True))
+    # A derivation with the frames holds the one without them: served from it if cached.
+    d = cached("derivation", (*key, False), lambda: _derive(loss, params, budget, False),
+               also=((*key, True),))
+    return dataclasses.replace(d, frames=(), flows=())
 
 
 def _derive(loss: Loss, params, budget, frames: bool) -> Derivation:

@@ -55,11 +55,15 @@ def test_a_second_identical_call_is_served_from_disk_with_the_same_result(cache_
     assert _verdicts(first) == _verdicts(second)
     assert first.field.ratio == second.field.ratio
     assert len(_entries(cache_dir)) == 1
-    # another constant, frame or option is another entry, derived afresh
+    # another constant is another entry, derived afresh
     analyze("ipo", params={"beta": "1/4"}, quantities=False)
-    analyze("ipo", quantities=True)
-    assert calls == ["ipo", "ipo", "ipo"]
-    assert len(_entries(cache_dir)) == 3
+    assert calls == ["ipo", "ipo"]
+    # the full analysis adds the on-demand quantities to the cached lean one: a new
+    # entry, no new field derivation, and the same verdicts
+    full = analyze("ipo", quantities=True)
+    assert calls == ["ipo", "ipo"] and len(_entries(cache_dir)) == 3
+    assert _verdicts(full) == _verdicts(first) and full.field.conserved is not None
+    assert "conserved" in full.field._lazy
 
 
 def test_the_key_is_the_content_not_the_name():

@@ -99,6 +99,14 @@ class GradientField:
                                                               self.d_x2.closed_form))
         return self._lazy["conserved"]
 
+    def not_derived(self, reason: str) -> None:
+        """Record the on-demand quantities not derived yet as not derivable (``reason``),
+        e.g. when a time budget ran out while deriving them."""
+        self._lazy.setdefault("conserved", (None, reason))
+        self._lazy.setdefault("limits", ())
+        for _, piece in self.pieces:
+            piece.not_derived(reason)
+
     def derive_all(self) -> GradientField:
         """Derive the on-demand quantities now (inside the caller's time budget)."""
         self._conserved()
