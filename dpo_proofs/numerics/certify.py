@@ -96,7 +96,16 @@ def certified_sign(expr: sp.Basic, point: Mapping,
         return None
     if len(env) != len(expr.free_symbols):
         return None
-    for prec in ladder:
+    exact_tried = False
+    for step, prec in enumerate(ladder):
+        if step == EXACT_AFTER:
+            # Two precisions that do not resolve the sign: most often the value is exactly
+            # 0 (a claim that holds with equality), which no precision resolves; exact
+            # substitution settles that at once instead of climbing to 16384 bits.
+            exact_tried = True
+            value = _exact_value(expr, point)
+            if value is not None:
+                return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
         try:
             a, b = node(env, prec)
         except Undecided:
@@ -107,10 +116,14 @@ def certified_sign(expr: sp.Basic, point: Mapping,
         if positive(enclosure) or negative(enclosure):
             return SignCertificate(1 if positive(enclosure) else -1, prec,
                                    _interval_text(a, b), False)
-    value = _exact_value(expr, point)
+    value = None if exact_tried else _exact_value(expr, point)
     if value is not None:
         return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
     return None
+
+
+#: After how many precisions of the ladder exact substitution is tried (see above).
+EXACT_AFTER = 2
 
 
 _LIKE_ZERO = {">": lambda s: s > 0, ">=": lambda s: s >= 0, "<": lambda s: s < 0,
