@@ -8,8 +8,6 @@ CLI, the testing kit, the document writer) call these and print the values they 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -37,6 +35,7 @@ from .numerics.velocity import confirm_velocity
 from .results import Analysis, Derivation, Dynamics, EquivalentForm
 from .verdicts.engine import check
 from .verdicts.values import Status, Verdict, builtin_claims, frame_claims
+from .workers import for_each
 
 __all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "analyze_all", "for_each", "class_theorem", "values_at",
            "DERIVE_BUDGET", "FRAME_BUDGET"]
@@ -142,11 +141,12 @@ def _analyze(loss: Loss, params, budget, confirm: bool,
 def dynamics(variant: str | Loss, parametrization: str | Parametrization = "probability",
              params: Mapping[str, object] | None = None,
              starts: Sequence[tuple[object, object]] = DEFAULT_STARTS,
-             budget: float = 20.0, steps: bool = True) -> Dynamics:
+             budget: float = 20.0, steps: bool = True, solve_orbit: bool = True) -> Dynamics:
     """Derive and check the flow dx/dt = -M grad L of ``variant`` in ``parametrization``.
 
-    ``starts=()`` and ``steps=False`` skip the ODE checks and the discrete-step term
-    (the closed forms alone, as the derivation documents use them).
+    ``starts=()``, ``steps=False`` and ``solve_orbit=False`` skip the ODE checks, the
+    discrete-step term and the explicit orbit x2(x1) (the conserved quantity and the
+    limit point alone, as the derivation documents show them).
 
     Closed forms keep the loss's constants symbolic (``params`` fixes some of them);
     the numerical checks evaluate them at the constants' defaults.
@@ -161,15 +161,6 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
     # orbit equation keeps powers x1**(11/10) that no longer separate.
     values = {p.symbol: p.default for p in loss.parameters}
     field = field_of(loss, None if frame.name == "probability" else frame)
-    # Monotone: x1 rises and x2 falls on the whole frame. The field's own sign analysis
-    # settles it when the signs are fixed on the square; otherwise the verdict engine
-    # decides the claims on the frame's domain.
-    if field.d_x1.sign.sign == -1 and field.d_x2.sign.sign == 1:
-        monotone = True
-    else:
-        claims = {c.name: c for c in frame_claims(builtin_claims(), frame)}
-        monotone = all(check(claims[n], loss, budget=budget, field=field).status
-                       is Status.PROVED for n in ("x1_increases", "x2_decreases"))
     try:  # derived on first use (see GradientField.conserved): under the budget here
         with time_budget(budget, f"the conserved quantity in the {frame.name} frame"):
             I = field.conserved.expr if field.conserved else None
@@ -180,8 +171,9 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
     if I is None:
         limit = LimitPoint(None, None, "not derived", f"no conserved quantity: {reason}")
     else:
-        orbit_ = orbit(I, values, budget)
-        limit = limit_point(I, frame, monotone, field, values, budget)
+        orbit_ = orbit(I, values, budget) if solve_orbit else None
+        limit = limit_point(I, frame, _monotone(loss, frame, field, budget), field, values,
+                            budget)
     g = (field.d_x1.closed_form, field.d_x2.closed_form)
     functions = orbit_functions(g, I, values) if points else None
     checks = tuple(orbit_check(functions, limit, frame, start, values)
@@ -196,21 +188,38 @@ def dynamics(variant: str | Loss, parametrization: str | Parametrization = "prob
                     checks, first, second, point, checked_steps)
 
 
-def regions_of(field: GradientField, frame: Parametrization | None = None
-               ) -> tuple[tuple[str, sp.Basic], ...]:
-    """The exact regions the printers show, restricted to the frame's domain:
-    R > 1, R = 1, R < 1, and where x1 is not pushed up / x2 not pushed down."""
-    regions = {
-        "ratio_gt_1": field.region_ratio_gt_1,
-        "ratio_eq_1": field.region_ratio_eq_1,
-        "ratio_lt_1": field.region_ratio_lt_1,
-        "x1_not_pushed_up": sp.Or(field.region_partial(x1, ">"), field.region_partial(x1, "=")),
-        "x2_not_pushed_down": sp.Or(field.region_partial(x2, "<"),
-                                    field.region_partial(x2, "=")),
+def _monotone(loss: Loss, frame: Parametrization, field: GradientField, budget) -> bool:
+    """Whether x1 rises and x2 falls on the whole frame. The field's own sign analysis
+    settles it when the signs are fixed on the square; otherwise the verdict engine
+    decides the claims on the frame's domain."""
+    if field.d_x1.sign.sign == -1 and field.d_x2.sign.sign == 1:
+        return True
+    claims = {c.name: c for c in frame_claims(builtin_claims(), frame)}
+    return all(check(claims[n], loss, budget=budget, field=field).status is Status.PROVED
+               for n in ("x1_increases", "x2_decreases"))
+
+
+#: The regions ``regions_of`` derives: R > 1, R = 1, R < 1, and where x1 is not pushed
+#: up / x2 not pushed down.
+REGIONS = ("ratio_gt_1", "ratio_eq_1", "ratio_lt_1", "x1_not_pushed_up", "x2_not_pushed_down")
+
+
+def regions_of(field: GradientField, frame: Parametrization | None = None,
+               which: Sequence[str] = REGIONS) -> tuple[tuple[str, sp.Basic], ...]:
+    """The exact regions the printers show (those named in ``which``, see REGIONS),
+    restricted to the frame's domain."""
+    region = {
+        "ratio_gt_1": lambda: field.region_ratio_gt_1,
+        "ratio_eq_1": lambda: field.region_ratio_eq_1,
+        "ratio_lt_1": lambda: field.region_ratio_lt_1,
+        "x1_not_pushed_up": lambda: sp.Or(field.region_partial(x1, ">"),
+                                          field.region_partial(x1, "=")),
+        "x2_not_pushed_down": lambda: sp.Or(field.region_partial(x2, "<"),
+                                            field.region_partial(x2, "=")),
     }
-    if frame is not None and not frame.is_identity:
-        regions = {k: restrict_to_frame(v, frame) for k, v in regions.items()}
-    return tuple(regions.items())
+    restrict = frame is not None and not frame.is_identity
+    return tuple((name, restrict_to_frame(region[name](), frame) if restrict else region[name]())
+                 for name in which)
 
 
 def _starts(starts, frame, given: bool):
@@ -277,11 +286,13 @@ def _derive(loss: Loss, params, budget, frames: bool) -> Derivation:
             with time_budget(None if budget is None else max(budget, FRAME_BUDGET),
                              f"the {n} frame of {loss.name}"):
                 framed = field_of(loss, frame)
-                others.append((frame, framed, "", regions_of(framed, frame)))
+                # the two regions a document shows for a frame (frames_section)
+                others.append((frame, framed, "",
+                               regions_of(framed, frame, ("ratio_gt_1", "ratio_eq_1"))))
         except DerivationTimeout as error:
             others.append((frame, None, str(error), ()))
     others = tuple(others)
-    flows = tuple(dynamics(loss, n, starts=(), steps=False,
+    flows = tuple(dynamics(loss, n, starts=(), steps=False, solve_orbit=False,
                            budget=FRAME_BUDGET if budget is None else max(budget, FRAME_BUDGET))
                   for n in ("probability", *names))
     return Derivation(analysis, form, partials, others, flows)
@@ -305,35 +316,6 @@ def analyze_all(names: Sequence[str] | None = None, budget: float | None = DEFAU
     names = [get_variant(n).name for n in (CATALOGUE if names is None else names)]
     return for_each(_analyze_task, [(n, budget, quantities) for n in names], names, jobs,
                     on_done)
-
-
-def for_each(task: Callable, items: Sequence, labels: Sequence[str], jobs: int | None,
-             on_done: Callable[[str], None] | None = None) -> list:
-    """[task(i) for i in items], over a fork pool of ``jobs`` processes when jobs > 1.
-
-    Results come back in the order of ``items`` whatever order they finish in; the
-    workers share the disk cache, so each result is kept as soon as it is derived.
-    """
-    jobs = min((os.cpu_count() or 1) if jobs is None else jobs, len(items)) or 1
-    done = on_done or (lambda label: None)
-    if jobs == 1:
-        out = []
-        for item, label in zip(items, labels):
-            out.append(task(item))
-            done(label)
-        return out
-    results: dict[int, object] = {}
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for index, value in pool.imap_unordered(_indexed, [(task, i, item) for i, item
-                                                           in enumerate(items)]):
-            results[index] = value
-            done(labels[index])
-    return [results[i] for i in range(len(items))]
-
-
-def _indexed(job):
-    task, index, item = job
-    return index, task(item)
 
 
 def _derive_task(task) -> Derivation:

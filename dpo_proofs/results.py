@@ -169,7 +169,8 @@ class Derivation:
     margin_form: MarginForm | None
     partials: tuple[PartialDerivation, ...]
     #: The induced field in each other built-in parametrization: (frame, field or None,
-    #: why not) -- the symbolic part; the claims per frame are the `frames` command's.
+    #: why not, the regions R_M > 1 and R_M = 1 on the frame) -- the symbolic part; the
+    #: claims per frame are the `frames` command's.
     frames: tuple = ()
     #: Closed-form gradient-flow dynamics (conserved quantity, limit point) per frame,
     #: the probability frame first.

@@ -61,13 +61,22 @@ def orbit(I: sp.Expr, values, budget: float) -> sp.Expr | None:
     return None
 
 
-def _solve_edge(expr, target, symbol, ok, values, budget):
+def _solve_edge(expr, target, symbol, ok, values, budget) -> tuple[sp.Expr | None, str]:
+    """The root of expr = target in ``symbol`` that passes ``ok`` (see ``_pick``), or
+    None; the reason is "" when sympy's solve ran to the end (None then means no root
+    fits), else why the equation was not solved (the edge is then undecided)."""
+    if expr.has(sp.Piecewise) or target.has(sp.Piecewise):
+        # A case split on the constants (e.g. beta = 2 in an integral of x**(1 - beta)):
+        # sympy's solve tries every piece under its condition and can run for minutes
+        # without a result, so the work is bounded by not attempting it.
+        return None, "the level set is piecewise in the constants, and sympy's solve is " \
+                     "not attempted on a piecewise equation"
     try:
         with time_budget(budget, "solving for the limit point"):
             roots = sp.solve(sp.Eq(expr, target), symbol)
-    except _SOLVE_FAILURES:
-        return None
-    return _pick(roots, values, ok)
+    except _SOLVE_FAILURES as error:
+        return None, f"sympy's solve found no closed form ({type(error).__name__})"
+    return _pick(roots, values, ok), ""
 
 
 def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
@@ -86,17 +95,19 @@ def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
     try:
         with time_budget(budget, "the limit of I as x2 -> 0+"):
             edge = sp.limit(I, x2, 0, "+")
-    except _SOLVE_FAILURES:
-        edge = None
-    r1 = None
+    except _SOLVE_FAILURES as error:
+        edge, failure = None, type(error).__name__
+    r1, why1 = None, ""
+    if edge is None:
+        why1 = f"sympy's limit of I as x2 -> 0+ found none ({failure})"
     finite = edge is not None and not edge.has(sp.oo, -sp.oo, sp.zoo, sp.nan)
     if finite and edge.has(x1):
-        r1 = _solve_edge(edge, I0, x1, lambda v, at: sp.Gt(v, at[X1_0]), values, budget)
+        r1, why1 = _solve_edge(edge, I0, x1, lambda v, at: sp.Gt(v, at[X1_0]), values, budget)
     square = frame.domain is sp.true
-    r2 = None
+    r2, why2 = None, ""
     if square:
-        r2 = _solve_edge(I.subs(x1, 1), I0, x2, lambda v, at: sp.And(v > 0, v < at[X2_0]), values,
-                         budget)
+        r2, why2 = _solve_edge(I.subs(x1, 1), I0, x2,
+                               lambda v, at: sp.And(v > 0, v < at[X2_0]), values, budget)
         r2 = None if r2 is None else canonical(r2)
     if r1 is not None:
         r1 = canonical(r1)
@@ -118,6 +129,13 @@ def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
                           f"(limit {sp.sstr(edge)}), and on x1 = 1 the level set has "
                           f"x2 = {sp.sstr(r2)}: the flow leaves the domain there "
                           "(x1 would exceed 1)")
+    undecided = [f"on {where}: {why}" for where, why in
+                 (("the edge x2 -> 0+", why1), ("the edge x1 = 1", why2)) if why]
+    if undecided:
+        # Where the level set meets an edge is not known, so neither is where it ends.
+        return LimitPoint(None, None, "not derived",
+                          base + "; where the level set meets the boundary is undecided ("
+                          + "; ".join(undecided) + ")")
     return LimitPoint(sp.S.One, sp.S.Zero, "corner (1, 0)",
                       base + f"; the level set meets no open edge (as x2 -> 0+ I -> "
                       f"{sp.sstr(edge)}), so the monotone limit is the corner x1 = 1, x2 = 0, "

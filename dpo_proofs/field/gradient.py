@@ -29,6 +29,8 @@ __all__ = ["Partial", "ConservedQuantity", "Limit", "GradientField", "gradient_f
 RATIO_MINUS_ONE = "R - 1"
 SQUARES_DIFFERENCE = "d_x2**2 - d_x1**2"
 PER_PIECE = "per piece"
+#: the field quantities derived on first use (``GradientField.derive_all`` forces them)
+_QUANTITIES = ("gradient_norm", "divergence", "curl")
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,7 @@ class GradientField:
     ratio: sp.Expr
     ratio_excess: SignAnalysis  # sign analysis of R - 1 (or of d_x2^2 - d_x1^2)
     ratio_excess_expr: sp.Expr
-    gradient_norm: sp.Expr
     radial: sp.Expr
-    divergence: sp.Expr
-    curl: sp.Expr
     #: where R is defined (dL/dx1 != 0); the regions below are intersected with it.
     defined_where: sp.Basic = sp.true
     #: the set where the gradient vanishes (both partials 0): no motion there.
@@ -64,8 +63,10 @@ class GradientField:
     kinks: tuple[sp.Basic, ...] = ()
     #: which quantity ratio_excess_expr is: RATIO_MINUS_ONE, SQUARES_DIFFERENCE or PER_PIECE.
     ratio_excess_of: str = RATIO_MINUS_ONE
-    #: the derived-on-demand quantities (conserved quantity, limits as x2 -> 0+): verify
-    #: and the claims never need them, and they cost half of a field's derivation.
+    #: the derived-on-demand quantities (|grad L|, divergence, curl, the conserved
+    #: quantity, limits as x2 -> 0+): verify and the claims never need them, and they cost
+    #: half of a field's derivation (in a frame, where the documents show none of them,
+    #: the divergence of M grad L alone costs as much as the velocity).
     #: ``domains`` are the constants' domains in force when the field was derived, so a
     #: quantity derived later sees the same ones; ``limits_wanted`` is False in a frame.
     domains: dict = field(default_factory=dict, compare=False, repr=False)
@@ -81,6 +82,48 @@ class GradientField:
     def conserved_reason(self) -> str:
         """Why no conserved quantity was found ("" when one was)."""
         return self._conserved()[1]
+
+    @property
+    def gradient_norm(self) -> sp.Expr | None:
+        """|grad L| = sqrt((dL/dx1)^2 + (dL/dx2)^2) (None: not derived, see
+        ``quantities_reason``)."""
+        return self._quantity("gradient_norm")
+
+    @property
+    def divergence(self) -> sp.Expr | None:
+        """div grad L = d^2L/dx1^2 + d^2L/dx2^2 (of the field's components in a frame)."""
+        return self._quantity("divergence")
+
+    @property
+    def curl(self) -> sp.Expr | None:
+        """d/dx1 (dL/dx2) - d/dx2 (dL/dx1): 0 for a gradient, not for M grad L in a frame."""
+        return self._quantity("curl")
+
+    @property
+    def quantities_reason(self) -> str:
+        """Why the norm, divergence or curl was not derived ("" when they were)."""
+        return self._lazy.get("quantities_reason", "")
+
+    def _quantity(self, name: str) -> sp.Expr | None:
+        if name not in self._lazy:
+            with domains_in_force(self.domains):
+                self._lazy[name] = self._derive_quantity(name)
+        return self._lazy[name]
+
+    def _derive_quantity(self, name: str) -> sp.Expr | None:
+        if self.pieces:
+            values = [getattr(piece, name) for _, piece in self.pieces]
+            if any(v is None for v in values):
+                return None
+            last = len(values) - 1
+            return sp.Piecewise(*[(v, c if i < last else True)
+                                  for i, (v, (c, _)) in enumerate(zip(values, self.pieces))])
+        a, b = self.d_x1.closed_form, self.d_x2.closed_form
+        if name == "gradient_norm":
+            return sp.sqrt(canonical(a**2 + b**2))
+        if name == "divergence":
+            return canonical(sp.diff(a, x1) + sp.diff(b, x2))
+        return canonical(sp.diff(b, x1) - sp.diff(a, x2))
 
     @property
     def limits(self) -> tuple[Limit, ...]:
@@ -104,15 +147,21 @@ class GradientField:
         e.g. when a time budget ran out while deriving them."""
         self._lazy.setdefault("conserved", (None, reason))
         self._lazy.setdefault("limits", ())
+        for name in _QUANTITIES:
+            if name not in self._lazy:
+                self._lazy[name] = None
+                self._lazy["quantities_reason"] = reason
         for _, piece in self.pieces:
             piece.not_derived(reason)
 
     def derive_all(self) -> GradientField:
         """Derive the on-demand quantities now (inside the caller's time budget)."""
-        self._conserved()
-        self.limits
         for _, piece in self.pieces:
             piece.derive_all()
+        for name in _QUANTITIES:
+            self._quantity(name)
+        self._conserved()
+        self.limits
         return self
 
     @property
@@ -192,7 +241,10 @@ def _ratio_parts(d_x1: Partial, d_x2: Partial) -> tuple[sp.Expr, sp.Expr, SignAn
                        for f in q_sign.factors if f.sign is not None])
     rest = sp.Mul(*[sp.Pow(f.base, f.exponent) for f in q_sign.factors if f.sign is None])
     ratio = decided * sp.Abs(rest)
-    excess = canonical(b**2 - a**2)
+    # b^2 - a^2 = (b - a)(b + a): each side factored on its own, then the product put in
+    # factored form factor by factor. Expanding b^2 - a^2 first gives the same factors
+    # but, for a frame's velocity, a polynomial of hundreds of terms to factor (30 s).
+    excess = sp.powsimp(sp.factor(canonical(b - a) * canonical(b + a)), combine="exp")
     return ratio, excess, analyze_sign(excess, already_canonical=True), SQUARES_DIFFERENCE
 
 
@@ -242,10 +294,7 @@ def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientFie
         ratio=ratio,
         ratio_excess=excess_sign,
         ratio_excess_expr=excess,
-        gradient_norm=sp.sqrt(canonical(a**2 + b**2)),
         radial=radial,
-        divergence=canonical(sp.diff(a, x1) + sp.diff(b, x2)),
-        curl=canonical(sp.diff(b, x1) - sp.diff(a, x2)),
         # The limits as x2 -> 0+ are the loss's (dL/dx2), reported by the probability
         # frame; a frame's velocity components are not re-limited (gruntz is slow there).
         limits_wanted=not framed,
@@ -304,10 +353,7 @@ def _piecewise_field(pw: sp.Piecewise, metric: sp.Matrix | None = None) -> Gradi
         ratio=joined(lambda f: f.ratio),
         ratio_excess=analyze_sign(joined(lambda f: f.ratio_excess_expr), already_canonical=True),
         ratio_excess_expr=joined(lambda f: f.ratio_excess_expr),
-        gradient_norm=joined(lambda f: f.gradient_norm),
         radial=joined(lambda f: f.radial),
-        divergence=joined(lambda f: f.divergence),
-        curl=joined(lambda f: f.curl),
         domains=active_domains(),
         defined_where=sp.Or(*[sp.And(c, f.defined_where) for c, f in pieces]),
         vanishing=sp.Or(*[sp.And(c, f.vanishing) for c, f in pieces]),

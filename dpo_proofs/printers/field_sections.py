@@ -25,10 +25,13 @@ def field_section(d: Derivation) -> list:
         Display(r"x_{1} %s + x_{2} %s = %s" % (DL1, DL2, latex(f.radial))),
         Para(("Margin loss: ", "yes" if f.is_margin_loss else "no", ".")),
         Para(("Norm, divergence and curl of the gradient field:",)),
-        *displays(r"\left\lVert \nabla L \right\rVert", f.gradient_norm),
-        *displays(r"\nabla \cdot \nabla L", f.divergence),
-        *displays(r"\frac{\partial}{\partial x_{1}} %s - \frac{\partial}{\partial x_{2}} %s"
-                   % (DL2, DL1), f.curl),
+        *[block for lhs, value in (
+            (r"\left\lVert \nabla L \right\rVert", f.gradient_norm),
+            (r"\nabla \cdot \nabla L", f.divergence),
+            (r"\frac{\partial}{\partial x_{1}} %s - \frac{\partial}{\partial x_{2}} %s"
+             % (DL2, DL1), f.curl))
+          for block in (displays(lhs, value) if value is not None else
+                        [Para((Math(lhs), " not derived: ", Code(f.quantities_reason), "."))])],
         Heading(2, "Conserved quantity of gradient flow"),
     ]
     c = f.conserved

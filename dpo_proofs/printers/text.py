@@ -21,6 +21,11 @@ def expr_str(expr: sp.Basic | None) -> str | None:
     return None if expr is None else sp.sstr(expr, order="lex")
 
 
+def _derived(expr: sp.Basic | None, reason: str) -> str:
+    """The expression, or why it was not derived (a budget ran out)."""
+    return f"not derived ({reason})" if expr is None else expr_str(expr)
+
+
 def analysis_json(a: "Analysis") -> dict[str, Any]:
     f = a.field
     loss = a.loss
@@ -199,9 +204,9 @@ def analysis_text(a: "Analysis") -> str:
             f"  R < 1  <=>  {_relation_text(a.region('ratio_lt_1'))}",
             f"  radial x1*dL/dx1 + x2*dL/dx2 = {expr_str(f.radial)}"
             + ("   (margin loss: L depends on x1/x2 only)" if f.is_margin_loss else ""),
-            f"  |grad L| = {expr_str(f.gradient_norm)}",
-            f"  div grad L = {expr_str(f.divergence)}",
-            f"  curl grad L = {expr_str(f.curl)}",
+            *(f"  {name} = {_derived(value, f.quantities_reason)}" for name, value in
+              (("|grad L|", f.gradient_norm), ("div grad L", f.divergence),
+               ("curl grad L", f.curl))),
         ]
         if f.conserved:
             lines.append(f"  conserved by gradient flow: {expr_str(f.conserved.expr)}")

@@ -1,0 +1,42 @@
+"""Independent jobs spread over a fork pool, results in the order they were asked for.
+
+Each derivation of the catalogue is independent of the others, so a pool of worker
+processes derives them side by side; the results (and so every printed document and
+verdict) do not depend on the number of workers or the order they finish in. The
+workers share the disk cache (``dpo_proofs.cache``), so each result is kept as soon as
+it is derived. Budget state is reset in a forked child (``dpo_proofs.budget``).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+
+__all__ = ["for_each"]
+
+
+def for_each(task: Callable, items: Sequence, labels: Sequence[str], jobs: int | None,
+             on_done: Callable[[str], None] | None = None) -> list:
+    """[task(i) for i in items], over a fork pool of ``jobs`` processes when jobs > 1
+    (default: one per CPU). ``task`` must be a module-level function (it is pickled by
+    name); ``on_done(label)`` is called in this process as each item finishes."""
+    jobs = min((os.cpu_count() or 1) if jobs is None else jobs, len(items)) or 1
+    done = on_done or (lambda label: None)
+    if jobs == 1:
+        out = []
+        for item, label in zip(items, labels):
+            out.append(task(item))
+            done(label)
+        return out
+    results: dict[int, object] = {}
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for index, value in pool.imap_unordered(_indexed, [(task, i, item) for i, item
+                                                           in enumerate(items)]):
+            results[index] = value
+            done(labels[index])
+    return [results[i] for i in range(len(items))]
+
+
+def _indexed(job):
+    task, index, item = job
+    return index, task(item)
