@@ -23,8 +23,8 @@ def cache_dir(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-def _entries(root):
-    return sorted(p for p in root.glob("*/??/*") if not p.name.startswith("."))
+def _entries(root, kind="*"):
+    return sorted(p for p in root.glob(f"{kind}/??/*") if not p.name.startswith("."))
 
 
 def _counting(monkeypatch):
@@ -54,14 +54,14 @@ def test_a_second_identical_call_is_served_from_disk_with_the_same_result(cache_
     assert calls == ["ipo"]
     assert _verdicts(first) == _verdicts(second)
     assert first.field.ratio == second.field.ratio
-    assert len(_entries(cache_dir)) == 1
+    assert len(_entries(cache_dir, "analysis")) == 1
     # another constant is another entry, derived afresh
     analyze("ipo", params={"beta": "1/4"}, quantities=False)
     assert calls == ["ipo", "ipo"]
     # the full analysis adds the on-demand quantities to the cached lean one: a new
     # entry, no new field derivation, and the same verdicts
     full = analyze("ipo", quantities=True)
-    assert calls == ["ipo", "ipo"] and len(_entries(cache_dir)) == 3
+    assert calls == ["ipo", "ipo"] and len(_entries(cache_dir, "analysis")) == 3
     assert _verdicts(full) == _verdicts(first) and full.field.conserved is not None
     assert "conserved" in full.field._lazy
 
@@ -84,7 +84,7 @@ def test_the_key_is_the_content_not_the_name():
 def test_a_corrupt_entry_is_detected_and_derived_again(cache_dir, monkeypatch):
     calls = _counting(monkeypatch)
     good = _verdicts(analyze("dpo", quantities=False))
-    (entry,) = _entries(cache_dir)
+    (entry,) = _entries(cache_dir, "analysis")
     raw = bytearray(entry.read_bytes())
     raw[-10] ^= 0xFF  # a flipped byte in the payload
     entry.write_bytes(bytes(raw))
@@ -157,7 +157,9 @@ def test_two_concurrent_runs_share_one_cache(tmp_path):
     outs = [p.communicate(timeout=600)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs) and outs[0] == outs[1]
     entries = _entries(tmp_path / "shared")
-    assert len(entries) == 2
+    # an analysis and a field per variant
+    assert len(_entries(tmp_path / "shared", "analysis")) == 2
+    assert len(_entries(tmp_path / "shared", "field")) == 2
     for entry in entries:
         assert entry.read_bytes().startswith(cache.MAGIC)
     third = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)

@@ -12,6 +12,7 @@ import functools
 
 import sympy as sp
 
+from ..cache import cached
 from ..loss.loss import Loss
 from ..loss.symbols import x1, x2
 from .frames import Parametrization
@@ -25,10 +26,13 @@ Point = dict
 
 @functools.lru_cache(maxsize=256)
 def field_of(loss: Loss, frame: Parametrization | None = None) -> GradientField:
-    """grad L (or M grad L in ``frame``), derived once per (loss, frame) in a process."""
+    """grad L (or M grad L in ``frame``), derived once per (loss, frame): kept in this
+    process, and on disk (``dpo_proofs.cache``) for every other process that asks for
+    the same field -- the workers of ``derive --all``, the figures drawn after them, the
+    test workers."""
     if frame is None or frame.is_identity:
-        return gradient_field(loss)
-    return gradient_field(loss, frame.metric)
+        return cached("field", (loss, None), lambda: gradient_field(loss))
+    return cached("field", (loss, frame), lambda: gradient_field(loss, frame.metric))
 
 
 def _edge_gap(relation: sp.Basic) -> sp.Expr | None:
