@@ -345,13 +345,28 @@ def test_out_of_memory_is_a_one_line_error():
     assert len(done.stderr.splitlines()) == 1
 
 
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has installed a handler for ``signum`` (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
 def test_sigterm_runs_cleanups(tmp_path):
     # A derivation killed with SIGTERM must leave no temporary file beside its target.
-    proc = subprocess.Popen([sys.executable, "-m", "dpo_proofs", "derive", "kto_pair",
-                             "-o", str(tmp_path / "k.tex"), "--no-figures"], cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    # --no-cache: the derivation is really under way (not read from the disk cache in a
+    # moment); the signal is sent once the handler is installed (read from the kernel's
+    # mask of caught signals), not after a guessed delay that a loaded machine outlasts.
+    proc = subprocess.Popen([sys.executable, "-m", "dpo_proofs", "--no-cache", "derive",
+                             "kto_pair", "-o", str(tmp_path / "k.tex"), "--no-figures"],
+                            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
+    deadline = time.monotonic() + GUARD_SECONDS
+    while not _catches(proc.pid, signal.SIGTERM):
+        assert proc.poll() is None and time.monotonic() < deadline, "no SIGTERM handler"
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the derivation
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=GUARD_SECONDS)
     assert proc.returncode == 128 + signal.SIGTERM, err
