@@ -112,12 +112,9 @@ class GradientField:
 
     def _derive_quantity(self, name: str) -> sp.Expr | None:
         if self.pieces:
-            values = [getattr(piece, name) for _, piece in self.pieces]
-            if any(v is None for v in values):
+            if any(getattr(piece, name) is None for _, piece in self.pieces):
                 return None
-            last = len(values) - 1
-            return sp.Piecewise(*[(v, c if i < last else True)
-                                  for i, (v, (c, _)) in enumerate(zip(values, self.pieces))])
+            return _joined(self.pieces, lambda piece: getattr(piece, name))
         a, b = self.d_x1.closed_form, self.d_x2.closed_form
         if name == "gradient_norm":
             return sp.sqrt(canonical(a**2 + b**2))
@@ -305,11 +302,17 @@ def _smooth_field(expr: sp.Expr, metric: sp.Matrix | None = None) -> GradientFie
     )
 
 
+def _joined(pieces, get) -> sp.Piecewise:
+    """The piecewise quantity ``get(field)`` of the pieces [(condition, field), ...], the
+    last piece taking whatever the earlier conditions leave."""
+    last = len(pieces) - 1
+    return sp.Piecewise(*[(get(f), c if i < last else True) for i, (c, f) in enumerate(pieces)])
+
+
 def _pieces_conserved(pieces) -> tuple[ConservedQuantity | None, str]:
     """The conserved quantity of a piecewise field: the same one on every moving piece."""
     def joined(get) -> sp.Expr:
-        return sp.Piecewise(*[(get(f), c if i < len(pieces) - 1 else True)
-                              for i, (c, f) in enumerate(pieces)])
+        return _joined(pieces, get)
 
     moving = [(c, f) for c, f in pieces if f.d_x1.closed_form != 0 or f.d_x2.closed_form != 0]
     kept = {f.conserved.expr for _, f in moving if f.conserved is not None}
@@ -338,8 +341,7 @@ def _piecewise_field(pw: sp.Piecewise, metric: sp.Matrix | None = None) -> Gradi
     pieces = [(cond, _smooth_field(e, metric)) for e, cond in disjoint_pieces(pw)]
 
     def joined(get) -> sp.Expr:
-        return sp.Piecewise(*[(get(f), c if i < len(pieces) - 1 else True)
-                              for i, (c, f) in enumerate(pieces)])
+        return _joined(pieces, get)
 
     def partial(symbol, get) -> Partial:
         closed = joined(lambda f: get(f).closed_form)

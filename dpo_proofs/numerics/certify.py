@@ -96,16 +96,14 @@ def certified_sign(expr: sp.Basic, point: Mapping,
         return None
     if len(env) != len(expr.free_symbols):
         return None
-    exact_tried = False
     for step, prec in enumerate(ladder):
         if step == EXACT_AFTER:
             # Two precisions that do not resolve the sign: most often the value is exactly
             # 0 (a claim that holds with equality), which no precision resolves; exact
             # substitution settles that at once instead of climbing to 16384 bits.
-            exact_tried = True
-            value = _exact_value(expr, point)
-            if value is not None:
-                return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
+            exact = _exact_certificate(expr, point)
+            if exact is not None:
+                return exact
         try:
             a, b = node(env, prec)
         except Undecided:
@@ -116,10 +114,16 @@ def certified_sign(expr: sp.Basic, point: Mapping,
         if positive(enclosure) or negative(enclosure):
             return SignCertificate(1 if positive(enclosure) else -1, prec,
                                    _interval_text(a, b), False)
-    value = None if exact_tried else _exact_value(expr, point)
-    if value is not None:
-        return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
-    return None
+    return None if len(ladder) > EXACT_AFTER else _exact_certificate(expr, point)
+
+
+def _exact_certificate(expr: sp.Basic, point: Mapping) -> SignCertificate | None:
+    """The sign by exact substitution, when sympy's exact arithmetic reduces the value to
+    a rational (it certifies an exact 0 such as log(1/3) - log(1/3)); else None."""
+    value = _exact_value(expr, point)
+    if value is None:
+        return None
+    return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
 
 
 #: After how many precisions of the ladder exact substitution is tried (see above).

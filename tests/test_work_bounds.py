@@ -1,0 +1,72 @@
+"""Derivations bounded by work, not by a clock: what is beyond a bound is reported as not
+derived, with the reason, the same on any machine; and the quantities derived on demand."""
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import sympy as sp
+
+from dpo_proofs.field.flow import limit_point
+from dpo_proofs.field.frames import get_parametrization
+from dpo_proofs.field.gradient import gradient_field
+from dpo_proofs.field.limits import LIMIT_OPS, limits_at_zero
+from dpo_proofs.loss.catalogue import get_variant
+from dpo_proofs.loss.symbols import x1, x2
+from dpo_proofs.numerics.certify import certified_sign
+from dpo_proofs.printers.text import analysis_text
+from dpo_proofs.pipeline import analyze
+
+_MOVING = SimpleNamespace(vanishing=sp.false)  # a field that vanishes nowhere
+
+
+def test_a_limit_over_the_work_bound_is_not_derived_and_says_why():
+    big = sp.Add(*[x2**k / (k + x1) for k in range(1, 60)])
+    assert sp.count_ops(big) > LIMIT_OPS
+    (limit,) = limits_at_zero(big)
+    assert limit.value is None and "work bound" in limit.reason
+    (small,) = limits_at_zero(x2 / (1 + x1) + 1)
+    assert small.value == 1
+
+
+def test_a_piecewise_level_set_leaves_the_limit_point_undecided_not_a_corner():
+    beta = sp.Symbol("beta", positive=True)
+    I = sp.Piecewise((x1**2 + x2**2, sp.Gt(beta, 2)), (x1 + x2**2, True))
+    point = limit_point(I, get_parametrization("probability"), True, _MOVING, {beta: 1}, 60)
+    assert point.case == "not derived" and point.final_x1 is None
+    assert "piecewise" in point.argument
+    # by hand: on x1^2 + x2^2 = x1_0^2 + x2_0^2, x2 -> 0+ gives x1 -> sqrt(x1_0^2 + x2_0^2)
+    smooth = limit_point(x1**2 + x2**2, get_parametrization("probability"), True, _MOVING,
+                         {}, 60)
+    assert smooth.case == "edge x2 -> 0"
+    x10, x20 = sorted(smooth.final_x1.free_symbols, key=str)
+    assert sp.simplify(smooth.final_x1.subs({x10: sp.Rational(3, 10), x20: sp.Rational(2, 5)})
+                       - sp.Rational(1, 2)) == 0
+
+
+def test_an_exact_zero_is_certified_exactly_and_a_tiny_value_by_intervals():
+    n = sp.Symbol("n", positive=True)
+    # zero, but only once the exponents are numbers: x2 * x2**(1/n - 1) = x2**(1/n)
+    zero = x2 * x2 ** (1 / n - 1) - x2 ** (1 / n)
+    cert = certified_sign(zero, {"x2": sp.Rational(1, 10**27), "n": 1})
+    assert cert is not None and cert.sign == 0 and cert.exact
+    tiny = sp.log(x1 + sp.Rational(1, 10**300)) - sp.log(x1)
+    cert = certified_sign(tiny, {"x1": sp.Rational(1, 2)})
+    assert cert is not None and cert.sign == 1 and not cert.exact
+
+
+def test_norm_divergence_and_curl_are_derived_on_first_use():
+    f = gradient_field(get_variant("dpo"))
+    assert "divergence" not in f._lazy
+    a, b = f.d_x1.closed_form, f.d_x2.closed_form
+    assert sp.simplify(f.divergence - (sp.diff(a, x1) + sp.diff(b, x2))) == 0
+    assert sp.simplify(f.curl) == 0  # a gradient has no curl
+    assert sp.simplify(f.gradient_norm**2 - (a**2 + b**2)) == 0
+
+
+def test_quantities_cut_short_are_printed_as_not_derived():
+    f = gradient_field(get_variant("ipo"))
+    f.not_derived("a budget ran out")
+    assert f.divergence is None and f.quantities_reason == "a budget ran out"
+    text = analysis_text(dataclasses.replace(analyze("ipo", quantities=False), field=f))
+    assert "div grad L = not derived (a budget ran out)" in text
