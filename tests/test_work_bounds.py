@@ -70,3 +70,29 @@ def test_quantities_cut_short_are_printed_as_not_derived():
     assert f.divergence is None and f.quantities_reason == "a budget ran out"
     text = analysis_text(dataclasses.replace(analyze("ipo", quantities=False), field=f))
     assert "div grad L = not derived (a budget ran out)" in text
+
+
+def test_verify_json_prints_quantities_derived_by_the_pipeline_not_the_printer(monkeypatch):
+    from dpo_proofs.field import gradient
+    from dpo_proofs.results import PRINTERS
+    from cli_run import run
+
+    monkeypatch.setenv("DPO_PROOFS_CACHE", "off")
+    printing = []
+    real_json, real_quantity = PRINTERS["json"], gradient.GradientField._derive_quantity
+
+    def json_(a):
+        printing.append(True)
+        try:
+            return real_json(a)
+        finally:
+            printing.pop()
+
+    def quantity(self, name):
+        assert not printing, f"the printer derived {name}"
+        return real_quantity(self, name)
+
+    monkeypatch.setitem(PRINTERS, "json", json_)
+    monkeypatch.setattr(gradient.GradientField, "_derive_quantity", quantity)
+    code, out, _ = run("verify", "dpo", "--json", "--jobs", "1")
+    assert code == 0 and '"divergence"' in out

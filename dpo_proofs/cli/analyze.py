@@ -52,8 +52,10 @@ def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
     names = [get_variant(n).name for n in names]  # an unknown name fails before any work
     with progress(len(names), "verify", stderr, args.quiet) as done:
-        results = analyze_all(names, budget=args.budget, jobs=args.jobs, quantities=False,
-                              on_done=done)
+        # The table needs no field quantities; the JSON prints them all, so they are
+        # derived here, in the pipeline and under the budget, never by the printer.
+        results = analyze_all(names, budget=args.budget, jobs=args.jobs,
+                              quantities=bool(args.json), on_done=done)
     failed = [r for r in results if r.failures]
     if args.json:
         dump_json([r.to_json() for r in results], stdout, indent=None if args.compact else 2)
