@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 
 __all__ = ["for_each"]
@@ -29,12 +30,20 @@ def for_each(task: Callable, items: Sequence, labels: Sequence[str], jobs: int |
             done(label)
         return out
     results: dict[int, object] = {}
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_signals) as pool:
         for index, value in pool.imap_unordered(_indexed, [(task, i, item) for i, item
                                                            in enumerate(items)]):
             results[index] = value
             done(labels[index])
     return [results[i] for i in range(len(items))]
+
+
+def _worker_signals() -> None:
+    # A forked worker inherits the CLI's SIGTERM handler, which turns the signal into an
+    # exception the pool's worker loop swallows: Pool.terminate (run when any job raises)
+    # then waited forever for a worker that would not end. Workers keep no temporary
+    # files of their own (the parent's finally blocks clean up), so the default is right.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _indexed(job):

@@ -24,6 +24,7 @@ from .intervals import interval_prover
 from .kernel import verify
 from .problem import Problem, constant_domains, lhs_text, reduce_claim
 from .search import search
+from .witnesses import moderate, realizable
 from .symbolic import prove
 from .values import Claim, Status, Verdict
 
@@ -86,6 +87,49 @@ def kernel_verdict(problem: Problem, proof, method: str) -> Verdict:
                    f"proof kernel){qualifier}", None, details, proof)
 
 
+def _plainer(problem: Problem, verdict: Verdict) -> Verdict:
+    """A prover's refutation, or the search's at a moderate realizable point if it has one.
+
+    The interval prover certifies a violation at the midpoint of a box, which may be
+    outside the realizable set (x1 + x2 > 1) or need long decimals; a reader believes a
+    point with short coordinates at the defaults, so the search's first phases get the
+    chance to find one (certified the same way).
+    """
+    point = {n: sp.Rational(v) for n, v in (verdict.counterexample or {}).items()}
+    defaults = all(point.get(p.name, p.default) == p.default for p in problem.loss.parameters
+                   if p.name not in dict(problem.fixed))
+    if point and defaults and realizable(point) and moderate(point):
+        return verdict
+    better, _ = search(problem, phases=("moderate", "constants"))
+    return better if better is not None else verdict
+
+
+def _at_defaults(verdict: Verdict, claim: Claim, loss: Loss, params, budget,
+                 field) -> Verdict:
+    """A refutation that needed constants moved, with the claim decided at the defaults.
+
+    "Refuted" alone hides what a reader most wants to know when the witness moves a
+    constant (SimPO at n_l = 2): whether the claim holds at the loss's defaults. The
+    claim is checked again with every free constant fixed at its default (a separate,
+    complete decision: proved through the kernel, refuted at a point, or unknown).
+    """
+    moved = verdict.details.get("constants_moved") or []
+    if not moved:
+        return verdict
+    given = dict(params or {})
+    defaults = {p.name: p.default for p in loss.parameters if p.name not in given}
+    again = check(claim, loss, {**given, **defaults}, budget, field)
+    shown = ", ".join(f"{n} = {sp.sstr(v)}" for n, v in defaults.items())
+    words = {Status.PROVED: "it holds at the defaults (" + shown + "): proved",
+             Status.REFUTED: "it fails at the defaults too (" + shown + "), at a point "
+                             "the search did not reach first",
+             Status.UNKNOWN: "at the defaults (" + shown + ") it is not decided"}
+    return Verdict(verdict.claim, verdict.status, verdict.method,
+                   f"{verdict.evidence}; {words[again.status]}", verdict.counterexample,
+                   {**verdict.details, "at_defaults": again.status.name.lower()},
+                   verdict.proof)
+
+
 def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
           budget: float | None = DEFAULT_BUDGET_SECONDS,
           field: GradientField | None = None) -> Verdict:
@@ -120,13 +164,16 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
                     verdict = _rechecked(problem, verdict)
                     if verdict.status is Status.PROVED:
                         verdict = not_vacuous(problem, verdict)
+                if verdict is not None and verdict.status is Status.REFUTED:
+                    return _at_defaults(_plainer(problem, verdict), claim, loss, params,
+                                        budget, field)
                 if verdict is not None and verdict.status is not Status.UNKNOWN:
                     return verdict
                 if verdict is not None:
                     partial.append(verdict)
             verdict, notes = search(problem)
             if verdict is not None:
-                return verdict
+                return _at_defaults(verdict, claim, loss, params, budget, field)
     except DerivationTimeout as error:
         # The budget is a safety net, not a decision: running out says nothing either way.
         return Verdict(claim.name, Status.UNKNOWN, "none",

@@ -1,7 +1,8 @@
 """The counterexample search: points where a claim fails, each certified at the point.
 
-Targeted points first (extremes, near-ties, the constants' ends), then seeded draws, then
-hypothesis' search and shrinking; a candidate that looks violated at 30 digits counts
+Candidates come in the phases of ``witnesses`` (moderate realizable points at the
+defaults, then constants moved, then unrealizable and extreme points, then seeded draws),
+then hypothesis' search; a witness found late is shrunk toward short values. A candidate that looks violated at 30 digits counts
 only once ``refutation`` certifies the violation there (``numerics.enclosure``). Every
 phase is bounded by counts, never by a clock, so the same claim gets the same verdict
 and point on any machine, idle or loaded. On a union equality domain each branch is
@@ -9,81 +10,26 @@ searched with its equality solved, so points land on it.
 """
 from __future__ import annotations
 
-import random
+import itertools
 from collections.abc import Mapping
 
 import mpmath
 import sympy as sp
 
 from ..numerics.confirm import mp_callable, to_mpf
-from ..numerics.certify import certify_violation, exact_text
+from ..numerics.certify import certified_sign, certify_violation, exact_text
 from .certificates import OPS
 from .domains import branches
 from .problem import Problem, lhs_text
 from .symbolic import tie_slacks
 from .values import Status, Verdict
+from .witnesses import PHASES, candidates, describe, realizable, shrink
 
 __all__ = ["search", "refutation"]
 
 
 def _violates(value, op: str) -> bool:
     return {">": value <= 0, ">=": value < 0, "=": value != 0, "!=": value == 0}[op]
-
-
-def _candidates(problem: Problem, rng: random.Random, count: int):
-    """Candidate points: extremes and near-ties first, then seeded draws."""
-    R = sp.Rational
-    grid = [R(1, 10**300), R(1, 10**30), R(1, 10**6), R(1, 1000), R(1, 100), R(1, 10),
-            R(1, 4), R(1, 3), R(1, 2), R(2, 3), R(3, 4), R(9, 10), R(99, 100), 1 - R(1, 10**20), 1]
-    params = [p for p in problem.loss.parameters if p.name not in dict(problem.fixed)]
-    ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
-
-    cache: dict[str, list] = {}
-
-    def param_values(p):
-        # Interval.contains is slow in sympy: decide each parameter's values once.
-        if p.name not in cache:
-            cache[p.name] = _param_values(p)
-        return cache[p.name]
-
-    def _param_values(p):
-        if p.name in ranges:
-            lo, hi = ranges[p.name]
-            return [lo, hi, (lo + hi) / 2]
-        values = [p.default]
-        lo, hi = p.domain.inf, p.domain.sup
-        for v in (R(1, 10**4), R(1, 100), R(1, 2), R(1), R(10), R(1000)):
-            if p.domain.contains(v) is sp.true:
-                values.append(v)
-        if p.domain.contains(lo) is sp.true:
-            values.append(lo)
-        if hi.is_finite and p.domain.contains(hi) is sp.true:
-            values.append(hi)
-        return values
-
-    def draw_param(p):
-        if p.name in ranges:
-            lo, hi = ranges[p.name]
-            return lo + (hi - lo) * R(repr(rng.random()))
-        choices = param_values(p)
-        return rng.choice(choices)
-
-    for a in grid:
-        for b in grid:
-            point = {"x1": a, "x2": b}
-            point.update({p.name: p.default if p.name not in ranges else ranges[p.name][0]
-                          for p in params})
-            yield point
-            for tie in (a * (1 + R(1, 10**30)), a * (1 - R(1, 10**30))):
-                if 0 < tie <= 1:
-                    yield {**point, "x1": tie, "x2": a}
-    for _ in range(count):
-        point = {"x1": R(repr(10 ** rng.uniform(-12, 0))) if rng.random() < 0.3
-                 else R(repr(rng.uniform(1e-9, 1))),
-                 "x2": R(repr(10 ** rng.uniform(-12, 0))) if rng.random() < 0.3
-                 else R(repr(rng.uniform(1e-9, 1)))}
-        point.update({p.name: draw_param(p) for p in params})
-        yield point
 
 
 def _hypothesis_candidates(problem: Problem, violated) -> tuple[dict | None, str | None]:
@@ -131,7 +77,8 @@ def _hypothesis_candidates(problem: Problem, violated) -> tuple[dict | None, str
                       f"{str(error).splitlines()[0] if str(error) else ''}".rstrip(": "))
 
 
-def search(problem: Problem, count: int = 300) -> tuple[Verdict | None, list[str]]:
+def search(problem: Problem, count: int = 300, phases: tuple[str, ...] = PHASES
+           ) -> tuple[Verdict | None, list[str]]:
     """Look for a point of the domain where the claim fails, certified at that point.
 
     A candidate is screened at 30 digits (cheap, unsound) and, if it looks violated,
@@ -143,14 +90,15 @@ def search(problem: Problem, count: int = 300) -> tuple[Verdict | None, list[str
     """
     notes: list[str] = []
     for branch in branches(problem.domain):
-        verdict, more = _search_branch(problem, branch, count)
+        verdict, more = _search_branch(problem, branch, count, phases)
         if verdict is not None:
             return verdict, []
         notes += [n for n in more if n not in notes]
     return None, notes
 
 
-def _search_branch(problem: Problem, branch, count: int) -> tuple[Verdict | None, list[str]]:
+def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
+                   ) -> tuple[Verdict | None, list[str]]:
     """The search on one branch of the domain (a union equality split into branches)."""
     variables = problem.variables
     names = [v.name for v in variables]
@@ -168,9 +116,16 @@ def _search_branch(problem: Problem, branch, count: int) -> tuple[Verdict | None
     for e in ties.values():
         # A variable solved from an equality must still be a probability: 0 < e <= 1.
         domain_fns += [(mp_callable(e, variables), ">"), (mp_callable(1 - e, variables), ">=")]
-    rng = random.Random(20240406)
-    tried = 0
+    tried: dict[str, int] = {}
     uncertified = 0
+
+    def completed(point) -> dict:
+        """The point with the variables solved from the branch's equalities filled in."""
+        point = dict(point)
+        for v, e in ties.items():
+            point[v.name] = e.subs({w: point[w.name] for w in variables
+                                    if w in e.free_symbols})
+        return point
 
     def looks_violated(point) -> bool:
         with mpmath.workdps(30):
@@ -183,24 +138,33 @@ def _search_branch(problem: Problem, branch, count: int) -> tuple[Verdict | None
                 return False
             return bool(mpmath.isfinite(value)) and _violates(value, problem.op)
 
-    def certified(point, source: str) -> Verdict | None:
+    def certified(point, source: str, phase: str) -> Verdict | None:
         nonlocal uncertified
-        point = dict(point)
-        for v, e in ties.items():
-            point[v.name] = e.subs({w: point[w.name] for w in variables
-                                    if w in e.free_symbols})
-        verdict = refutation(problem, point, "counterexample", f"({source} search)",
-                             {"points_tried": tried, "search": source})
+        verdict = refutation(problem, completed(point), "counterexample",
+                             f"({source} search)", {"points_tried": sum(tried.values()),
+                                                    "search": source})
         if verdict is None:
             uncertified += 1
-        return verdict
+            return None
+        return _shrunk(problem, verdict, phase, tried, looks_violated, completed)
 
-    for point in _candidates(problem, rng, count):
-        tried += 1
+    for phase, point in candidates(problem, count):
+        if phase not in phases:
+            continue
+        full = completed(point)
+        if not all(0 < sp.Rational(full[v.name]) <= 1 for v in ties):
+            continue
+        # The realizable phases try realizable points only; the next one the others.
+        if phase in ("moderate", "constants", "unrealizable") and \
+                realizable(full) != (phase != "unrealizable"):
+            continue
+        tried[phase] = tried.get(phase, 0) + 1
         if looks_violated(point):
-            verdict = certified(point, "targeted")
+            verdict = certified(point, "targeted", phase)
             if verdict is not None:
                 return verdict, []
+    if "draws" not in phases:
+        return None, []
     found: dict[tuple, Verdict | None] = {}
 
     def hypothesis_violated(point) -> bool:
@@ -208,13 +172,13 @@ def _search_branch(problem: Problem, branch, count: int) -> tuple[Verdict | None
             return False
         key = tuple(sorted((k, sp.Rational(v)) for k, v in point.items()))
         if key not in found:
-            found[key] = certified(point, "hypothesis")
+            found[key] = certified(point, "hypothesis", "draws")
         return found[key] is not None
 
     point, note = _hypothesis_candidates(problem, hypothesis_violated)
     if point is not None:
         key = tuple(sorted((k, sp.Rational(v)) for k, v in point.items()))
-        verdict = found.get(key) or certified(point, "hypothesis")
+        verdict = found.get(key) or certified(point, "hypothesis", "draws")
         if verdict is not None:
             return verdict, []
     notes = [note] if note else []
@@ -222,6 +186,38 @@ def _search_branch(problem: Problem, branch, count: int) -> tuple[Verdict | None
         notes.append(f"{uncertified} candidate points looked violated at 30 digits but the "
                      "violation was not certified there (skipped)")
     return None, notes
+
+
+def _shrunk(problem: Problem, verdict: Verdict, phase: str, tried: dict,
+            looks_violated, completed) -> Verdict:
+    """The refutation moved to a simpler point if one still fails there, and described.
+
+    Shrinking moves a late witness toward the defaults and short rationals (never out
+    of the realizable set); every point it keeps is certified again by ``refutation``,
+    so shrinking cannot weaken a verdict. The moderate phase's points are short already.
+    """
+    names = [v.name for v in problem.variables]
+    point = {n: sp.Rational(verdict.counterexample[n]) for n in names}
+    if phase != "moderate":
+        kept: list[Verdict] = []
+
+        def still_fails(trial) -> bool:
+            trial = completed(trial)
+            if not looks_violated(trial) or (realizable(point) and not realizable(trial)):
+                return False
+            again = refutation(problem, trial, verdict.method, "(search, then shrunk)",
+                               verdict.details)
+            if again is not None:
+                kept.append(again)
+            return again is not None
+
+        simpler = completed(shrink(point, problem, still_fails))
+        if simpler != point and kept:
+            point, verdict = simpler, kept[-1]
+    note, details = describe(phase, point, problem, tried)
+    evidence = verdict.evidence + (f"; {note}" if note else "")
+    return Verdict(verdict.claim, verdict.status, verdict.method, evidence,
+                   verdict.counterexample, {**verdict.details, **details}, verdict.proof)
 
 
 def _probability_ok(problem: Problem, point: Mapping) -> bool:
@@ -255,6 +251,8 @@ def refutation(problem: Problem, point: Mapping, method: str, how: str,
     if any(n not in point for n in names) or not _probability_ok(problem, point):
         return None
     exact_point = {n: sp.Rational(point[n]) for n in names}
+    if _on_a_seam(problem.expr, exact_point):
+        return None
     violation = certify_violation(problem.expr, problem.op, problem.domain, exact_point)
     if violation is None:
         return None
@@ -265,6 +263,28 @@ def refutation(problem: Problem, point: Mapping, method: str, how: str,
         f"at {counterexample} {how}: {lhs_text(problem)} {violation.value.describe()}, "
         f"which violates '{problem.op} 0'",
         counterexample, {"value": violation.enclosure, **violation.details(), **(extra or {})})
+
+
+def _on_a_seam(expr: sp.Basic, point: Mapping) -> bool:
+    """True if ``point`` lies where a piece of ``expr`` meets another (or it cannot tell).
+
+    There the loss has a kink (DPOP at x1 = r_w, a hinge at its margin): the derivative
+    does not exist and the piecewise form's value is only a convention of the formula,
+    so no refutation may rest on it. Each condition's two sides must be certified
+    different at the point.
+    """
+    seams = [r for pw in expr.atoms(sp.Piecewise) for _, cond in pw.args
+             if cond not in (sp.true, sp.false)
+             for r in cond.atoms(sp.core.relational.Relational)]
+    for kind in (sp.Max, sp.Min):
+        for m in expr.atoms(kind):
+            seams += [sp.Eq(a, b) for a, b in itertools.combinations(m.args, 2)]
+    seams += [sp.Eq(a.args[0], 0) for a in expr.atoms(sp.Abs, sp.Heaviside, sp.sign)]
+    for relation in seams:
+        cert = certified_sign(relation.lhs - relation.rhs, point)
+        if cert is None or cert.sign == 0:
+            return True
+    return False
 
 
 def _holds(value, op: str) -> bool:

@@ -1,0 +1,272 @@
+"""Where the counterexample search looks, in the order a reader would believe a witness.
+
+A counterexample at x1 = 3/4, x2 = 1/4 with the loss's own defaults convinces a reader;
+one at x1 = (1 + 1e-30)*1e-300 with beta = 1000 is just as true and says much less, and
+one with x1 + x2 > 1 is not a pair of responses to one prompt at all. So the candidate
+points come in phases, each bounded by a count (never a clock):
+
+1. ``moderate``: short rationals (denominators up to 8, and near-ties at 1/100 and
+   1/1000) inside the *realizable* set at the constants' defaults;
+2. ``constants``: the same kind of points with one constant, then two, moved to moderate
+   values (1, 2, 1/2, 10, 1/10, ...);
+3. ``unrealizable``: moderate points outside the realizable set;
+4. ``extreme``: probabilities down to 1e-300, ties at 1e-30, constants at the ends of
+   their domains;
+5. ``draws``: seeded random points (then hypothesis' search, in ``search``).
+
+*Realizable*: x1 and x2 are the probabilities of two responses to one prompt, so
+x1 + x2 <= 1, and likewise r_w + r_l <= 1 for the reference. *Moderate*: every
+probability (x1, x2, r_w, r_l) lies in [1e-6, 1 - 1e-6]. A witness found late is
+``shrunk`` toward the defaults and toward short rationals while its violation stays
+certified, so the reported point is as simple as the claim allows.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import random
+from collections.abc import Callable, Iterator, Mapping
+from fractions import Fraction
+
+import sympy as sp
+
+from ..numerics.certify import exact_text
+from .problem import Problem
+
+__all__ = ["PHASES", "candidates", "realizable", "moderate", "shrink", "describe",
+           "MODERATE_LOW"]
+
+R = sp.Rational
+
+#: The phases in the order they are searched (see the module's docstring).
+PHASES = ("moderate", "constants", "unrealizable", "extreme", "draws")
+#: A probability below this (or above 1 minus it) makes a point extreme.
+MODERATE_LOW = R(1, 10**6)
+_PROBABILITIES = ("x1", "x2", "r_w", "r_l")
+
+
+def _short(max_den: int) -> list[sp.Rational]:
+    """The rationals p/q in (0, 1) with q <= max_den, simplest first."""
+    seen: list[sp.Rational] = []
+    for q in range(2, max_den + 1):
+        for p in range(1, q):
+            if sp.igcd(p, q) == 1:
+                seen.append(R(p, q))
+    return seen
+
+
+_GRID = _short(8)
+_SMALL_GRID = _short(4)
+_TIES = (R(1, 100), R(1, 1000))
+_EXTREME = [R(1, 10**300), R(1, 10**30), R(1, 10**6), R(1, 1000), R(1, 100), R(1, 10),
+            R(1, 2), R(9, 10), R(99, 100), 1 - R(1, 10**20), sp.Integer(1)]
+
+
+def realizable(point: Mapping[str, object]) -> bool:
+    """x1 + x2 <= 1 and, when both references are in the point, r_w + r_l <= 1."""
+    # bool(): sympy's comparisons give sympy booleans, and a verdict's details are JSON
+    if bool(R(point["x1"]) + R(point["x2"]) > 1):
+        return False
+    if "r_w" in point and "r_l" in point:
+        return bool(R(point["r_w"]) + R(point["r_l"]) <= 1)
+    return True
+
+
+def moderate(point: Mapping[str, object]) -> bool:
+    """Every probability of the point (x1, x2, r_w, r_l) lies in [1e-6, 1 - 1e-6]."""
+    return all(bool(MODERATE_LOW <= R(point[n]) <= 1 - MODERATE_LOW)
+               for n in _PROBABILITIES if n in point)
+
+
+def _pairs(grid, ties: bool) -> Iterator[tuple[sp.Rational, sp.Rational]]:
+    """(x1, x2) over the grid, the simplest pairs first, then near-ties around it."""
+    ordered = sorted(itertools.product(grid, repeat=2),
+                     key=lambda ab: (max(ab[0].q, ab[1].q), ab[0].q + ab[1].q, ab))
+    yield from ordered
+    if ties:
+        for eps in _TIES:
+            for a in grid:
+                for tie in (a * (1 + eps), a * (1 - eps)):
+                    if 0 < tie < 1:
+                        yield tie, a
+                        yield a, tie
+
+
+@functools.lru_cache(maxsize=256)
+def _moderate_values(parameter) -> tuple[sp.Expr, ...]:
+    """Values of one constant, its default first, then moderate values in its domain.
+
+    Kept per parameter: sympy's Interval.contains is slow, and the draws ask often.
+    """
+    values = [parameter.default]
+    for v in (R(1), R(2), R(1, 2), R(10), R(1, 10), R(5), R(1, 5), R(1, 4), R(3, 4),
+              R(100), R(1, 100)):
+        if parameter.integer and not v.is_integer:
+            continue
+        if v not in values and parameter.domain.contains(v) is sp.true:
+            values.append(v)
+    return tuple(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _extreme_values(parameter) -> tuple[sp.Expr, ...]:
+    """Values of one constant at the ends of its domain."""
+    values = []
+    lo, hi = parameter.domain.inf, parameter.domain.sup
+    for v in (lo, R(1, 10**4), R(1000), hi if hi.is_finite else R(10**6)):
+        if parameter.integer and not v.is_integer:
+            continue
+        if v.is_finite and parameter.domain.contains(v) is sp.true and v not in values:
+            values.append(v)
+    return tuple(values)
+
+
+def candidates(problem: Problem, count: int = 300
+               ) -> Iterator[tuple[str, dict[str, sp.Expr]]]:
+    """(phase, point) pairs: every phase of the module's docstring, bounded by counts.
+
+    A point maps x1, x2 and every constant the problem leaves free to an exact rational
+    (a ranged constant takes its range's ends and midpoint). Points may lie outside the
+    claim's domain or the realizable set: the search filters them and tags the phase.
+    """
+    fixed = dict(problem.fixed)
+    ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
+    params = [p for p in problem.loss.parameters if p.name not in fixed]
+
+    def base() -> dict:
+        return {p.name: (ranges[p.name][0] + ranges[p.name][1]) / 2 if p.name in ranges
+                else p.default for p in params}
+
+    def moved(p) -> list:
+        if p.name in ranges:
+            lo, hi = ranges[p.name]
+            return [lo, hi]
+        return list(_moderate_values(p)[1:])
+
+    defaults = base()
+    for a, b in _pairs(_GRID, ties=True):
+        yield "moderate", {**defaults, "x1": a, "x2": b}
+    # one constant moved, then two: the point says which constant the failure needs
+    for p in params:
+        for v in moved(p):
+            for a, b in _pairs(_SMALL_GRID, ties=True):
+                yield "constants", {**defaults, p.name: v, "x1": a, "x2": b}
+    for p, q in itertools.combinations(params, 2):
+        for v, w in itertools.product(moved(p)[:4], moved(q)[:4]):
+            for a, b in _pairs(_SMALL_GRID, ties=False):
+                yield "constants", {**defaults, p.name: v, q.name: w, "x1": a, "x2": b}
+    for a, b in _pairs(_GRID, ties=True):
+        yield "unrealizable", {**defaults, "x1": a, "x2": b}
+    for p in params:
+        for v in moved(p):
+            for a, b in _pairs(_SMALL_GRID, ties=False):
+                yield "unrealizable", {**defaults, p.name: v, "x1": a, "x2": b}
+    for a, b in itertools.product(_EXTREME, repeat=2):
+        point = {**defaults, "x1": a, "x2": b}
+        yield "extreme", point
+        for tie in (a * (1 + R(1, 10**30)), a * (1 - R(1, 10**30))):
+            if 0 < tie <= 1:
+                yield "extreme", {**point, "x1": tie, "x2": a}
+    for p in params:
+        if p.name in ranges:
+            continue
+        for v in _extreme_values(p):
+            for a, b in _pairs(_SMALL_GRID, ties=True):
+                yield "extreme", {**defaults, p.name: v, "x1": a, "x2": b}
+    rng = random.Random(20240406)
+    for _ in range(count):
+        point = {"x1": _draw_probability(rng), "x2": _draw_probability(rng)}
+        for p in params:
+            if p.name in ranges:
+                lo, hi = ranges[p.name]
+                point[p.name] = lo + (hi - lo) * R(repr(rng.random()))
+            else:
+                point[p.name] = rng.choice([*_moderate_values(p), *_extreme_values(p)])
+        yield "draws", point
+
+
+def _draw_probability(rng: random.Random) -> sp.Rational:
+    if rng.random() < 0.3:
+        return R(repr(10 ** rng.uniform(-12, 0)))
+    return R(repr(rng.uniform(1e-9, 1)))
+
+
+def _length(value: sp.Rational) -> int:
+    """How long the value is to read: its exact text (a decimal if it ends, else p/q)."""
+    return len(exact_text(value))
+
+
+def _simpler(value: sp.Rational) -> list[sp.Rational]:
+    """Strictly shorter rationals near ``value`` (best approximations), shortest first."""
+    out = []
+    exact = Fraction(int(value.p), int(value.q))
+    for den in (2, 4, 5, 8, 10, 20, 100, 1000, 10**6):
+        f = exact.limit_denominator(den)
+        r = R(f.numerator, f.denominator)
+        if r > 0 and r not in out and _length(r) < _length(value):
+            out.append(r)
+    return sorted(out, key=_length)
+
+
+def shrink(point: Mapping[str, sp.Expr], problem: Problem,
+           still_fails: Callable[[dict], bool], attempts: int = 40) -> dict:
+    """``point`` moved toward the defaults and shorter rationals while it still fails.
+
+    ``still_fails`` certifies the violation (the search passes the refutation routine);
+    at most ``attempts`` calls, so shrinking is bounded by a count like the search.
+    Constants are tried at their defaults first: a witness that needs a constant moved
+    then shows exactly which one.
+    """
+    current = dict(point)
+    fixed = dict(problem.fixed)
+    ranged = {n for n, _, _ in problem.ranges}
+    left = attempts
+    params = [p for p in problem.loss.parameters if p.name not in fixed]
+    for p in params:
+        if left <= 0:
+            break
+        if p.name not in ranged and current.get(p.name) != p.default:
+            left -= 1
+            trial = {**current, p.name: p.default}
+            if still_fails(trial):
+                current = trial
+    for name in ("x1", "x2", *(p.name for p in params if not p.integer
+                                and p.name not in ranged)):
+        for simpler in _simpler(R(current[name])):
+            if left <= 0:
+                return current
+            left -= 1
+            trial = {**current, name: simpler}
+            if still_fails(trial):
+                current = trial
+                break
+    return current
+
+
+def describe(phase: str, point: Mapping[str, object], problem: Problem,
+             tried: Mapping[str, int]) -> tuple[str, dict]:
+    """Words and details on what kind of witness ``point`` is, for the verdict."""
+    changed = [p for p in problem.loss.parameters
+               if p.name not in dict(problem.fixed) and p.name not in
+               {n for n, _, _ in problem.ranges} and p.name in point
+               and R(point[p.name]) != p.default]
+    details = {"witness": "moderate" if moderate(point) else "extreme",
+               "realizable": realizable(point), "phase": phase,
+               "constants_moved": [p.name for p in changed]}
+    notes = []
+    earlier = sum(n for ph, n in tried.items()
+                  if PHASES.index(ph) < PHASES.index(phase))
+    if not realizable(point):
+        notes.append("the point is not realizable (x1 + x2 > 1 or r_w + r_l > 1: not two "
+                     f"responses to one prompt); no violation was found at the {earlier} "
+                     "realizable points tried first")
+    elif not moderate(point):
+        notes.append(f"the claim fails here at an extreme point; no violation was found at "
+                     f"the {earlier} moderate points tried first (every probability in "
+                     "[1e-6, 1 - 1e-6])")
+    if changed:
+        notes.append("it fails with " + ", ".join(
+            f"{p.name} = {sp.sstr(point[p.name])} (default {sp.sstr(p.default)})"
+            for p in changed) + "; no violation was found at the moderate points tried "
+                                "with the defaults")
+    return "; ".join(notes), details

@@ -1,0 +1,108 @@
+"""Counterexamples a reader believes: realizable, moderate, short, at the defaults first.
+
+The claims here are not the built-in ones (the catalogue's own witnesses are checked in
+test_catalogue); each expectation is worked out by hand in the test's comment.
+"""
+from __future__ import annotations
+
+import signal
+
+import pytest
+import sympy as sp
+
+from dpo_proofs import Status, check, get_variant
+from dpo_proofs.verdicts.claim_text import claim_from_text
+from dpo_proofs.verdicts.problem import reduce_claim
+from dpo_proofs.verdicts.witnesses import moderate, realizable, shrink
+from dpo_proofs.workers import for_each
+
+R = sp.Rational
+
+
+def _refuted(variant: str, text: str, domain: str | None = None, params=None):
+    loss = get_variant(variant)
+    verdict = check(claim_from_text(text, loss, domain), loss, params, budget=60)
+    assert verdict.status is Status.REFUTED, verdict.evidence
+    point = {k: R(v) for k, v in verdict.counterexample.items()}
+    return loss, verdict, point
+
+
+@pytest.mark.parametrize("variant, text, domain", [
+    # DPO: R = x1/x2 (equal references), so R > 2 fails wherever 1 < x1/x2 <= 2
+    ("dpo", "ratio > 2", "x1 > x2"),
+    # cDPO (eps = 0.1): dL/dx1 = beta*(sigmoid(h) - (1 - eps))/x1 > 0 once sigmoid(h) > 0.9,
+    # i.e. h > log 9: beta*log(x1/x2) > 2.2 needs x1/x2 > e^22 at beta = 0.1: an extreme
+    # ratio at the defaults, but a moderate one once beta is moved (beta = 10: x1/x2 > 1.25)
+    ("cdpo", "d_x1 < 0", None),
+    # SimPO with n_w = n_l = 1 is R = x1/x2, so R >= 1 fails only below the diagonal
+    ("simpo", "ratio >= 1", None),
+])
+def test_witnesses_are_realizable_and_moderate(variant, text, domain):
+    loss, verdict, point = _refuted(variant, text, domain)
+    assert realizable(point), point                  # x1 + x2 <= 1 and r_w + r_l <= 1
+    assert all(R(1, 10**6) <= point[n] <= 1 - R(1, 10**6)
+               for n in ("x1", "x2", "r_w", "r_l") if n in point), point
+    assert moderate(point) and verdict.details["witness"] == "moderate"
+    # short coordinates: no 1e-300, no 30-digit near-ties
+    assert all(len(v) <= 12 for v in verdict.counterexample.values()), verdict.counterexample
+
+
+def test_a_constant_the_failure_needs_is_named_and_the_defaults_decided():
+    # SimPO: R = (n_w/n_l)*(x1/x2) (hand: d/dx of beta*log(x)/n), so R > 1 on x1 > x2
+    # holds at the defaults n_w = n_l = 1 and fails for n_l > n_w at x1/x2 < n_l/n_w.
+    loss, verdict, point = _refuted("simpo", "ratio > 1", "x1 > x2")
+    assert point["n_l"] > point["n_w"], point
+    assert verdict.details["constants_moved"] == ["n_l"]
+    assert verdict.details["at_defaults"] == "proved"
+    assert "holds at the defaults" in verdict.evidence and "n_l = " in verdict.evidence
+
+
+def test_a_claim_failing_only_at_extremes_says_so():
+    # DPO: dL/dx2 = beta*sigmoid(-h)/x2 <= 0.1/x2 at beta = 0.1, so dL/dx2 < 10**7 fails
+    # only where x2 < 1e-8: no moderate point can refute it
+    loss, verdict, point = _refuted("dpo", "d_x2 < 10**7", None, {"beta": "0.1"})
+    assert point["x2"] < R(1, 10**6)
+    assert verdict.details["witness"] == "extreme"
+    assert "extreme point" in verdict.evidence and "moderate points tried first" in \
+        verdict.evidence
+
+
+def test_no_witness_on_a_seam_of_a_piecewise_loss():
+    # DPOP: L = -log sigmoid(h - lam*max(0, log(r_w/x1))) has a kink at x1 = r_w, where
+    # dL/dx1 does not exist; R >= 2 fails at many points, none of them may be x1 = r_w
+    # (the moderate grid contains 1/2 = r_w, so the search meets the seam first).
+    loss, verdict, point = _refuted("dpop", "ratio >= 2", "x1 > x2")
+    assert point["x1"] != point["r_w"], point
+
+
+def test_shrink_moves_toward_defaults_and_short_rationals_only_while_it_fails():
+    loss = get_variant("dpo")
+    problem = reduce_claim(claim_from_text("ratio > 2", loss, "x1 > x2"), loss)
+    calls = []
+
+    def fails(p):  # R = x1/x2 at equal references: fails iff x1 <= 2*x2
+        calls.append(p)
+        return p["x1"] > p["x2"] and p["x1"] <= 2 * p["x2"]
+
+    start = {"x1": R(123456789, 10**9), "x2": R(987654321, 10**10), "beta": R(7, 3),
+             "r_w": R(1, 2), "r_l": R(1, 2)}
+    out = shrink(start, problem, fails)
+    assert out["beta"] == R(1, 10)                       # the default, restored
+    assert fails(out) and len(str(out["x1"])) < len(str(start["x1"]))
+    assert len(calls) <= 41                              # bounded by a count
+
+
+def _sigterm_disposition(item):
+    return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_pool_workers_die_on_sigterm_even_under_the_clis_handler():
+    # The CLI turns SIGTERM into an exception so that its finally blocks run; forked
+    # workers inherited that handler, and a run whose printer failed mid-way hung in
+    # Pool.terminate waiting for a worker that turned the signal into an exception.
+    # Workers keep no files of their own, so they take the default (die).
+    previous = signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(SystemExit(143)))
+    try:
+        assert for_each(_sigterm_disposition, [0, 1], ["a", "b"], jobs=2) == [True, True]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
