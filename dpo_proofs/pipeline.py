@@ -32,6 +32,7 @@ from .numerics.odes import DEFAULT_STARTS, orbit_check, orbit_functions, step_ch
 from .numerics.confirm import (Confirmation, Float64Finding, confirm_partials, mp_callable, to_mpf,
                                float64_findings)
 from .numerics.velocity import confirm_velocity
+from .numerics.equilibria import equilibria_of
 from .results import Analysis, Derivation, Dynamics, EquivalentForm
 from .verdicts.engine import check
 from .verdicts.values import Status, Verdict, builtin_claims, frame_claims
@@ -132,9 +133,16 @@ def _analyze(loss: Loss, params, budget, confirm: bool,
         confirmations = confirm_velocity(loss, frame, field_.d_x1.closed_form,
                                          field_.d_x2.closed_form)
     verdicts = tuple(check(c, loss, budget=budget, field=field_) for c in claims)
+    stationary = None
+    if frame is None:
+        # x1*dL/dx1 + x2*dL/dx2 = 0 (the built-in claim, kernel-checked) makes L a
+        # function of x1/x2 alone: then the equilibria and flow ends are derived from G
+        invariant = next(v for v in verdicts if v.claim == "conserves_x1_sq_plus_x2_sq")
+        stationary = equilibria_of(loss, field_, invariant.status is Status.PROVED,
+                                   f"the claim x1*dL/dx1 + x2*dL/dx2 = 0 is {invariant.status}")
     return Analysis(loss, field_, tuple(forms), confirmations, findings, verdicts, "",
                     time.monotonic() - start, shown, frame, None if frame is None else base,
-                    regions_of(field_, frame), claims)
+                    regions_of(field_, frame), claims, stationary)
 
 
 

@@ -19,6 +19,7 @@ from .field.limit_point import LimitPoint
 from .field.steps import MarginForm, PartialDerivation
 from .loss.loss import Loss
 from .numerics.confirm import Confirmation, Float64Finding
+from .numerics.equilibria import Equilibria
 from .numerics.odes import CONSERVED_DIGITS, OrbitCheck, StepCheck
 from .verdicts.values import Claim, Verdict
 
@@ -66,6 +67,8 @@ class Analysis:
     regions: tuple[tuple[str, sp.Basic], ...] = ()
     #: the claims the verdicts decide, in the same order
     claims: tuple[Claim, ...] = ()
+    #: the stationary set and flow ends of the paper's flow (probability frame only)
+    equilibria: Equilibria | None = None
 
     def region(self, name: str) -> sp.Basic | None:
         """The exact region ``name`` (None when the derivation did not complete)."""

@@ -82,5 +82,9 @@ def test_at_point_values_at_50_digits():
 def test_verify_all_and_list():
     code, out, _ = run("verify", "--all")
     assert code == 0 and "dpo" in out
+    # the finding of the catalogue: DiscoPOP (tau = 0.05) pushes x1 down on the diagonal
+    footer = out.split("Wrong-way losses", 1)[1]
+    assert "discopop" in footer and "0.0933" in footer
+    assert " dpo " not in footer and "ipo " not in footer
     code, out, _ = run("list", "--json")
     assert code == 0 and json.loads(out)["variants"][0]["variant"] == "dpo"

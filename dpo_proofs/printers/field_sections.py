@@ -7,9 +7,11 @@ the regions per frame are already restricted to the frame (pipeline.regions_of).
 """
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 
 from ..results import Derivation
+from .equilibria import equilibria_json
 from .formulas import DL1, DL2, displays, latex
 from .markup import Code, Display, Heading, Inline, Math, Para, Table
 
@@ -60,7 +62,68 @@ def field_section(d: Derivation) -> list:
                      " (by sympy.limit, in each case of ", Math(r"\beta"),
                      " when it matters):")),
                Table(("case", r"limit of dL/dx2"), tuple(rows), "ll")]
+    return blocks + _equilibria_section(d)
+
+
+def _equilibria_section(d: Derivation) -> list:
+    """The stationary set and where the paper's flow ends (numerics.equilibria)."""
+    eq = d.analysis.equilibria
+    if eq is None:
+        return []
+    blocks: list = [Heading(2, "Equilibria and where the flow ends")]
+    if not eq.derived:
+        return blocks + [Para(("Not derived: ", Code(eq.reason), "."))]
+    shown = equilibria_json(eq)
+    constants = ", ".join(f"{k} = {v}" for k, v in eq.constants)
+    blocks += [
+        Para(("Since ", Math(r"x_{1} %s + x_{2} %s = 0" % (DL1, DL2)),
+              " is proved, the loss depends on ", Math(r"\rho = x_{1}/x_{2}"),
+              " alone, and under ", Math(r"\dot x = -\nabla L"),
+              " the flow keeps ", Math(r"x_{1}^{2} + x_{2}^{2}"), " and moves the ratio by ",
+              Math(r"\frac{d \log \rho}{dt} = -G(\rho)\left(x_{1}^{-2} + x_{2}^{-2}\right)"),
+              ", where, at the constants ", Code(constants), ",")),
+        Display(r"G(\rho) = x_{1} %s = %s" % (DL1, latex(eq.G))),
+    ]
+    rows = []
+    for r, j in zip(eq.rays, shown["stationary"]):
+        if r["kind"] == "band":
+            rows.append((("band",), (Code(j["where"]),), ("gradient 0",)))
+        else:
+            rows.append((("ray",), (Math(r"\rho^{*} \in [%s, %s]" % (
+                _digits(r["lo"]), _digits(r["hi"]))),), (j["stability"],)))
+    if rows:
+        blocks += [Para(("Where the gradient vanishes (zeros of ", Math("G"),
+                         " certified by a sign change at the ends of each bracket):",)),
+                   Table(("kind", "where", "stability"), tuple(rows), "lll")]
+    else:
+        blocks.append(Para(("The gradient vanishes nowhere for ",
+                            Math(r"10^{-12} \le \rho \le 10^{12}"),
+                            " (no zero of G at the scanned ratios).",)))
+    flows = []
+    for f in shown["flows"]:
+        end = (f"x1/x2 -> {f['limit_ratio']} at ({f['limit_point'][0]}, "
+               f"{f['limit_point'][1]}), t -> oo" if f["limit_ratio"] is not None
+               else f.get("reached", "undecided"))
+        ode = f["ode_check"]
+        check = {True: "agrees", False: "DISAGREES", None: "inconclusive"}[ode.get("agrees")] \
+            if "agrees" in ode else f"ends at ratio {ode['ratio']:.4g}"
+        flows.append(((Code(f"({f['start'][0]}, {f['start'][1]})"),), (Code(end),),
+                      (f"{f['max_x1_plus_x2']}",), (check,)))
+    blocks += [Para(("Where the flow goes (an independent RK4 integration of the 2-D flow "
+                     "checks each end):",)),
+               Table(("start", "end", "max x1+x2", "ODE"), tuple(flows), "llll")]
+    if eq.wrong_way:
+        blocks.append(Para(("Finding: a wrong-way loss. On the diagonal ",
+                            Math(r"G(1) > 0"), " (certified): the loss pushes ",
+                            Math("x_{1}"), " down where ", Math("x_{1} = x_{2}"),
+                            ", and the flow from there ends with ", Math("x_{2} > x_{1}"),
+                            ".")))
     return blocks
+
+
+def _digits(value) -> str:
+    value = sp.Rational(value)
+    return mpmath.nstr(mpmath.mpf(value.p) / value.q, 14)
 
 
 def _where(region: sp.Basic) -> list[Inline]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
+from .equilibria import wrong_way_footer
 from .text import SIGN_WORDS
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ def verification_table(results: Sequence["Analysis"]) -> str:
             point = ", ".join(f"{k}={val}" for k, val in (v.counterexample or {}).items())
             value = v.details.get("value", "")
             lines.append(f"  {variant:<16} {point}" + (f"  (R - 1 = {value})" if value else ""))
+    lines += wrong_way_footer(results)
     return "\n".join(lines)
 
 

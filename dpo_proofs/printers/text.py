@@ -7,6 +7,7 @@ import sympy as sp
 
 
 from ..numerics.confirm import REQUIRED_DIGITS
+from .equilibria import equilibria_json, equilibria_lines
 
 if TYPE_CHECKING:
     from ..results import Analysis
@@ -68,6 +69,7 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
             "limits_d_x2_as_x2_to_0": [
                 {"case": lim.case, "value": expr_str(lim.value), "reason": lim.reason}
                 for lim in f.limits],
+            "equilibria": equilibria_json(a.equilibria),
         })
     out["equivalent_forms"] = [
         {"source": e.source, "expr": expr_str(e.expr), "same": e.same, "argument": e.argument}
@@ -215,6 +217,7 @@ def analysis_text(a: "Analysis") -> str:
         for lim in f.limits:
             value = expr_str(lim.value) if lim.value is not None else f"undecided ({lim.reason})"
             lines.append(f"  lim x2->0+ dL/dx2 ({lim.case}) = {value}")
+    lines += [f"  {line}" for line in equilibria_lines(a.equilibria)]
     for e in a.equivalent_forms:
         word = {True: "same function", False: "DIFFERENT", None: "undecided"}[e.same]
         lines.append(f"  form of {e.source}: {sp.sstr(e.expr)}: {word} ({e.argument})")
