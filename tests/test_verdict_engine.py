@@ -260,6 +260,20 @@ def test_enclosures_with_huge_exponents_print_outward_in_little_memory_and_time(
     assert float(lo.split("e")[0]) <= float(hi.split("e")[0])
     big = mpmath.mpf(2) ** (-10**15)
     assert _outward(big._mpf_, up=False).endswith("e-301029995663982")
+    # an enclosure through exp(exp(..)) can carry a binary exponent of 10**74 (fdpo_alpha
+    # in a frame overflowed here): the ends are powers of ten on the right side of x
+    with mpmath.workprec(400):
+        log10_2 = mpmath.log10(2)
+        for n in (10**74, -(10**74), 10**16 + 7, -(10**16) - 7):
+            for sign in (0, 1):
+                x = (sign, 3, n - 2, 2)   # (-1)**sign * 3 * 2**(n - 2), in [2**(n-1), 2**n)
+                log10_x = mpmath.log10(3) + (n - 2) * log10_2
+                for up in (False, True):
+                    text = _outward(x, up=up)
+                    assert text.lstrip("-").startswith("1e") and text.startswith("-") == bool(sign)
+                    e = int(text.split("e")[1])
+                    away = up == (sign == 0)
+                    assert (e >= log10_x) if away else (e <= log10_x), (n, sign, up, text)
     # outward at moderate sizes, against exact rationals
     for text in ["1.2345678", "-1.2345678", "9.9999999", "100000", "-3e-40", "7e55"]:
         x = mpmath.mpf(text)

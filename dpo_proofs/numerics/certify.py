@@ -244,6 +244,8 @@ def _outward(x, up: bool, sig: int = 6) -> str:
     sign, man, exp, bc = x  # the raw mpf: (-1)**sign * man * 2**exp, man of bc bits
     a = mpf_abs(x)
     larger = up == (sign == 0)  # rounding away from zero?
+    if abs(exp + bc) > _HUGE_BITS:
+        return ("-" if sign else "") + _power_of_ten(exp + bc, larger)
     prec = 4 * sig + 64
     # floor(log10|x|), within one: |x| lies in [2**(exp+bc-1), 2**(exp+bc)), and log10(2)
     # to 32 digits keeps the estimate exact for binary exponents far beyond 10**20.
@@ -269,6 +271,26 @@ def _outward(x, up: bool, sig: int = 6) -> str:
     digits = str(m).rstrip("0") or "0"
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     return f"{'-' if sign else ''}{mantissa}e{e}"
+
+
+#: Beyond this binary exponent (an enclosure through exp(exp(..)) can reach 2**(10**74))
+#: the decimal exponent is bounded directly: scaling by 10**k would not fit in memory.
+_HUGE_BITS = 10**15
+
+
+def _power_of_ten(n: int, larger: bool) -> str:
+    """10**E with 10**E >= 2**n >= |x| (``larger``) or 10**E <= 2**(n - 1) <= |x|.
+
+    NUM/DEN < log10(2) < (NUM + 1)/DEN, so each exponent is rounded with the bound of
+    log10(2) that keeps the power on the right side of |x|, whatever the sign of n.
+    """
+    lo, hi = _LOG10_2_NUM, _LOG10_2_NUM + 1
+    if larger:   # E >= n*log10(2): ceil of n times an upper bound (for n < 0, the lower)
+        e = -((-n * (hi if n > 0 else lo)) // _LOG10_2_DEN)
+    else:        # E <= (n - 1)*log10(2)
+        m = n - 1
+        e = (m * (lo if m > 0 else hi)) // _LOG10_2_DEN
+    return f"1e{e}"
 
 
 def _floor_int(x) -> int:
