@@ -31,10 +31,12 @@ from .loss.symbols import X1, X2, x1, x2
 from .numerics.odes import DEFAULT_STARTS, orbit_check, orbit_functions, step_checks
 from .numerics.confirm import (Confirmation, Float64Finding, confirm_partials, mp_callable, to_mpf,
                                float64_findings)
+from .numerics.trajectories import FieldFunctions, field_functions
 from .numerics.velocity import confirm_velocity
 from .numerics.equilibria import equilibria_of
 from .results import Analysis, Derivation, Dynamics, EquivalentForm
 from .verdicts.engine import check
+from .verdicts.second_order import second_order
 from .verdicts.values import Status, Verdict, builtin_claims, frame_claims
 from .workers import for_each
 
@@ -81,8 +83,8 @@ def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
 
 
 def _with_quantities(analysis: Analysis, budget: float | None) -> Analysis:
-    """``analysis`` with its fields' on-demand quantities derived, under the budget (on
-    expiry they are recorded as not derived, with the reason)."""
+    """``analysis`` with its fields' on-demand quantities (on expiry of the budget: not
+    derived, with the reason) and its second-order facts."""
     fields = [f for f in (analysis.field, analysis.probability_field) if f is not None]
     try:
         with time_budget(budget, f"the conserved quantity and limits of {analysis.loss.name}"):
@@ -91,7 +93,11 @@ def _with_quantities(analysis: Analysis, budget: float | None) -> Analysis:
     except DerivationTimeout as error:
         for f in fields:
             f.not_derived(str(error))
-    return analysis
+    if analysis.field is None:
+        return analysis
+    # analysis.loss already has the fixed constants substituted
+    return dataclasses.replace(analysis, second_order=second_order(
+        analysis.loss, analysis.parametrization, budget, quick=True))
 
 
 def _analyze(loss: Loss, params, budget, confirm: bool,
@@ -143,7 +149,6 @@ def _analyze(loss: Loss, params, budget, confirm: bool,
     return Analysis(loss, field_, tuple(forms), confirmations, findings, verdicts, "",
                     time.monotonic() - start, shown, frame, None if frame is None else base,
                     regions_of(field_, frame), claims, stationary)
-
 
 
 def dynamics(variant: str | Loss, parametrization: str | Parametrization = "probability",
@@ -274,7 +279,7 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
     # A derivation with the frames holds the one without them: served from it if cached.
     d = cached("derivation", (*key, False), lambda: _derive(loss, params, budget, False),
                also=((*key, True),))
-    return dataclasses.replace(d, frames=(), flows=())
+    return dataclasses.replace(d, frames=(), flows=(), second_order=())
 
 
 def _derive(loss: Loss, params, budget, frames: bool) -> Derivation:
@@ -300,10 +305,11 @@ def _derive(loss: Loss, params, budget, frames: bool) -> Derivation:
         except DerivationTimeout as error:
             others.append((frame, None, str(error), ()))
     others = tuple(others)
+    frame_budget = FRAME_BUDGET if budget is None else max(budget, FRAME_BUDGET)
     flows = tuple(dynamics(loss, n, starts=(), steps=False, solve_orbit=False,
-                           budget=FRAME_BUDGET if budget is None else max(budget, FRAME_BUDGET))
-                  for n in ("probability", *names))
-    return Derivation(analysis, form, partials, others, flows)
+                           budget=frame_budget) for n in ("probability", *names))
+    second = (analysis.second_order, second_order(loss, get_parametrization("log"), budget))
+    return Derivation(analysis, form, partials, others, flows, second)
 
 
 def derive_all(names: Sequence[str] | None = None, budget: float | None = DERIVE_BUDGET,
@@ -327,8 +333,7 @@ def analyze_all(names: Sequence[str] | None = None, budget: float | None = DEFAU
 
 
 def _derive_task(task) -> Derivation:
-    name, budget, frames = task
-    return derive(name, budget=budget, frames=frames)
+    return derive(task[0], budget=task[1], frames=task[2])
 
 
 def _analyze_task(task) -> Analysis:
@@ -379,10 +384,6 @@ def values_at(result: Analysis, at: Mapping[str, str]) -> dict:
             else:
                 out[name] = mpmath.nstr(mpmath.re(value), 50)
     return {"point": {k: sp.sstr(v) for k, v in point.items()}, "values": out}
-
-
-# Imported here, beside its one user, so this recipe stays a single appended block.
-from .numerics.trajectories import FieldFunctions, field_functions  # noqa: E402
 
 
 def figure_fields(loss: Loss, frames: Sequence[str | Parametrization] | None = None,

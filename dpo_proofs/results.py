@@ -21,6 +21,7 @@ from .loss.loss import Loss
 from .numerics.confirm import Confirmation, Float64Finding
 from .numerics.equilibria import Equilibria
 from .numerics.odes import CONSERVED_DIGITS, OrbitCheck, StepCheck
+from .verdicts.second_order import SecondOrder
 from .verdicts.values import Claim, Verdict
 
 __all__ = ["Analysis", "EquivalentForm", "Dynamics", "Derivation", "PRINTERS"]
@@ -69,6 +70,8 @@ class Analysis:
     claims: tuple[Claim, ...] = ()
     #: the stationary set and flow ends of the paper's flow (probability frame only)
     equilibria: Equilibria | None = None
+    #: the Hessian in the frame's coordinates and its sign facts (the full analysis only)
+    second_order: SecondOrder | None = None
 
     def region(self, name: str) -> sp.Basic | None:
         """The exact region ``name`` (None when the derivation did not complete)."""
@@ -178,6 +181,8 @@ class Derivation:
     #: Closed-form gradient-flow dynamics (conserved quantity, limit point) per frame,
     #: the probability frame first.
     flows: tuple = ()
+    #: The Hessian and local convexity (SecondOrder) per frame, the probability frame first.
+    second_order: tuple = ()
 
     @property
     def loss(self) -> Loss:

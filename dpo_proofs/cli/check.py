@@ -30,10 +30,12 @@ def _cmd_check(args, stdout: TextIO, stderr: TextIO) -> int:
 
     loss = get_variant(args.variant)
     claim = claim_from_text(args.claim, loss, args.domain)
-    verdict = check(claim, loss, _params(args.param, loss), budget=args.budget)
+    verdict = check(claim, loss, _params(args.param, loss), budget=args.budget,
+                    frame=args.frame)
     if args.json:
         out = verdict.to_json()
-        out.update({"variant": loss.name, "statement": str(claim)})
+        out.update({"variant": loss.name, "statement": str(claim),
+                    "frame": args.frame or "probability"})
         dump_json(out, stdout, indent=2)
     else:
         stdout.write(f"{loss.name}: {claim}\n  {verdict.status} [{verdict.method}] "
@@ -52,13 +54,19 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
         "arithmetic (needs every constant fixed or in a bounded range), else refute it "
         "with a counterexample confirmed at 60 and 120 digits; otherwise unknown with the "
         "reason. CLAIM is a relation in x1, x2, the constants and the derived quantities "
-        "loss, d_x1, d_x2, ratio (e.g. \"ratio > 1\"), or a built-in claim name.")
+        "loss, d_x1, d_x2, ratio (e.g. \"ratio > 1\"), the Hessian of L in the frame's "
+        "coordinates hess_11, hess_12, hess_22, hess_det, hess_trace (e.g. \"hess_det < 0\"), "
+        "or a built-in claim name.")
     p.add_argument("variant", help="catalogue name or TRL loss_type")
     p.add_argument("claim", help="e.g. \"ratio > 1\", \"d_x1 < 0\", \"dispreferred_faster\"")
     p.add_argument("--domain", metavar="REL", help="\"x1 > x2\", \"simplex\", "
                    "\"0.1 <= x1 <= 0.5, x2 >= 0.2\" (default: the square (0, 1]^2)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE|NAME=LOW..HIGH",
                    help="fix a constant (beta=0.5) or let it range (beta=0.01..10)")
+    p.add_argument("--frame", metavar="NAME", help="decide the claim in a frame: log, softmax, "
+                   "softmax:K or a map 'x1 = .., x2 = ..' (d_x1, d_x2 are then the components "
+                   "of M grad L, ratio the speed ratio, the Hessian in the frame's "
+                   "coordinates; default: probability)")
     p.add_argument("--json", action="store_true", help="one JSON object: status, method, "
                    "evidence, counterexample (refuted), details")
     p.add_argument("--budget", type=budget_seconds, default=BUDGETS["check"],

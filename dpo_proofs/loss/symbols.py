@@ -16,6 +16,7 @@ __all__ = ["x1", "x2", "r_w", "r_l", "beta", "PROBABILITIES", "REFERENCES",
            "STANDARD_SYMBOLS", "Parameter", "interval_text", "UNIT", "POSITIVE",
            "parse_number", "check_magnitude", "MAX_DECIMAL_EXPONENT", "MAX_DIGITS",
            "MAX_PARAMETER", "H", "X1_0", "X2_0", "LOSS", "D_X1", "D_X2", "RATIO",
+           "HESS_11", "HESS_12", "HESS_22", "HESS_DET", "HESS_TRACE", "HESSIAN_SYMBOLS",
            "QUANTITY_SYMBOLS", "INTERNAL_NAMES"]
 
 x1, x2 = sp.symbols("x1 x2", positive=True)
@@ -36,8 +37,13 @@ H = sp.Symbol("h", real=True)
 X1_0, X2_0 = sp.symbols("x1_0 x2_0", positive=True)
 #: The derived quantities a claim may name.
 LOSS, D_X1, D_X2, RATIO = sp.symbols("loss d_x1 d_x2 ratio", real=True)
+#: The Hessian of L in the frame's coordinates: entries, determinant, trace.
+HESS_11, HESS_12, HESS_22, HESS_DET, HESS_TRACE = sp.symbols(
+    "hess_11 hess_12 hess_22 hess_det hess_trace", real=True)
+HESSIAN_SYMBOLS = (HESS_11, HESS_12, HESS_22, HESS_DET, HESS_TRACE)
 QUANTITY_SYMBOLS: dict[str, sp.Symbol] = {
-    "loss": LOSS, "d_x1": D_X1, "d_x2": D_X2, "ratio": RATIO}
+    "loss": LOSS, "d_x1": D_X1, "d_x2": D_X2, "ratio": RATIO,
+    **{s.name: s for s in HESSIAN_SYMBOLS}}
 #: Every name above: a user parameter may not take one.
 INTERNAL_NAMES = frozenset({"x1", "x2", H.name, X1_0.name, X2_0.name, *QUANTITY_SYMBOLS})
 

@@ -62,11 +62,22 @@ def _rational_function(expr: sp.Basic) -> bool:
                for e in sp.preorder_traversal(expr))
 
 
+#: The largest exponent (numerator, at the point) exact substitution evaluates: a rational
+#: to the power beta*1000 has a numerator of millions of digits (BDPO's Hessian in the log
+#: frame at beta = 1000 held a worker for minutes). Past it, the enclosures decide.
+EXACT_POWER = 4096
+
+
 def _exact_value(expr: sp.Basic, point: Mapping) -> sp.Rational | None:
     env = bind(expr, point)
-    value = expr.xreplace({s: sp.Rational(q.numerator, q.denominator) for s, q in env.items()})
     if len(env) != len(expr.free_symbols):
         return None
+    at = {s: sp.Rational(q.numerator, q.denominator) for s, q in env.items()}
+    for power in expr.atoms(sp.Pow):
+        e = power.exp.xreplace(at)
+        if e.is_Rational and abs(e.p) > EXACT_POWER:
+            return None
+    value = expr.xreplace(at)
     return value if isinstance(value, sp.Rational) else None
 
 

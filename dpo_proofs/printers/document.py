@@ -18,6 +18,7 @@ from ..loss.symbols import X1, X2, x1, x2
 from ..numerics.confirm import DPS, REQUIRED_DIGITS
 from ..results import Derivation
 from .field_sections import field_section, frames_section
+from .second_order import second_order_section
 from .formulas import DL1, DL2, join, latex, region_sentence
 from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
                      Para, Table, number_tex, render)
@@ -344,7 +345,9 @@ def derivation_document(d: Derivation, header: Sequence[str], figure: bool = Tru
                           f"Figure not generated (needs matplotlib): python -m dpo_proofs "
                           f"plot {loss.name} -o {figure_name(loss.name)}")]
     blocks += _numbers_section(d)
-    blocks += frames_section(d)  # last: the paper's frame first, then the others
+    blocks += frames_section(d)  # the paper's frame first, then the others
+    # last: the Hessian in the probability frame and, with the frames, the log frame
+    blocks += second_order_section(d.second_order or (d.analysis.second_order,))
     return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
 
 

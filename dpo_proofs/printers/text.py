@@ -8,6 +8,7 @@ import sympy as sp
 
 from ..numerics.confirm import REQUIRED_DIGITS
 from .equilibria import equilibria_json, equilibria_lines
+from .second_order import second_order_json, second_order_lines
 
 if TYPE_CHECKING:
     from ..results import Analysis
@@ -70,6 +71,7 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
                 {"case": lim.case, "value": expr_str(lim.value), "reason": lim.reason}
                 for lim in f.limits],
             "equilibria": equilibria_json(a.equilibria),
+            "second_order": second_order_json(a.second_order),
         })
     out["equivalent_forms"] = [
         {"source": e.source, "expr": expr_str(e.expr), "same": e.same, "argument": e.argument}
@@ -179,6 +181,7 @@ def frame_text(a: "Analysis") -> str:
     lines.append("  verdicts (d_x1, d_x2 = components of M grad L; ratio = speed ratio):")
     for v in a.verdicts:
         lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] {v.evidence}")
+    lines += [f"  {line}" for line in second_order_lines(a.second_order)]
     return "\n".join(lines)
 
 
@@ -218,6 +221,7 @@ def analysis_text(a: "Analysis") -> str:
             value = expr_str(lim.value) if lim.value is not None else f"undecided ({lim.reason})"
             lines.append(f"  lim x2->0+ dL/dx2 ({lim.case}) = {value}")
     lines += [f"  {line}" for line in equilibria_lines(a.equilibria)]
+    lines += [f"  {line}" for line in second_order_lines(a.second_order)]
     for e in a.equivalent_forms:
         word = {True: "same function", False: "DIFFERENT", None: "undecided"}[e.same]
         lines.append(f"  form of {e.source}: {sp.sstr(e.expr)}: {word} ({e.argument})")

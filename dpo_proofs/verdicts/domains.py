@@ -133,13 +133,18 @@ def branches(domain: tuple[sp.Basic, ...]):
 
 
 def _point_on(problem: Problem, domain, grid) -> dict | None:
-    slacks = tie_slacks(domain)
-    if slacks is None:
-        return None
     ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
     params = {p.symbol: ((ranges[p.name][0] + ranges[p.name][1]) / 2 if p.name in ranges
                          else p.default)
               for p in problem.loss.parameters if p.name not in dict(problem.fixed)}
+    equalities = [r for r in domain if normalize(r)[1] == "="]
+    if len(equalities) >= 2:
+        # Two equalities tie both x1 and x2 (x1 = x2 on the edge x1 + x2 = 1 is the one
+        # point (1/2, 1/2)): solve them, and keep an exact solution inside the square.
+        return _solved_point(problem, domain, equalities, params)
+    slacks = tie_slacks(domain)
+    if slacks is None:
+        return None
     tied = [sl.variable for sl in slacks]
     free = [v for v in (x1, x2) if v not in tied]
     for values in itertools.product(grid, repeat=len(free)):
@@ -148,6 +153,20 @@ def _point_on(problem: Problem, domain, grid) -> dict | None:
         for sl in reversed(slacks):  # later ties name no earlier-substituted variable
             point[sl.variable] = sl.value.subs(point)
         if all(_exactly_in_unit(point[v]) for v in tied) and \
+                all(relation_holds(r, point) for r in domain) and \
+                all(relation_holds(r, point) for r in problem.domain):
+            return point
+    return None
+
+
+def _solved_point(problem: Problem, domain, equalities, params: dict) -> dict | None:
+    system = [sp.expand((normalize(r)[0]).subs(params)) for r in equalities]
+    if any(not e.is_polynomial(x1, x2) or sp.Poly(e, x1, x2).total_degree() > 2
+           for e in system):
+        return None   # bounded work: linear and quadratic ties only
+    for solution in sp.solve(system, [x1, x2], dict=True):
+        point = {**params, **solution}
+        if all(_exactly_in_unit(point.get(v, sp.nan)) for v in (x1, x2)) and \
                 all(relation_holds(r, point) for r in domain) and \
                 all(relation_holds(r, point) for r in problem.domain):
             return point

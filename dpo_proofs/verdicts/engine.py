@@ -11,17 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import dataclasses
+
 import sympy as sp
 
 from ..budget import DEFAULT_BUDGET_SECONDS, time_budget
 from ..errors import DerivationTimeout
+from ..field.frames import Parametrization, get_parametrization
 from ..field.gradient import GradientField
+from ..field.in_frame import field_of
 from ..field.signs import parameter_domains
 from ..loss.loss import Loss
+from ..loss.symbols import x1, x2
 from .certificates import CaseProof, KernelError
 from .domains import empty_domain, ill_posed, not_vacuous
 from .intervals import interval_prover
 from .kernel import verify
+from ..numerics.certify import relation_holds
+from .conditions import condition_text, parameter_condition
 from .problem import Problem, constant_domains, lhs_text, reduce_claim
 from .search import search
 from .witnesses import moderate, realizable
@@ -50,6 +57,53 @@ def _symbolic(problem: Problem) -> Verdict | None:
     if proof is None:
         return None
     return kernel_verdict(problem, proof, "symbolic")
+
+
+def _undefined(value: sp.Expr) -> bool:
+    return value.has(sp.zoo, sp.nan) or value in (sp.oo, -sp.oo)
+
+
+def _where_defined(problem: Problem) -> Verdict | None:
+    """The claim proved where its quantity is defined, when that excludes the corner
+    (1, 1) or a whole edge x1 = 1 or x2 = 1 of the square (ORPO's log(1 - x) makes dL/dx1
+    undefined at x1 = x2 = 1: there the claim says nothing, and everywhere else it holds).
+
+    Each part ({x1 < 1}, {x2 < 1}, or both) is proved by the symbolic prover and its
+    certificate re-checked by the kernel; the excluded set is shown undefined by exact
+    substitution (sympy gives zoo or nan), so the parts and it cover the square.
+    """
+    expr = problem.expr
+    if not {x1, x2} <= expr.free_symbols:
+        return None
+    edge1, edge2 = _undefined(expr.subs(x1, 1)), _undefined(expr.subs(x2, 1))
+    corner = _undefined(expr.subs({x1: 1, x2: 1}))
+    if edge1 and edge2:
+        parts, where = [(x1 < 1, x2 < 1)], "x1 = 1 or x2 = 1"
+    elif edge1 or edge2:
+        v = x1 if edge1 else x2
+        parts, where = [(v < 1,)], f"{v} = 1"
+    elif corner:
+        parts, where = [(x1 < 1,), (x2 < 1,)], "x1 = x2 = 1"
+    else:
+        return None
+    texts = []
+    for extra in parts:
+        part = dataclasses.replace(problem, domain=problem.domain + extra)
+        verdict = _symbolic(part)
+        if verdict is None or verdict.status is not Status.PROVED:
+            return None
+        on = ", ".join(sp.sstr(r) for r in extra)
+        texts.append(f"on {on}: {verdict.evidence}")
+    if corner and not (edge1 or edge2) and not all(
+            relation_holds(r, {x1: 1, x2: 1}) for r in problem.domain):
+        # the domain leaves out the corner anyway (the simplex does)
+        return Verdict(problem.claim.name, Status.PROVED, "symbolic",
+                       "; ".join(texts) + " (the domain leaves out x1 = x2 = 1)",
+                       None, {"kernel": "re-checked"})
+    return Verdict(problem.claim.name, Status.PROVED, "symbolic",
+                   f"it holds wherever {lhs_text(problem)} is defined: it is undefined where "
+                   f"{where} (exact substitution gives no number); " + "; ".join(texts),
+                   None, {"kernel": "re-checked", "undefined_where": where})
 
 
 def _rechecked(problem: Problem, verdict: Verdict) -> Verdict:
@@ -104,6 +158,32 @@ def _plainer(problem: Problem, verdict: Verdict) -> Verdict:
     return better if better is not None else verdict
 
 
+#: The largest claim (count_ops) whose exact parameter condition is looked for.
+CONDITION_OPS = 200
+
+
+def _with_condition(problem: Problem, verdict: Verdict) -> Verdict:
+    """A refutation with the exact condition on the constants under which the claim holds
+    (``conditions.parameter_condition``), when the claim separates that way and the
+    condition is false at the counterexample's constants."""
+    if sp.count_ops(problem.expr) > CONDITION_OPS:
+        return verdict
+    found = parameter_condition(problem)
+    if found is None:
+        return verdict
+    condition, argument = found
+    point = verdict.counterexample or {}
+    at = {p.symbol: sp.Rational(point[p.name]) if p.name in point else p.default
+          for p in problem.loss.parameters}
+    if condition.subs(at) is not sp.false:
+        return verdict
+    return Verdict(verdict.claim, verdict.status, verdict.method,
+                   f"{verdict.evidence}; the claim holds exactly when {condition_text(condition)} "
+                   f"({argument})", verdict.counterexample,
+                   {**verdict.details, "holds_exactly_when": condition_text(condition)},
+                   verdict.proof)
+
+
 #: The largest claim (sympy count_ops, a count: no clock) the symbolic prover re-tries
 #: at the defaults after a refutation that moved a constant; past it the symbolic prover
 #: can take a minute on exponents such as x**(1/100) and usually proves nothing.
@@ -111,7 +191,7 @@ DEFAULTS_OPS = 20
 
 
 def _at_defaults(verdict: Verdict, claim: Claim, loss: Loss, params, budget,
-                 field) -> Verdict:
+                 field, frame=None) -> Verdict:
     """A refutation that needed constants moved, with the claim decided at the defaults.
 
     "Refuted" alone hides what a reader most wants to know when the witness moves a
@@ -127,7 +207,7 @@ def _at_defaults(verdict: Verdict, claim: Claim, loss: Loss, params, budget,
     shown = ", ".join(f"{n} = {sp.sstr(v)}" for n, v in defaults.items())
     # Only the symbolic prover (through the kernel): the interval prover on every such
     # claim tripled the catalogue's time, and the search already tried the defaults.
-    problem = reduce_claim(claim, loss, {**given, **defaults}, field)
+    problem = reduce_claim(claim, loss, {**given, **defaults}, field, frame)
     if sp.count_ops(problem.expr) > DEFAULTS_OPS:
         words = (f"at the defaults ({shown}) no moderate point violates it; the claim there "
                  f"is too large for the quick proof attempt (over {DEFAULTS_OPS} operations)")
@@ -150,10 +230,13 @@ def _at_defaults(verdict: Verdict, claim: Claim, loss: Loss, params, budget,
 
 def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
           budget: float | None = DEFAULT_BUDGET_SECONDS,
-          field: GradientField | None = None) -> Verdict:
+          field: GradientField | None = None,
+          frame: Parametrization | str | None = None) -> Verdict:
     """Decide ``claim`` for ``loss``: proved, refuted (confirmed point) or unknown.
 
     ``params`` fixes constants (``beta=0.5``) or lets them range (``beta=(0.01, 10)``).
+    ``frame`` (a parametrization or its name): the claim is about the frame's field
+    M grad L and the Hessian in its coordinates, on the frame's domain.
     Every deciding step is bounded by counts, so the verdict does not depend on the
     machine's load; ``budget`` (seconds) is only a safety net for a symbolic step that
     does not terminate: running out gives an unknown verdict with the reason.
@@ -162,7 +245,10 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
     try:
         with time_budget(budget, f"checking {claim.name}"), \
                 parameter_domains(loss.parameters):
-            problem = reduce_claim(claim, loss, params, field)
+            if frame is not None:
+                frame = get_parametrization(frame)
+                field = field_of(loss, frame) if field is None else field
+            problem = reduce_claim(claim, loss, params, field, frame)
             empty = empty_domain(problem)
             if empty is not None:
                 return empty
@@ -172,6 +258,8 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
             # Ranged constants stay symbolic with their domain's assumptions: a proof for
             # the whole domain covers any sub-range (refutations never come from here).
             verdict = _symbolic(problem)
+            if verdict is None or verdict.status is not Status.PROVED:
+                verdict = _where_defined(problem) or verdict
             if verdict is not None and verdict.status is Status.PROVED:
                 return not_vacuous(problem, verdict)
             partial = []
@@ -183,15 +271,16 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
                     if verdict.status is Status.PROVED:
                         verdict = not_vacuous(problem, verdict)
                 if verdict is not None and verdict.status is Status.REFUTED:
-                    return _at_defaults(_plainer(problem, verdict), claim, loss, params,
-                                        budget, field)
+                    return _at_defaults(_with_condition(problem, _plainer(problem, verdict)),
+                                        claim, loss, params, budget, field, frame)
                 if verdict is not None and verdict.status is not Status.UNKNOWN:
                     return verdict
                 if verdict is not None:
                     partial.append(verdict)
             verdict, notes = search(problem)
             if verdict is not None:
-                return _at_defaults(verdict, claim, loss, params, budget, field)
+                return _at_defaults(_with_condition(problem, verdict), claim, loss, params,
+                                    budget, field, frame)
     except DerivationTimeout as error:
         # The budget is a safety net, not a decision: running out says nothing either way.
         return Verdict(claim.name, Status.UNKNOWN, "none",

@@ -12,7 +12,9 @@ K1 (algebra) sympy's exact arithmetic: ``canonical(a - b) == 0`` shows a = b on 
    Piecewise, then ``piecewise_fold``) returns an equal expression.
 K2 (assumptions) sympy's assumption system decides the sign of an expression from the
    symbols' declared assumptions, with x1, x2, r_w, r_l in (0, 1] written as 1/(1 + a)
-   (a >= 0) and each constant's interval written as a bijection from a slack t >= 0.
+   (a >= 0) and each constant's interval written as a bijection from a slack t >= 0;
+   relaxed, a power x**c of a probability, or b**c of a base b > 0 on a known side of 1,
+   replaced by a free variable over the set it ranges in (``kernel_signs``).
 K3 (powers) b**k with an integer k: even k gives b**k >= 0 (> 0 where b != 0), odd k
    the sign of b; a negative k needs b != 0; any other exponent needs b > 0 (b >= 0
    with k > 0), so a power of a base whose sign is not fixed is never decided.
@@ -35,153 +37,21 @@ kernel multiplies the listed factors and compares with the claim (K1).
 """
 from __future__ import annotations
 
-import functools
-import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import sympy as sp
 
 from ..field.canonical import canonical
 from ..loss.functions import to_elementary
-from ..loss.symbols import PROBABILITIES, REFERENCES, x1, x2
+from ..loss.symbols import x1, x2
 
 from .cover import recheck
+from .kernel_signs import power_signs, product_signs, sign_set
 from .certificates import (CASES, SIGN_SETS, CaseProof, IntervalProof,
                            KernelError, Proof, SignProof, Slack, UnionProof, normalize,
                            piece_domains, sign_text, split_cases, UNDEFINED)
 
 __all__ = ["verify", "sign_set", "power_signs"]
-
-_ANY = frozenset({-1, 0, 1})
-#: The relaxed encoding (and its factoring) is tried only on expressions of at most this
-#: many operations: factoring a large rational function can run for minutes.
-RELAX_MAX_OPS = 60
-
-
-# --- K2, K3: signs ----------------------------------------------------------------------
-
-def _encoding(expr: sp.Expr, domains: dict) -> dict:
-    """x in (0, 1] as 1/(1 + a), a >= 0; a constant's interval as a bijection (K2)."""
-    from ..field.signs import domain_substitution
-
-    out = {}
-    for s in expr.free_symbols:
-        if s in PROBABILITIES or s in REFERENCES:
-            out[s] = 1 / (1 + sp.Symbol(f"_a_{s.name}", nonnegative=True))
-        elif s in domains:
-            sub = domain_substitution(s, domains[s])
-            if sub is not None:
-                out[s] = sub
-    return out
-
-
-def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
-    """The signs ``expr`` may take on the domain, by sympy's assumptions (K2)."""
-    expr = sp.sympify(expr)
-    # A pure function of its arguments (Dummy variables included, by identity): the
-    # prover and the kernel ask about the same factors again and again.
-    return _sign_set(expr, frozenset((domains or {}).items()))
-
-
-@functools.lru_cache(maxsize=4096)
-def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
-    domains = dict(domain_items)
-    if expr.is_number:
-        if expr.is_zero:
-            return frozenset({0})
-        if expr.is_positive:
-            return frozenset({1})
-        if expr.is_negative:
-            return frozenset({-1})
-    encoded = sp.expand_log(expr.subs(_encoding(expr, domains)), force=False)
-    best = _ANY
-    for c in itertools.chain((expr, encoded), _factored(encoded), _relaxed(expr, domains)):
-        best = best & _assumed(c)
-        if len(best) == 1:
-            break
-    return best
-
-
-def _relaxed(expr: sp.Expr, domains: dict | None):
-    """K2, relaxed: x**c (c > 0) and log(x) of a probability x as free variables.
-
-    x**c lies in (0, 1] and log(x) in (-oo, 0]; replacing each such atom by a fresh
-    variable over that set lets the expression take more values, never fewer, so a
-    sign fixed after the replacement is fixed before it.
-    """
-    atoms = {}
-    for a in expr.atoms(sp.Pow, sp.log):
-        base = a.args[0]
-        if base not in PROBABILITIES and base not in REFERENCES:
-            continue
-        if isinstance(a, sp.log):
-            atoms[a] = -sp.Dummy("l", nonnegative=True)
-        elif a.exp.is_positive:
-            atoms[a] = 1 / (1 + sp.Dummy("u", nonnegative=True))
-        elif a.exp.is_negative:
-            atoms[a] = 1 + sp.Dummy("v", nonnegative=True)
-    if not atoms or sp.count_ops(expr) > RELAX_MAX_OPS:
-        return  # a bound on work, not time: the same expression is decided the same way
-    relaxed = expr.xreplace(atoms)
-    yield from (relaxed, sp.expand_log(relaxed.subs(_encoding(relaxed, domains or {})),
-                                       force=False))
-    yield from _factored(relaxed.subs(_encoding(relaxed, domains or {})))
-
-
-def _factored(encoded: sp.Expr):
-    if encoded.is_Add or (encoded.is_Pow and encoded.base.is_Add):
-        try:
-            yield sp.factor(sp.together(sp.expand_log(encoded, force=False)))
-        except (sp.PolynomialError, NotImplementedError):
-            return
-
-
-def _assumed(e: sp.Expr) -> frozenset:
-    if e.is_zero:
-        return frozenset({0})
-    if e.is_positive:
-        return frozenset({1})
-    if e.is_negative:
-        return frozenset({-1})
-    out = set(_ANY)
-    if e.is_nonnegative:
-        out.discard(-1)
-    if e.is_nonpositive:
-        out.discard(1)
-    if e.is_nonzero:
-        out.discard(0)
-    return frozenset(out)
-
-
-def power_signs(base_signs: frozenset, exponent: sp.Expr) -> frozenset:
-    """Signs of base**exponent from the base's signs (K3); raises if undefined."""
-    if exponent == 0:
-        return frozenset({1})
-    if exponent.is_integer:
-        if exponent.is_negative and 0 in base_signs:
-            raise KernelError("a negative power of a base that may vanish")
-        if exponent.is_even:
-            return frozenset({0, 1} if 0 in base_signs else {1}) if base_signs != {0} \
-                else frozenset({0})
-        if exponent.is_odd:
-            return base_signs
-        if base_signs <= {0, 1}:
-            return base_signs
-        raise KernelError("an integer power of unknown parity of a base whose sign is "
-                          "not fixed")
-    if base_signs == {1}:
-        return frozenset({1})
-    if base_signs <= {0, 1} and exponent.is_positive:
-        return base_signs
-    raise KernelError("a non-integer power of a base not known to be positive")
-
-
-def _product(sets: Iterable[frozenset]) -> frozenset:
-    out = frozenset({1})
-    for s in sets:
-        out = frozenset(a * b for a in out for b in s)
-    return out
-
 
 # --- K4: substitutions ------------------------------------------------------------------
 
@@ -283,7 +153,7 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
                 raise KernelError(f"factor {f.text()}: the assumptions give only "
                                   f"{sign_text(derived)}")
             sets.append(derived)
-        signs = _product(sets)
+        signs = product_signs(sets)
     if not signs <= SIGN_SETS[op]:
         raise KernelError(f"the product is {sign_text(signs)}, which does not give '{op} 0'")
     steps = [s.text() for s in proof.slacks]

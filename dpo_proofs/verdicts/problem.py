@@ -13,9 +13,11 @@ import sympy as sp
 
 from ..errors import InvalidArgument
 from ..field.gradient import GradientField
+from ..field.frames import Parametrization
+from ..field.hessian import hessian_of
 from ..field.in_frame import field_of
 from ..loss.loss import Loss
-from ..loss.symbols import D_X1, D_X2, LOSS, RATIO, x1, x2
+from ..loss.symbols import D_X1, D_X2, HESSIAN_SYMBOLS, LOSS, RATIO, x1, x2
 from .certificates import OPS, normalize
 from .values import Claim
 
@@ -23,11 +25,24 @@ __all__ = ["Problem", "reduce_claim", "quantities", "constant_domains", "lhs_tex
            "normalize"]
 
 
-def quantities(loss: Loss, field: GradientField | None = None) -> dict[sp.Symbol, sp.Expr]:
-    """The derived quantities a claim may name, as expressions in the standard symbols."""
-    field = field_of(loss) if field is None else field
-    return {LOSS: loss.elementary, D_X1: field.d_x1.closed_form,
-            D_X2: field.d_x2.closed_form, RATIO: field.ratio}
+def quantities(loss: Loss, field: GradientField | None = None,
+               frame: Parametrization | None = None, hessian: bool = False
+               ) -> dict[sp.Symbol, sp.Expr]:
+    """The derived quantities a claim may name, as expressions in the standard symbols.
+
+    The Hessian (of L in ``frame``'s coordinates) only when ``hessian``: it is derived
+    for the claims that name it.
+    """
+    field = field_of(loss, frame) if field is None else field
+    out = {LOSS: loss.elementary, D_X1: field.d_x1.closed_form,
+           D_X2: field.d_x2.closed_form, RATIO: field.ratio}
+    if hessian:
+        H = hessian_of(loss, frame)
+        if H.entries is None:
+            raise InvalidArgument(f"the Hessian in the {H.frame} frame is not derived: "
+                                  f"{H.reason}")
+        out.update(zip(HESSIAN_SYMBOLS, (*H.entries, H.det, H.trace)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -66,8 +81,16 @@ def _relations(domain: sp.Basic) -> tuple[sp.Basic, ...]:
 
 
 def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
-                 field: GradientField | None = None) -> Problem:
-    """Substitute the derived quantities and write the claim as ``expr op 0``."""
+                 field: GradientField | None = None,
+                 frame: Parametrization | None = None) -> Problem:
+    """Substitute the derived quantities and write the claim as ``expr op 0``.
+
+    ``frame``: the quantities are the frame's (its field M grad L, the Hessian in its
+    coordinates) and the domain is intersected with the frame's.
+    """
+    if frame is not None and frame.name != "probability" and frame.domain is not sp.true:
+        claim = Claim(claim.name, claim.statement, sp.And(claim.domain, frame.domain),
+                      claim.description, claim.requires)
     statement = claim.statement
     if type(statement) not in OPS:
         raise InvalidArgument(f"claim {sp.sstr(statement)!r} is not a single relation")
@@ -88,7 +111,9 @@ def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None =
             ranges.append((name, low, high))
         else:
             fixed[name] = loss.parameter(name).validate(value)
-    subs = quantities(loss, field)
+    named = statement.free_symbols | claim.domain.free_symbols | \
+        {s for q in claim.requires for s in q.free_symbols}
+    subs = quantities(loss, field, frame, bool(named & set(HESSIAN_SYMBOLS)))
     form = expr
     expr = expr.subs(subs)
     bound = {loss.parameter(n).symbol: v for n, v in fixed.items()}

@@ -24,7 +24,7 @@ from ..field.canonical import canonical
 from .certificates import (CASES, SIGN_SETS, CaseProof, Factor, KernelError, Proof, SignProof,
                            Slack, UnionProof, normalize, piece_domains, split_cases,
                            UNDEFINED)
-from .kernel import power_signs, sign_set
+from .kernel_signs import power_signs, sign_set
 from ..loss.symbols import x1, x2
 
 __all__ = ["prove", "tie_slacks", "relation_slacks"]

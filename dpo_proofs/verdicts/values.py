@@ -13,10 +13,12 @@ from typing import Any
 
 import sympy as sp
 
-from ..loss.symbols import D_X1, D_X2, LOSS, QUANTITY_SYMBOLS, RATIO, x1, x2
+from ..loss.symbols import (D_X1, D_X2, HESS_DET, HESS_TRACE, LOSS, QUANTITY_SYMBOLS,
+                             RATIO, x1, x2)
 
 __all__ = ["Status", "Verdict", "Claim", "QUANTITY_SYMBOLS", "LOSS", "D_X1", "D_X2",
-           "RATIO", "builtin_claims", "frame_claims", "ratio_at_most", "gradient_bounded"]
+           "RATIO", "builtin_claims", "frame_claims", "ratio_at_most", "gradient_bounded",
+           "hessian_claims"]
 
 
 
@@ -87,6 +89,24 @@ def builtin_claims() -> tuple[Claim, ...]:
               sp.StrictLessThan(x1, x2), "R < 1 where x1 < x2"),
         Claim("conserves_x1_sq_plus_x2_sq", sp.Eq(x1 * D_X1 + x2 * D_X2, 0), sp.true,
               "gradient flow conserves x1^2 + x2^2 (grad(x1^2+x2^2) . grad L = 0)"),
+    )
+
+
+def hessian_claims() -> tuple[Claim, ...]:
+    """Second-order claims about H, the Hessian of L in a frame's coordinates (2x2,
+    symmetric): positive semidefinite exactly where det H >= 0 and tr H >= 0, indefinite
+    (a saddle) where det H < 0."""
+    return (
+        Claim("hessian_indefinite", sp.StrictLessThan(HESS_DET, 0), sp.true,
+              "det H < 0: H is indefinite at every point, so L is nowhere locally convex"),
+        Claim("hessian_det_nonnegative", sp.GreaterThan(HESS_DET, 0), sp.true,
+              "det H >= 0 everywhere"),
+        Claim("hessian_trace_nonnegative", sp.GreaterThan(HESS_TRACE, 0), sp.true,
+              "tr H >= 0 everywhere"),
+        Claim("hessian_singular", sp.Eq(HESS_DET, 0), sp.true,
+              "det H = 0: H has rank at most 1 everywhere"),
+        Claim("hessian_trace_positive", sp.StrictGreaterThan(HESS_TRACE, 0), sp.true,
+              "tr H > 0 everywhere"),
     )
 
 

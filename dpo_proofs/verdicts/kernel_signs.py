@@ -1,0 +1,185 @@
+"""The proof kernel's sign rules (K2, K3; see ``kernel``): the signs an expression may
+take on the domain, read from sympy's assumptions after exact encodings of the domain.
+
+Part of the trusted kernel: nothing here calls a prover. ``sign_set`` is also what the
+untrusted symbolic prover uses to propose factorisations (the kernel re-checks them).
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Iterable
+
+import sympy as sp
+
+from ..loss.symbols import PROBABILITIES, REFERENCES
+from .certificates import KernelError
+
+__all__ = ["sign_set", "power_signs", "product_signs", "RELAX_MAX_OPS"]
+
+_ANY = frozenset({-1, 0, 1})
+#: The relaxed encoding (and its factoring) is tried only on expressions of at most this
+#: many operations: factoring a large rational function can run for minutes.
+RELAX_MAX_OPS = 60
+
+
+# --- K2, K3: signs ----------------------------------------------------------------------
+
+def _encoding(expr: sp.Expr, domains: dict) -> dict:
+    """x in (0, 1] as 1/(1 + a), a >= 0; a constant's interval as a bijection (K2)."""
+    from ..field.signs import domain_substitution
+
+    out = {}
+    for s in expr.free_symbols:
+        if s in PROBABILITIES or s in REFERENCES:
+            out[s] = 1 / (1 + sp.Symbol(f"_a_{s.name}", nonnegative=True))
+        elif s in domains:
+            sub = domain_substitution(s, domains[s])
+            if sub is not None:
+                out[s] = sub
+    return out
+
+
+def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
+    """The signs ``expr`` may take on the domain, by sympy's assumptions (K2)."""
+    expr = sp.sympify(expr)
+    # A pure function of its arguments (Dummy variables included, by identity): the
+    # prover and the kernel ask about the same factors again and again.
+    return _sign_set(expr, frozenset((domains or {}).items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
+    domains = dict(domain_items)
+    if expr.is_number:
+        if expr.is_zero:
+            return frozenset({0})
+        if expr.is_positive:
+            return frozenset({1})
+        if expr.is_negative:
+            return frozenset({-1})
+    encoded = sp.expand_log(expr.subs(_encoding(expr, domains)), force=False)
+    best = _ANY
+    for c in itertools.chain((expr, encoded), _factored(encoded), _relaxed(expr, domains)):
+        best = best & _assumed(c)
+        if len(best) == 1:
+            break
+    return best
+
+
+def _relaxed(expr: sp.Expr, domains: dict | None):
+    """K2, relaxed: x**c (c > 0) and log(x) of a probability x as free variables.
+
+    x**c lies in (0, 1] and log(x) in (-oo, 0]; replacing each such atom by a fresh
+    variable over that set lets the expression take more values, never fewer, so a
+    sign fixed after the replacement is fixed before it. The same for b**c (c of fixed
+    sign, not an integer) with b > 0 on a known side of 1 by K2: b**c lies in (0, 1] or
+    [1, oo) (open at 1 when b - 1 has a strict sign).
+    """
+    atoms = {}
+    for a in expr.atoms(sp.Pow, sp.log):
+        base = a.args[0]
+        if base not in PROBABILITIES and base not in REFERENCES:
+            side = _side_of_one(base)
+            if side is not None and isinstance(a, sp.Pow) and not a.exp.is_Integer:
+                atoms[a] = _power_atom(side, a.exp)
+            continue
+        if isinstance(a, sp.log):
+            atoms[a] = -sp.Dummy("l", nonnegative=True)
+        elif a.exp.is_positive:
+            atoms[a] = 1 / (1 + sp.Dummy("u", nonnegative=True))
+        elif a.exp.is_negative:
+            atoms[a] = 1 + sp.Dummy("v", nonnegative=True)
+    atoms = {k: v for k, v in atoms.items() if v is not None}
+    if not atoms or sp.count_ops(expr) > RELAX_MAX_OPS:
+        return  # a bound on work, not time: the same expression is decided the same way
+    relaxed = expr.xreplace(atoms)
+    yield from (relaxed, sp.expand_log(relaxed.subs(_encoding(relaxed, domains or {})),
+                                       force=False))
+    yield from _factored(relaxed.subs(_encoding(relaxed, domains or {})))
+
+
+def _side_of_one(base: sp.Expr) -> tuple[int, bool] | None:
+    """(+1 if base >= 1, -1 if 0 < base <= 1; strict?) by K2, for a base such as 1 + s
+    (s > 0) that the substitution of a domain relation leaves under a power."""
+    if not base.is_positive:
+        return None
+    d = base - 1
+    if d.is_positive:
+        return 1, True
+    if d.is_negative:
+        return -1, True
+    if d.is_nonnegative:
+        return 1, False
+    if d.is_nonpositive:
+        return -1, False
+    return None
+
+
+def _power_atom(side: tuple[int, bool], exp: sp.Expr) -> sp.Expr | None:
+    """b**c over the set it ranges in, given b's side of 1 and c's sign: (0, 1] (or
+    (0, 1)) as 1/(1 + u), [1, oo) (or (1, oo)) as 1 + u (K2, relaxed as above)."""
+    where, strict = side
+    if exp.is_positive:
+        up = where > 0
+    elif exp.is_negative:
+        up = where < 0
+    else:
+        return None
+    u = sp.Dummy("w", positive=True) if strict else sp.Dummy("w", nonnegative=True)
+    return 1 + u if up else 1 / (1 + u)
+
+
+def _factored(encoded: sp.Expr):
+    if encoded.is_Add or (encoded.is_Pow and encoded.base.is_Add):
+        try:
+            yield sp.factor(sp.together(sp.expand_log(encoded, force=False)))
+        except (sp.PolynomialError, NotImplementedError):
+            return
+
+
+def _assumed(e: sp.Expr) -> frozenset:
+    if e.is_zero:
+        return frozenset({0})
+    if e.is_positive:
+        return frozenset({1})
+    if e.is_negative:
+        return frozenset({-1})
+    out = set(_ANY)
+    if e.is_nonnegative:
+        out.discard(-1)
+    if e.is_nonpositive:
+        out.discard(1)
+    if e.is_nonzero:
+        out.discard(0)
+    return frozenset(out)
+
+
+def power_signs(base_signs: frozenset, exponent: sp.Expr) -> frozenset:
+    """Signs of base**exponent from the base's signs (K3); raises if undefined."""
+    if exponent == 0:
+        return frozenset({1})
+    if exponent.is_integer:
+        if exponent.is_negative and 0 in base_signs:
+            raise KernelError("a negative power of a base that may vanish")
+        if exponent.is_even:
+            return frozenset({0, 1} if 0 in base_signs else {1}) if base_signs != {0} \
+                else frozenset({0})
+        if exponent.is_odd:
+            return base_signs
+        if base_signs <= {0, 1}:
+            return base_signs
+        raise KernelError("an integer power of unknown parity of a base whose sign is "
+                          "not fixed")
+    if base_signs == {1}:
+        return frozenset({1})
+    if base_signs <= {0, 1} and exponent.is_positive:
+        return base_signs
+    raise KernelError("a non-integer power of a base not known to be positive")
+
+
+def product_signs(sets: Iterable[frozenset]) -> frozenset:
+    out = frozenset({1})
+    for s in sets:
+        out = frozenset(a * b for a in out for b in s)
+    return out
