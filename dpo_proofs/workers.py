@@ -30,11 +30,21 @@ def for_each(task: Callable, items: Sequence, labels: Sequence[str], jobs: int |
             done(label)
         return out
     results: dict[int, object] = {}
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_signals) as pool:
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_signals)
+    try:
         for index, value in pool.imap_unordered(_indexed, [(task, i, item) for i, item
                                                            in enumerate(items)]):
             results[index] = value
             done(labels[index])
+        # A clean end: the workers take the sentinel and exit. Pool.terminate (what the
+        # context manager does) SIGTERMs them, and one killed while holding the task
+        # queue's lock left a freshly repopulated worker waiting on it forever: the
+        # join hung (seen in the suite, in the SIGTERM test below).
+        pool.close()
+        pool.join()
+    except BaseException:
+        pool.terminate()
+        raise
     return [results[i] for i in range(len(items))]
 
 

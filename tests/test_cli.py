@@ -88,3 +88,28 @@ def test_verify_all_and_list():
     assert " dpo " not in footer and "ipo " not in footer
     code, out, _ = run("list", "--json")
     assert code == 0 and json.loads(out)["variants"][0]["variant"] == "dpo"
+
+
+def test_verify_table_fits_100_columns_with_marks_and_a_wide_form():
+    import io
+
+    from dpo_proofs.cli.app import main
+
+    code, out, _ = run("verify", "dpo", "simpo", "discopop", "--quiet")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    row = next(line for line in lines if line.startswith("dpo "))
+    assert row.split()[1:8] == ["x1/x2", "\u2713", "\u2713", "\u2713", "\u2713", "\u2713",
+                                "\u2713"]
+    assert "wrong-way" in next(line for line in lines if line.startswith("discopop"))
+    assert "simpo            R=1 holds exactly when n_w = n_l" in out
+    code, wide, _ = run("verify", "dpo", "--wide", "--quiet")
+    assert "x1_increases=proved(symbolic)" in wide
+    # an output that cannot encode the marks gets ASCII ones
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    assert main(["verify", "dpo", "--quiet"], stream, io.StringIO()) == 0
+    stream.flush()
+    text = raw.getvalue().decode("ascii")
+    assert next(line for line in text.splitlines() if line.startswith("dpo ")).split()[2] == "+"

@@ -9,7 +9,7 @@ from ..errors import DpoProofsError
 from ..loss.catalogue import CATALOGUE, NOT_PER_PAIR, get_variant
 from ..pipeline import analyze, analyze_all, class_theorem, values_at
 from ..field.theorem import is_margin_loss
-from ..printers.table import verification_table
+from ..printers.table import ASCII_MARKS, MARKS, verification_table
 from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, add_progress_options, budget_seconds,
                       dump_json, key_values, progress)
 from .user import loss_from_args
@@ -48,6 +48,15 @@ def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_FAILED if result.failures else EXIT_OK
 
 
+def _marks(stdout: TextIO) -> dict:
+    """The check and cross marks where the output can encode them, else ASCII."""
+    try:
+        "".join(MARKS.values()).encode(getattr(stdout, "encoding", None) or "utf-8")
+        return MARKS
+    except (UnicodeEncodeError, LookupError):
+        return ASCII_MARKS
+
+
 def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
     names = [get_variant(n).name for n in names]  # an unknown name fails before any work
@@ -60,7 +69,7 @@ def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         dump_json([r.to_json() for r in results], stdout, indent=None if args.compact else 2)
     else:
-        stdout.write(verification_table(results) + "\n")
+        stdout.write(verification_table(results, args.wide, _marks(stdout)) + "\n")
         for r in failed:
             for failure in r.failures:
                 stdout.write(f"FAILED {r.variant}: {failure}\n")
@@ -141,6 +150,8 @@ def add_subcommands(sub) -> None:
     p = sub.add_parser("verify", help="analyze every variant; table of results")
     p.add_argument("variants", nargs="*", help="variants (default: all)")
     p.add_argument("--all", action="store_true", help="the whole catalogue")
+    p.add_argument("--wide", action="store_true", help="every expression, region and "
+                   "verdict in full (rows as long as they need)")
     common(p)
     add_progress_options(p)
     p.set_defaults(handler=_cmd_verify)

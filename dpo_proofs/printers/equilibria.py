@@ -114,8 +114,8 @@ def wrong_way_footer(results: Sequence["Analysis"]) -> list[str]:
     found = [a for a in results if a.equilibria is not None and a.equilibria.wrong_way]
     if not found:
         return []
-    lines = ["", "Wrong-way losses (on x1 = x2 the loss pushes x1 down, certified; the flow "
-             "from (1/2, 1/2) converges to x2 > x1):"]
+    lines = ["", "Wrong-way losses (on x1 = x2 the loss pushes x1 down, certified;",
+             "the flow from (1/2, 1/2) converges to x2 > x1):"]
     for a in found:
         target = a.equilibria.limit_ratio
         lines.append(f"  {a.variant:<16} x1/x2 -> "

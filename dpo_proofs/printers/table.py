@@ -12,7 +12,7 @@ from .text import SIGN_WORDS
 if TYPE_CHECKING:
     from ..results import Analysis
 
-__all__ = ["verification_table", "frames_table"]
+__all__ = ["verification_table", "frames_table", "MARKS", "ASCII_MARKS"]
 
 
 def _row(a: "Analysis") -> list[str]:
@@ -25,7 +25,84 @@ def _row(a: "Analysis") -> list[str]:
             SIGN_WORDS[f.d_x1.sign.sign], SIGN_WORDS[f.d_x2.sign.sign], verdicts]
 
 
-def verification_table(results: Sequence["Analysis"]) -> str:
+#: the built-in claims' column heads in the compact table, in builtin_claims() order
+SHORT = {"x1_increases": "x1 up", "x2_decreases": "x2 dn", "dispreferred_faster": "R>1",
+         "ratio_one_on_diagonal": "R=1", "ratio_lt_1_below_diagonal": "R<1",
+         "conserves_x1_sq_plus_x2_sq": "circ"}
+#: a mark per status; ASCII where the output cannot encode the first set
+MARKS = {"proved": "\u2713", "refuted": "\u2717", "unknown": "?"}
+ASCII_MARKS = {"proved": "+", "refuted": "x", "unknown": "?"}
+#: width of the R column before it is cut with an ellipsis (the row fits 100 columns)
+R_WIDTH = 28
+
+
+def _cut(text: str, width: int, ellipsis: str) -> str:
+    return text if len(text) <= width else text[:width - len(ellipsis)] + ellipsis
+
+
+def _compact(results: Sequence["Analysis"], marks: Mapping[str, str]) -> list[str]:
+    ellipsis = "\u2026" if marks is MARKS else "..."
+    head = f"{'variant':<16} {'R = |dL/dx2|/|dL/dx1|':<{R_WIDTH}} " + \
+        " ".join(f"{h:^5}" for h in SHORT.values()) + "  flags"
+    lines = [head, "-" * len(head)]
+    for a in results:
+        ratio = "incomplete" if a.field is None else sp.sstr(a.field.ratio)
+        cells = []
+        for claim in SHORT:
+            v = a.verdict(claim) if a.field is not None else None
+            cells.append(f"{marks[str(v.status)] if v else '-':^5}")
+        flags = []
+        if a.equilibria is not None and a.equilibria.wrong_way:
+            flags.append("wrong-way")
+        if a.field is not None and a.field.is_margin_loss:
+            flags.append("margin")
+        lines.append(f"{a.variant:<16} {_cut(ratio, R_WIDTH, ellipsis):<{R_WIDTH}} "
+                     + " ".join(cells) + "  " + ",".join(flags))
+    lines += ["", f"{marks['proved']} proved (kernel-checked)  {marks['refuted']} refuted "
+              f"(certified counterexample)  ? unknown (reason in --json)",
+              "x1 up: dL/dx1 < 0; x2 dn: dL/dx2 > 0; R>1: R > 1 on x1 > x2 (Feng et al.); "
+              "R=1: on x1 = x2;", "R<1: on x1 < x2; circ: x1 dL/dx1 + x2 dL/dx2 = 0 (L a "
+              "function of x1/x2); margin: L = l(margin);", "--wide: the full expressions "
+              "and verdicts; --json: everything, with the evidence"]
+    exact = [(a.variant, v) for a in results for v in a.verdicts
+             if "holds_exactly_when" in v.details]
+    if exact:
+        lines += ["", "Claims that hold for some constants only (exact condition):"] + [
+            f"  {n:<16} {SHORT.get(v.claim, v.claim)} holds exactly when "
+            f"{v.details['holds_exactly_when']}" for n, v in exact]
+    unknown = [(a.variant, v) for a in results for v in a.verdicts
+               if str(v.status) == "unknown"]
+    if unknown:
+        lines += ["", "Unknown:"] + [f"  {n:<16} {v.claim}: {_cut(v.evidence, 78, ellipsis)}"
+                                     for n, v in unknown]
+    return lines
+
+
+def verification_table(results: Sequence["Analysis"], wide: bool = False,
+                       marks: Mapping[str, str] = MARKS) -> str:
+    """The main job's report: one row per variant that fits 100 columns (R cut with an
+    ellipsis, a mark per built-in claim, flags), then the findings; ``wide``: every
+    expression and verdict in full."""
+    if wide:
+        lines = _wide(results)
+    else:
+        lines = _compact(results, marks)
+    refuted = [(a.variant, v) for a in results for v in a.verdicts
+               if str(v.status) == "refuted" and v.claim == "dispreferred_faster"]
+    if refuted:
+        lines += ["", "The paper's claim (R > 1 on x1 > x2) refuted, at points where the "
+                  "violation is certified:"]
+        for variant, v in refuted:
+            point = ", ".join(f"{k}={val}" for k, val in (v.counterexample or {}).items())
+            value = v.details.get("value", "")
+            line = f"  {variant:<16} {point}"
+            more = f"  (R - 1 = {value})" if value else ""
+            lines.append(line + more if wide or len(line + more) <= 100 else line)
+    lines += wrong_way_footer(results)
+    return "\n".join(lines)
+
+
+def _wide(results: Sequence["Analysis"]) -> list[str]:
     header = ["variant", "R = |dL/dx2|/|dL/dx1|", "R > 1 exactly where", "margin loss",
               "dL/dx1", "dL/dx2", "verdicts (method)"]
     rows = [header] + [_row(a) for a in results]
@@ -35,17 +112,7 @@ def verification_table(results: Sequence["Analysis"]) -> str:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
         if i == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1]))
-    refuted = [(a.variant, v) for a in results for v in a.verdicts
-               if str(v.status) == "refuted" and v.claim == "dispreferred_faster"]
-    if refuted:
-        lines += ["", "Where the paper's claim (R > 1 on x1 > x2) is refuted, a counterexample "
-                  "confirmed at 60 and 120 digits:"]
-        for variant, v in refuted:
-            point = ", ".join(f"{k}={val}" for k, val in (v.counterexample or {}).items())
-            value = v.details.get("value", "")
-            lines.append(f"  {variant:<16} {point}" + (f"  (R - 1 = {value})" if value else ""))
-    lines += wrong_way_footer(results)
-    return "\n".join(lines)
+    return lines
 
 
 def frames_table(results: Mapping[str, Sequence["Analysis"]]) -> str:
