@@ -129,6 +129,25 @@ def test_orpo_x1_increases_wherever_defined():
     assert verdict.details["undefined_where"] == "x1 = x2 = 1"
     on_simplex = check(claim_from_text("d_x1 < 0", loss, "simplex"), loss)
     assert on_simplex.status is Status.PROVED and "undefined_where" not in on_simplex.details
+    assert type(verdict.proof).__name__ == "DefinedProof"           # a K7 certificate
+    # the kernel re-checks it: the same certificate for DPO (defined at (1, 1)) and with
+    # a part missing are refused
+    from dpo_proofs.verdicts.certificates import DefinedProof, KernelError
+    from dpo_proofs.verdicts.kernel import verify
+    from dpo_proofs.verdicts.problem import constant_domains, reduce_claim
+    problem = reduce_claim(claim_from_text("d_x1 < 0", loss), loss)
+    domains = constant_domains(problem)
+    assert verify(verdict.proof, problem.expr, problem.op, problem.domain, domains)
+    with pytest.raises(KernelError):
+        verify(DefinedProof("corner", verdict.proof.parts[:1]), problem.expr, problem.op,
+               problem.domain, domains)
+    dpo = get_variant("dpo")
+    d = reduce_claim(claim_from_text("d_x1 < 0", dpo), dpo)
+    with pytest.raises(KernelError, match="not undefined"):
+        verify(verdict.proof, d.expr, d.op, d.domain, constant_domains(d))
+    # a domain on which the claim is undefined everywhere is ill-posed, never proved
+    nowhere = check(claim_from_text("d_x1 < 0", loss, "x1 = 1, x2 = 1"), loss)
+    assert nowhere.status is Status.UNKNOWN and nowhere.method == "ill-posed"
     # the same claim for a loss that really fails is still refuted
     cpo = get_variant("cpo")
     assert check(claim_from_text("d_x2 < 0", cpo), cpo).status is Status.REFUTED

@@ -18,6 +18,7 @@ import sympy as sp
 from ..loss.functions import to_elementary
 
 __all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
+           "DefinedProof",
            "Proof", "KernelError", "OPS", "SIGN_SETS", "CASES", "normalize", "split_cases",
            "piece_domains", "sign_text", "UNDEFINED"]
 
@@ -148,7 +149,18 @@ class IntervalProof:
     variables: tuple[sp.Symbol, ...]
 
 
-Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof]
+@dataclass(frozen=True)
+class DefinedProof:
+    """The claim where its expression is defined (K7): the square without ``excluded``
+    (the corner x1 = x2 = 1, an edge x1 = 1 or x2 = 1, or both edges), on which exact
+    substitution gives no number, is covered by ``parts``: (extra relations, proof of
+    the claim on the domain with them)."""
+
+    excluded: str   # "corner", "x1", "x2" or "edges"
+    parts: tuple[tuple[tuple[sp.Basic, ...], "Proof"], ...]
+
+
+Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof, DefinedProof]
 
 
 

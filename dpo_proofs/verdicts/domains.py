@@ -16,7 +16,7 @@ from ..field.canonical import canonical
 from ..loss.symbols import x1, x2
 from ..numerics.certify import relation_holds
 from .certificates import KernelError, normalize
-from .kernel import verify
+from .kernel import undefined_value, verify
 from .problem import Problem, constant_domains
 from .symbolic import prove, tie_slacks
 from .values import Status, Verdict
@@ -63,6 +63,11 @@ def ill_posed(problem: Problem) -> Verdict | None:
     certified point of the domain, the claim says nothing there.
     """
     domains = constant_domains(problem)
+    tied = _tied(problem)
+    if tied is not None and undefined_value(tied):
+        return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
+                       f"the claim is undefined everywhere on the domain: with its equalities "
+                       f"substituted, {sp.sstr(problem.form)} is {tied} (no number)")
     for condition in problem.requires:
         if condition is sp.false:
             return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
@@ -93,6 +98,17 @@ def ill_posed(problem: Problem) -> Verdict | None:
                        f"{sp.sstr(condition)}, which fails{where}{at}",
                        None, {"undefined_where": sp.sstr(negation)})
     return None
+
+
+def _tied(problem: Problem) -> sp.Expr | None:
+    """The claim's expression with the domain's equalities substituted, if it has any."""
+    slacks = tie_slacks(problem.domain)
+    if not slacks:
+        return None
+    expr = problem.expr
+    for sl in slacks:
+        expr = expr.subs(sl.variable, sl.value)
+    return expr
 
 
 def not_vacuous(problem: Problem, verdict: Verdict) -> Verdict:
@@ -140,8 +156,11 @@ def _point_on(problem: Problem, domain, grid) -> dict | None:
     equalities = [r for r in domain if normalize(r)[1] == "="]
     if len(equalities) >= 2:
         # Two equalities tie both x1 and x2 (x1 = x2 on the edge x1 + x2 = 1 is the one
-        # point (1/2, 1/2)): solve them, and keep an exact solution inside the square.
-        return _solved_point(problem, domain, equalities, params)
+        # point (1/2, 1/2)): solve them, and keep an exact solution inside the square;
+        # a system that leaves a variable free goes on to the ties below.
+        point = _solved_point(problem, domain, equalities, params)
+        if point is not None:
+            return point
     slacks = tie_slacks(domain)
     if slacks is None:
         return None

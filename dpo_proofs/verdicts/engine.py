@@ -9,9 +9,8 @@ clock; the time budget is only a safety net.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 import dataclasses
+from collections.abc import Callable, Mapping
 
 import sympy as sp
 
@@ -23,12 +22,12 @@ from ..field.in_frame import field_of
 from ..field.signs import parameter_domains
 from ..loss.loss import Loss
 from ..loss.symbols import x1, x2
-from .certificates import CaseProof, KernelError
-from .domains import empty_domain, ill_posed, not_vacuous
-from .intervals import interval_prover
-from .kernel import verify
 from ..numerics.certify import relation_holds
+from .certificates import CaseProof, DefinedProof, KernelError
 from .conditions import condition_text, parameter_condition
+from .domains import domain_point, empty_domain, ill_posed, not_vacuous
+from .intervals import interval_prover
+from .kernel import COVERS, undefined_value, verify
 from .problem import Problem, constant_domains, lhs_text, reduce_claim
 from .search import search
 from .witnesses import moderate, realizable
@@ -59,51 +58,45 @@ def _symbolic(problem: Problem) -> Verdict | None:
     return kernel_verdict(problem, proof, "symbolic")
 
 
-def _undefined(value: sp.Expr) -> bool:
-    return value.has(sp.zoo, sp.nan) or value in (sp.oo, -sp.oo)
-
-
 def _where_defined(problem: Problem) -> Verdict | None:
-    """The claim proved where its quantity is defined, when that excludes the corner
+    """The claim proved where its expression is defined, when that leaves out the corner
     (1, 1) or a whole edge x1 = 1 or x2 = 1 of the square (ORPO's log(1 - x) makes dL/dx1
     undefined at x1 = x2 = 1: there the claim says nothing, and everywhere else it holds).
 
-    Each part ({x1 < 1}, {x2 < 1}, or both) is proved by the symbolic prover and its
-    certificate re-checked by the kernel; the excluded set is shown undefined by exact
-    substitution (sympy gives zoo or nan), so the parts and it cover the square.
+    The symbolic prover proves each part ({x1 < 1}, {x2 < 1}, or both); the certificate
+    (K7) is re-checked by the kernel, exclusion included. At least one part must have a
+    certified point, or the claim would hold only vacuously.
     """
     expr = problem.expr
     if not {x1, x2} <= expr.free_symbols:
         return None
-    edge1, edge2 = _undefined(expr.subs(x1, 1)), _undefined(expr.subs(x2, 1))
-    corner = _undefined(expr.subs({x1: 1, x2: 1}))
-    if edge1 and edge2:
-        parts, where = [(x1 < 1, x2 < 1)], "x1 = 1 or x2 = 1"
-    elif edge1 or edge2:
-        v = x1 if edge1 else x2
-        parts, where = [(v < 1,)], f"{v} = 1"
-    elif corner:
-        parts, where = [(x1 < 1,), (x2 < 1,)], "x1 = x2 = 1"
-    else:
+    edge1, edge2 = (undefined_value(expr.subs(v, 1)) for v in (x1, x2))
+    excluded = ("edges" if edge1 and edge2 else "x1" if edge1 else "x2" if edge2 else
+                "corner" if undefined_value(expr.subs({x1: 1, x2: 1})) else None)
+    if excluded is None:
         return None
-    texts = []
-    for extra in parts:
+    parts, seen = [], False
+    for extra in COVERS[excluded]:
         part = dataclasses.replace(problem, domain=problem.domain + extra)
-        verdict = _symbolic(part)
-        if verdict is None or verdict.status is not Status.PROVED:
+        proof = prove(part.expr, part.op, part.domain, constant_domains(part))
+        if proof is None:
             return None
-        on = ", ".join(sp.sstr(r) for r in extra)
-        texts.append(f"on {on}: {verdict.evidence}")
-    if corner and not (edge1 or edge2) and not all(
-            relation_holds(r, {x1: 1, x2: 1}) for r in problem.domain):
-        # the domain leaves out the corner anyway (the simplex does)
-        return Verdict(problem.claim.name, Status.PROVED, "symbolic",
-                       "; ".join(texts) + " (the domain leaves out x1 = x2 = 1)",
-                       None, {"kernel": "re-checked"})
-    return Verdict(problem.claim.name, Status.PROVED, "symbolic",
-                   f"it holds wherever {lhs_text(problem)} is defined: it is undefined where "
-                   f"{where} (exact substitution gives no number); " + "; ".join(texts),
-                   None, {"kernel": "re-checked", "undefined_where": where})
+        parts.append((extra, proof))
+        seen = seen or domain_point(part) is not None
+    if not seen:
+        return None
+    verdict = kernel_verdict(problem, DefinedProof(excluded, tuple(parts)), "symbolic")
+    if verdict.status is not Status.PROVED:
+        return None
+    where = {"corner": "x1 = x2 = 1", "x1": "x1 = 1", "x2": "x2 = 1",
+             "edges": "x1 = 1 or x2 = 1"}[excluded]
+    if excluded == "corner" and not all(relation_holds(r, {x1: 1, x2: 1})
+                                        for r in problem.domain):
+        return verdict   # the domain leaves out the corner anyway (the simplex does)
+    return Verdict(verdict.claim, Status.PROVED, verdict.method,
+                   f"it holds wherever {lhs_text(problem)} is defined; it is undefined where "
+                   f"{where} (exact substitution gives no number): {verdict.evidence}",
+                   None, {**verdict.details, "undefined_where": where}, verdict.proof)
 
 
 def _rechecked(problem: Problem, verdict: Verdict) -> Verdict:

@@ -129,8 +129,10 @@ def interval_prover(problem, max_boxes: int = MAX_LEAVES) -> Verdict | None:
     try:
         claim_fn = iv_callable(expr, variables)
         domain = [(iv_callable(r.lhs - r.rhs, variables), OPS[type(r)]) for r in relations]
-    except (ValueError, TypeError, NameError) as error:
-        return _unknown(name, f"not evaluable in interval arithmetic: {error}")
+    except (ValueError, TypeError, NameError, KeyError) as error:
+        # KeyError: sympy's printer has no interval form of zoo (the ties put the point
+        # where the expression is undefined, e.g. x1 = x2 = 1 for ORPO's dL/dx1)
+        return _unknown(name, f"not evaluable in interval arithmetic: {error!r}")
     search = _Search(claim_fn, problem.op, domain, root)
     queue: list[tuple[int, str]] = [(0, "")]
     timed_out = False

@@ -31,6 +31,10 @@ K5 (cases) a piecewise expression is proved piece by piece, each on the domain
    branches f_i = 0, each proved or shown not to vanish on the domain.
 K6 (intervals) a dyadic box cover re-checked by ``cover.recheck``: exact tiling
    and every box re-evaluated with outward-rounded ``mpmath.iv`` arithmetic.
+K7 (where defined) an expression that exact substitution leaves undefined (zoo, nan, an
+   infinity) at the corner x1 = x2 = 1, on a whole edge x1 = 1 or x2 = 1, or on both, is
+   proved on the parts x1 < 1 and/or x2 < 1 that cover the rest of the square; the claim
+   says nothing on the excluded set.
 
 A product of factors is never empty where it stands for a nonconstant expression: the
 kernel multiplies the listed factors and compares with the claim (K1).
@@ -47,11 +51,11 @@ from ..loss.symbols import x1, x2
 
 from .cover import recheck
 from .kernel_signs import power_signs, product_signs, sign_set
-from .certificates import (CASES, SIGN_SETS, CaseProof, IntervalProof,
+from .certificates import (CASES, SIGN_SETS, CaseProof, DefinedProof, IntervalProof,
                            KernelError, Proof, SignProof, Slack, UnionProof, normalize,
                            piece_domains, sign_text, split_cases, UNDEFINED)
 
-__all__ = ["verify", "sign_set", "power_signs"]
+__all__ = ["verify", "sign_set", "power_signs", "undefined_value", "COVERS"]
 
 # --- K4: substitutions ------------------------------------------------------------------
 
@@ -129,6 +133,8 @@ def verify(proof: Proof, expr: sp.Expr, op: str, domain: Sequence[sp.Basic],
         return _verify_union(proof, expr, op, domain, domains)
     if isinstance(proof, IntervalProof):
         return _verify_interval(proof, expr, op, domain, domains)
+    if isinstance(proof, DefinedProof):
+        return _verify_defined(proof, expr, op, domain, domains)
     raise KernelError(f"unknown certificate {type(proof).__name__}")
 
 
@@ -217,6 +223,32 @@ def _verify_union(proof: UnionProof, expr, op, domain, domains) -> str:
         parts.append(f"on the branch {sp.sstr(branch)}: "
                      + verify(sub, expr, op, rest + (branch,), domains))
     return f"{sp.sstr(proof.relation)} is the union of its branches; " + "; ".join(parts)
+
+
+#: K7: what each exclusion leaves of the square, and the parts that cover the rest
+COVERS = {"corner": ((x1 < 1,), (x2 < 1,)), "x1": ((x1 < 1,),), "x2": ((x2 < 1,),),
+           "edges": ((x1 < 1, x2 < 1),)}
+_EXCLUDED = {"corner": {x1: 1, x2: 1}, "x1": {x1: 1}, "x2": {x2: 1}}
+
+
+def undefined_value(value: sp.Expr) -> bool:
+    """Exact substitution gave no number: zoo, nan or an infinity (K7)."""
+    return value in (sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
+def _verify_defined(proof: DefinedProof, expr, op, domain, domains) -> str:
+    """K7: expr is undefined on the excluded set (exact substitution, the whole edge at
+    once for an edge), and the listed parts, each proved, cover the rest of the square."""
+    if proof.excluded not in COVERS:
+        raise KernelError(f"unknown exclusion {proof.excluded!r}")
+    if tuple(extra for extra, _ in proof.parts) != COVERS[proof.excluded]:
+        raise KernelError("the parts do not cover the square without the excluded set")
+    for key in (("x1", "x2") if proof.excluded == "edges" else (proof.excluded,)):
+        if not undefined_value(expr.subs(_EXCLUDED[key])):
+            raise KernelError(f"the expression is not undefined where {key} is excluded")
+    texts = [f"on {', '.join(sp.sstr(r) for r in extra)}: "
+             + verify(sub, expr, op, domain + extra, domains) for extra, sub in proof.parts]
+    return "; ".join(texts)
 
 
 def _verify_interval(proof: IntervalProof, expr, op, domain, domains) -> str:

@@ -104,16 +104,9 @@ def _side_of_one(base: sp.Expr) -> tuple[int, bool] | None:
     (s > 0) that the substitution of a domain relation leaves under a power."""
     if not base.is_positive:
         return None
-    d = base - 1
-    if d.is_positive:
-        return 1, True
-    if d.is_negative:
-        return -1, True
-    if d.is_nonnegative:
-        return 1, False
-    if d.is_nonpositive:
-        return -1, False
-    return None
+    return {frozenset({1}): (1, True), frozenset({-1}): (-1, True),
+            frozenset({0, 1}): (1, False), frozenset({-1, 0}): (-1, False)}.get(
+        _assumed(base - 1))
 
 
 def _power_atom(side: tuple[int, bool], exp: sp.Expr) -> sp.Expr | None:
