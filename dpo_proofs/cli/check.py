@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from ..field.frames import get_parametrization
+from ..field.in_frame import with_frame_constants
 from ..verdicts.claim_text import claim_from_text, parse_range
 from ..verdicts.engine import check
 from ..loss.catalogue import get_variant
@@ -29,6 +31,8 @@ def _params(items, loss) -> dict:
 def _cmd_check(args, stdout: TextIO, stderr: TextIO) -> int:
 
     loss = get_variant(args.variant)
+    if args.frame:  # a frame's own constants (gram: a, b, c) may be named and fixed
+        loss = with_frame_constants(loss, get_parametrization(args.frame))
     claim = claim_from_text(args.claim, loss, args.domain)
     verdict = check(claim, loss, _params(args.param, loss), budget=args.budget,
                     frame=args.frame)

@@ -21,13 +21,16 @@ import sympy as sp
 from .canonical import canonical
 from ..errors import InvalidArgument
 from ..loss.functions import sigmoid
-from ..loss.symbols import x1, x2
+from ..loss.symbols import GRAM_PARAMETERS, Parameter, x1, x2
 
-__all__ = ["Parametrization", "get_parametrization", "parametrization_names",
+__all__ = ["Parametrization", "get_parametrization", "parametrization_names", "gram_entries",
+           "GENERAL_FRAMES",
            "user_parametrization", "BUILTIN_PARAMETRIZATIONS", "zero_rest_limit"]
 
 #: Frames shown side by side in tables and documents (softmax:2 is the zero-rest limit).
 BUILTIN_PARAMETRIZATIONS = ("probability", "log", "softmax", "softmax:2")
+#: Frames with constants of their own (the Gram entries), accepted wherever a frame is.
+GENERAL_FRAMES = ("gram",)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,13 @@ class Parametrization:
     domain: sp.Basic
     metric: sp.ImmutableMatrix
     steps: tuple[str, ...]
+    #: constants of the frame itself (the Gram entries a, b, c), besides the loss's
+    constants: tuple[Parameter, ...] = ()
+    #: a relation the frame's constants satisfy (Cauchy-Schwarz: c^2 <= a*b)
+    constraint: sp.Basic = sp.true
+    #: values of the map's own symbols and the constants they imply, for a numerical
+    #: check of the velocity (the Gram frame's map x = exp(A theta) at one A)
+    sample: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     def __post_init__(self) -> None:
         # A frozen value: the metric must not be changeable in place (an lru-cached
@@ -150,9 +160,63 @@ def _softmax(K: int) -> Parametrization:
                    [f"x_i = exp(z_i) / sum_j exp(z_j), j = 1..{K}", extra])
 
 
+@functools.lru_cache(maxsize=None)
+def _gram() -> Parametrization:
+    """Any model: the Gram matrix of the two log-probability gradients as constants.
+
+    For parameters theta in R^d only the span of g_w = grad log pi_w and g_l = grad log
+    pi_l moves (x1, x2), so a 2-dimensional theta with u = A theta (rows of A: g_w, g_l)
+    is general. sympy differentiates x = exp(A theta); the chain rule J = diag(x) A is
+    checked, M = J J^T = diag(x) A A^T diag(x), and A A^T is named G = [[a, c], [c, b]].
+    The constraint a*b - c^2 = det(A)^2 >= 0 is checked the same way.
+    """
+    t = sp.symbols("theta1 theta2", real=True)
+    A = sp.Matrix(2, 2, sp.symbols("g_w1 g_w2 g_l1 g_l2", real=True))
+    u = A * sp.Matrix(t)
+    forward = (sp.exp(u[0]), sp.exp(u[1]))
+    J = sp.Matrix([[sp.diff(f, s) for s in t] for f in forward])
+    if (J - sp.diag(*forward) * A).applyfunc(sp.expand) != sp.zeros(2, 2):
+        raise AssertionError("chain rule: J = diag(x) A does not hold")  # pragma: no cover
+    a, b, c = (p.symbol for p in GRAM_PARAMETERS)
+    AAt = A * A.T
+    G = sp.Matrix([[a, c], [c, b]])
+    if sp.expand(AAt[0, 0] * AAt[1, 1] - AAt[0, 1] ** 2 - A.det() ** 2) != 0:
+        raise AssertionError("a*b - c^2 = det(A)^2 does not hold")  # pragma: no cover
+    D = sp.diag(x1, x2)
+    M = (D * G * D).applyfunc(canonical)
+    steps = ("u = (log x1, log x2) = A theta, rows of A: g_w = grad log pi(y_w), "
+             "g_l = grad log pi(y_l)",
+             "J = d(x1, x2)/d theta = diag(x1, x2) A (chain rule, checked)",
+             "M = J J^T = diag(x1, x2) G diag(x1, x2), G = A A^T = [[a, c], [c, b]]: "
+             f"M11 = {sp.sstr(M[0, 0])}, M12 = M21 = {sp.sstr(M[0, 1])}, "
+             f"M22 = {sp.sstr(M[1, 1])}",
+             "a*b - c^2 = det(A)^2 >= 0 (checked), so c^2 <= a*b",
+             "du/dt = -G grad_u L with grad_u L = (x1 dL/dx1, x2 dL/dx2)")
+    chart = tuple(zip(t, A.inv() * sp.Matrix([sp.log(x1), sp.log(x2)])))
+    # one map for the numerical check: A = [[1, 1/3], [1/2, 2]], whose Gram entries
+    # (a, b, c) = (10/9, 17/4, 7/6) follow from A A^T
+    at = dict(zip(A, (sp.Integer(1), sp.Rational(1, 3), sp.Rational(1, 2), sp.Integer(2))))
+    sample = (*at.items(), *zip((a, b, c), (AAt[0, 0].subs(at), AAt[1, 1].subs(at),
+                                             AAt[0, 1].subs(at))))
+    return Parametrization(
+        "gram", "any model: the Gram matrix G = [[a, c], [c, b]] of grad log pi(y_w), "
+        "grad log pi(y_l) (a, b > 0, c^2 <= a*b); the log frame is G = I",
+        t, forward, chart, sp.true, M, steps, GRAM_PARAMETERS,
+        sp.LessThan(c ** 2, a * b), tuple(sample))
+
+
+def gram_entries(frame: Parametrization) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """(a, b, c) of a frame: G = diag(x)^-1 M diag(x)^-1, the Gram matrix of the gradients
+    of log x1 and log x2 in the frame's parameters (e.g. softmax over K logits)."""
+    D = sp.diag(1 / x1, 1 / x2)
+    G = (D * frame.metric * D).applyfunc(canonical)
+    return G[0, 0], G[1, 1], G[0, 1]
+
+
 def get_parametrization(name: str | Parametrization) -> Parametrization:
     """``probability``, ``log``, ``softmax`` (K = 3), ``softmax:K`` (K >= 2; K = 2 is the
-    zero-rest limit), or ``"x1 = EXPR, x2 = EXPR"`` (a user map; see user_parametrization)."""
+    zero-rest limit), ``gram`` (any model, the Gram entries a, b, c as constants), or
+    ``"x1 = EXPR, x2 = EXPR"`` (a user map; see user_parametrization)."""
     if isinstance(name, Parametrization):
         return name
     text = name.strip()
@@ -162,6 +226,8 @@ def get_parametrization(name: str | Parametrization) -> Parametrization:
         return _probability()
     if text in ("log", "log-probability", "logprob"):
         return _log()
+    if text == "gram":
+        return _gram()
     match = re.fullmatch(r"softmax(?::(\d{1,3}))?", text)
     if match:
         K = int(match.group(1) or 3)
@@ -170,7 +236,7 @@ def get_parametrization(name: str | Parametrization) -> Parametrization:
         return _softmax(K)
     raise InvalidArgument(
         f"unknown parametrization {name!r}: use probability, log, softmax, softmax:K "
-        "(K >= 2) or a map 'x1 = EXPR, x2 = EXPR' in parameters of your choice")
+        "(K >= 2), gram or a map 'x1 = EXPR, x2 = EXPR' in parameters of your choice")
 
 
 def parametrization_names() -> tuple[str, ...]:

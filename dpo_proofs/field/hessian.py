@@ -88,6 +88,10 @@ def _derive(loss: Loss, frame: Parametrization | None) -> Hessian:
         return _with_invariants("probability", ("x1", "x2"), h)
     coords = frame.coordinates
     reduction = ""
+    if frame.constants:
+        return Hessian(frame.name, tuple(map(str, coords)), None,
+                       reason="the Hessian in the parameters depends on the map (the Gram "
+                       "frame's A), not on the Gram entries alone")
     if len(coords) == 3 and frame.name == "softmax":
         coords = coords[:2]
         reduction = ("softmax is shift-invariant, so H (1, 1, 1) = 0 and H is positive "

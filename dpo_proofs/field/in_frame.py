@@ -8,6 +8,7 @@ softmax, the edge x1 + x2 = 1 for softmax:2).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import sympy as sp
@@ -18,7 +19,7 @@ from ..loss.symbols import x1, x2
 from .frames import Parametrization
 from .gradient import GradientField, gradient_field
 
-__all__ = ["field_of", "restrict_to_frame", "on_frame"]
+__all__ = ["field_of", "restrict_to_frame", "on_frame", "with_frame_constants"]
 
 #: a point, by symbol name
 Point = dict
@@ -33,6 +34,27 @@ def field_of(loss: Loss, frame: Parametrization | None = None) -> GradientField:
     if frame is None or frame.is_identity:
         return cached("field", (loss, None), lambda: gradient_field(loss))
     return cached("field", (loss, frame), lambda: gradient_field(loss, frame.metric))
+
+
+def with_frame_constants(loss: Loss, frame: Parametrization | None) -> Loss:
+    """``loss`` with the frame's own constants (the Gram entries a, b, c) declared beside
+    its own, so that claims, ranges and witnesses may name them."""
+    from ..errors import InvalidArgument
+
+    if frame is None or not frame.constants:
+        return loss
+    have = {p.name: p for p in loss.parameters}
+    extra = []
+    for p in frame.constants:
+        if p.name in have:
+            if have[p.name] == p:
+                continue  # already extended
+            raise InvalidArgument(f"{loss.name} has a constant named {p.name!r}, which the "
+                                  f"{frame.name} frame uses for a Gram entry; rename it")
+        extra.append(p)
+    if not extra:
+        return loss
+    return dataclasses.replace(loss, parameters=(*loss.parameters, *extra))
 
 
 def _edge_gap(relation: sp.Basic) -> sp.Expr | None:

@@ -17,7 +17,8 @@ __all__ = ["x1", "x2", "r_w", "r_l", "beta", "PROBABILITIES", "REFERENCES",
            "parse_number", "check_magnitude", "MAX_DECIMAL_EXPONENT", "MAX_DIGITS",
            "MAX_PARAMETER", "H", "X1_0", "X2_0", "LOSS", "D_X1", "D_X2", "RATIO",
            "HESS_11", "HESS_12", "HESS_22", "HESS_DET", "HESS_TRACE", "HESSIAN_SYMBOLS",
-           "QUANTITY_SYMBOLS", "INTERNAL_NAMES"]
+           "QUANTITY_SYMBOLS", "INTERNAL_NAMES", "V_W", "V_L", "MARGIN_RATE", "S_W", "S_L",
+           "GRAM_A", "GRAM_B", "GRAM_C", "GRAM_PARAMETERS"]
 
 x1, x2 = sp.symbols("x1 x2", positive=True)
 r_w, r_l = sp.symbols("r_w r_l", positive=True)
@@ -41,8 +42,15 @@ LOSS, D_X1, D_X2, RATIO = sp.symbols("loss d_x1 d_x2 ratio", real=True)
 HESS_11, HESS_12, HESS_22, HESS_DET, HESS_TRACE = sp.symbols(
     "hess_11 hess_12 hess_22 hess_det hess_trace", real=True)
 HESSIAN_SYMBOLS = (HESS_11, HESS_12, HESS_22, HESS_DET, HESS_TRACE)
+#: The velocities of u_w = log x1 and u_l = log x2 under the frame's flow, and of the
+#: log-ratio margin u_w - u_l (v_w - v_l): the quantities the Gram-frame papers state.
+V_W, V_L, MARGIN_RATE = sp.symbols("v_w v_l margin_rate", real=True)
+#: The loss's incentives, frame-free: s_w = -dL/du_w = -x1 dL/dx1 (push on the chosen),
+#: s_l = dL/du_l = x2 dL/dx2 (push on the rejected).
+S_W, S_L = sp.symbols("s_w s_l", real=True)
 QUANTITY_SYMBOLS: dict[str, sp.Symbol] = {
     "loss": LOSS, "d_x1": D_X1, "d_x2": D_X2, "ratio": RATIO,
+    "v_w": V_W, "v_l": V_L, "margin_rate": MARGIN_RATE, "s_w": S_W, "s_l": S_L,
     **{s.name: s for s in HESSIAN_SYMBOLS}}
 #: Every name above: a user parameter may not take one.
 INTERNAL_NAMES = frozenset({"x1", "x2", H.name, X1_0.name, X2_0.name, *QUANTITY_SYMBOLS})
@@ -188,3 +196,14 @@ R_W = Parameter(r_w, UNIT, sp.Rational(1, 2), "reference probability of the pref
 R_L = Parameter(r_l, UNIT, sp.Rational(1, 2), "reference probability of the dispreferred response")
 X1 = Parameter(x1, UNIT, sp.Rational(1, 2), "policy probability of the preferred response")
 X2 = Parameter(x2, UNIT, sp.Rational(1, 2), "policy probability of the dispreferred response")
+
+# The Gram frame's constants: a = |grad log pi_w|^2, b = |grad log pi_l|^2 and
+# c = <grad log pi_w, grad log pi_l> (c^2 <= a*b, stated by the frame). The defaults
+# G = I are the log frame.
+GRAM_A = Parameter(sp.Symbol("a", positive=True), POSITIVE, sp.Integer(1),
+                   "Gram entry |grad_theta log pi(y_w)|^2")
+GRAM_B = Parameter(sp.Symbol("b", positive=True), POSITIVE, sp.Integer(1),
+                   "Gram entry |grad_theta log pi(y_l)|^2")
+GRAM_C = Parameter(sp.Symbol("c", real=True), sp.Interval(-sp.oo, sp.oo), sp.Integer(0),
+                   "Gram entry <grad_theta log pi(y_w), grad_theta log pi(y_l)>")
+GRAM_PARAMETERS = (GRAM_A, GRAM_B, GRAM_C)

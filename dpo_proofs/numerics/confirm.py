@@ -49,6 +49,10 @@ _MP_BLOCKS = {
 }
 
 
+#: zoo inside an expression to evaluate: printed as a call that returns mpmath's nan
+_NO_NUMBER = sp.Function("no_number")
+
+
 def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Callable[..., mpmath.mpf]:
     """``expr`` as an mpmath function; evaluated on a precision ladder until stable.
 
@@ -56,7 +60,13 @@ def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Callable[..., mp
     successive values agree to the working precision, so a cancellation in the
     printed form cannot pass unnoticed as a wrong value.
     """
-    raw = sp.lambdify(list(symbols), expr, modules=[_MP_BLOCKS, "mpmath"])
+    # zoo (s_w/s_l on a piece where s_l = 0) has no mpmath spelling: it is no number
+    # there, as nan is (a comparison with nan is false, so such a point is skipped).
+    expr = sp.sympify(expr)
+    if expr.has(sp.zoo):
+        expr = expr.xreplace({sp.zoo: _NO_NUMBER()})
+    raw = sp.lambdify(list(symbols), expr,
+                      modules=[_MP_BLOCKS, {"no_number": lambda: mpmath.nan}, "mpmath"])
 
     def evaluate(*args):
         dps = mpmath.mp.dps

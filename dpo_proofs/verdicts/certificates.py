@@ -20,7 +20,7 @@ from ..loss.functions import to_elementary
 __all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
            "DefinedProof",
            "Proof", "KernelError", "OPS", "SIGN_SETS", "CASES", "normalize", "split_cases",
-           "piece_domains", "sign_text", "UNDEFINED"]
+           "piece_domains", "sign_text", "UNDEFINED", "narrowed"]
 
 #: relation class -> operator text
 OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
@@ -44,6 +44,37 @@ def normalize(relation: sp.Basic) -> tuple[sp.Expr, str]:
     if op in ("<", "<="):
         return -gap, op.replace("<", ">")
     return gap, op
+
+
+def narrowed(domains: dict, domain: Sequence[sp.Basic]) -> dict:
+    """Each constant's interval intersected with the domain's bounds on it alone (a
+    relation k*v + m op 0 with k, m numbers, e.g. c > 0): the claim is about the domain,
+    so reading its bounds into the constants' sets only restates a hypothesis."""
+    out = dict(domains)
+    for relation in domain:
+        try:
+            gap, op = normalize(relation)
+        except KernelError:
+            continue
+        free = gap.free_symbols
+        if op not in (">", ">=") or len(free) != 1:
+            continue
+        (v,) = free
+        if v not in out or not isinstance(out[v], sp.Interval):
+            continue
+        poly = sp.Poly(gap, v) if gap.is_polynomial(v) else None
+        if poly is None or poly.degree() != 1:
+            continue
+        k, m = poly.all_coeffs()
+        if not (k.is_number and m.is_number and k.is_real and m.is_real) or k == 0:
+            continue
+        edge, strict = -m / k, op == ">"
+        bound = (sp.Interval(edge, sp.oo, left_open=strict) if k > 0 else
+                 sp.Interval(-sp.oo, edge, right_open=strict))
+        meet = out[v].intersect(bound)
+        if isinstance(meet, sp.Interval):
+            out[v] = meet
+    return out
 
 
 def split_cases(expr: sp.Expr) -> sp.Expr:

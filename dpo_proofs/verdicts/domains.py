@@ -15,7 +15,7 @@ import sympy as sp
 from ..field.canonical import canonical
 from ..loss.symbols import x1, x2
 from ..numerics.certify import relation_holds
-from .certificates import KernelError, normalize
+from .certificates import OPS, KernelError, normalize
 from .kernel import undefined_value, verify
 from .problem import Problem, constant_domains
 from .symbolic import prove, tie_slacks
@@ -148,11 +148,48 @@ def branches(domain: tuple[sp.Basic, ...]):
     yield from itertools.islice(itertools.product(*options), 16)
 
 
-def _point_on(problem: Problem, domain, grid) -> dict | None:
+#: Values tried for a constant the domain constrains (the Gram entries on c >= a), in
+#: this order, and how many constant assignments that pass go on to the (x1, x2) grid.
+CONSTANT_GRID = (1, 2, 4, sp.Rational(1, 2), 0, -1, -2, 3, sp.Rational(1, 4), 8)
+CONSTANT_TRIES = 4
+
+
+def _constant_choices(problem: Problem, domain) -> list[dict]:
+    """The constants at their defaults (mid-range when ranged), then, when the domain
+    constrains free constants, grid values satisfying the relations among constants."""
     ranges = {n: (lo, hi) for n, lo, hi in problem.ranges}
+    free = [p for p in problem.loss.parameters if p.name not in dict(problem.fixed)]
     params = {p.symbol: ((ranges[p.name][0] + ranges[p.name][1]) / 2 if p.name in ranges
-                         else p.default)
-              for p in problem.loss.parameters if p.name not in dict(problem.fixed)}
+                         else p.default) for p in free}
+    named = set().union(*(r.free_symbols for r in domain)) if domain else set()
+    moved = [p for p in free if p.symbol in named]
+    if not moved:
+        return [params]
+    only = [r for r in domain if r.free_symbols and not r.free_symbols & {x1, x2}]
+    out = [params]
+    sets = [[v for v in (p.default, *CONSTANT_GRID) if sp.sympify(v) in (
+        sp.Interval(*ranges[p.name]) if p.name in ranges else p.domain)] for p in moved]
+    for values in itertools.product(*sets):
+        choice = {**params, **{p.symbol: sp.sympify(v) for p, v in zip(moved, values)}}
+        if choice != params and all(relation_holds(r, choice) for r in only):
+            out.append(choice)
+            if len(out) > CONSTANT_TRIES:
+                break
+    return out
+
+
+def _point_on(problem: Problem, domain, grid) -> dict | None:
+    if any(r is sp.false for r in domain):  # a branch f = 0 sympy decided (f > 0)
+        return None
+    domain = tuple(r for r in domain if r is not sp.true)
+    for params in _constant_choices(problem, domain):
+        point = _point_with(problem, domain, grid, params)
+        if point is not None:
+            return point
+    return None
+
+
+def _point_with(problem: Problem, domain, grid, params: dict) -> dict | None:
     equalities = [r for r in domain if normalize(r)[1] == "="]
     if len(equalities) >= 2:
         # Two equalities tie both x1 and x2 (x1 = x2 on the edge x1 + x2 = 1 is the one
@@ -172,8 +209,8 @@ def _point_on(problem: Problem, domain, grid) -> dict | None:
         for sl in reversed(slacks):  # later ties name no earlier-substituted variable
             point[sl.variable] = sl.value.subs(point)
         if all(_exactly_in_unit(point[v]) for v in tied) and \
-                all(relation_holds(r, point) for r in domain) and \
-                all(relation_holds(r, point) for r in problem.domain):
+                all(_holds(r, point) for r in domain) and \
+                all(_holds(r, point) for r in problem.domain):
             return point
     return None
 
@@ -192,5 +229,24 @@ def _solved_point(problem: Problem, domain, equalities, params: dict) -> dict | 
     return None
 
 
+def _holds(relation: sp.Basic, point: dict) -> bool:
+    """``relation`` certified at ``point``; a tie may give an exact irrational value
+    (x1 = exp(5)/1000), and then the relation is evaluated as a closed number."""
+    if relation in (sp.true, sp.false):  # sympy decided a relation between numbers
+        return bool(relation)
+    if all(getattr(v, "is_Rational", True) for v in point.values()):
+        return relation_holds(relation, point)
+    value = relation.subs(point)
+    if value in (sp.true, sp.false):
+        return bool(value)
+    return type(value) in OPS and relation_holds(value, {})
+
+
 def _exactly_in_unit(value: sp.Expr) -> bool:
-    return bool(value.is_Rational and 0 < value <= 1)
+    """value in (0, 1]: exactly for a rational, by certified evaluation for another
+    exact real number (x1 = x2*exp(5)/1000 on IPO's target margin)."""
+    if value.is_Rational:
+        return bool(0 < value <= 1)
+    if not (value.is_number and value.is_real) or value.has(sp.nan, sp.zoo):
+        return False
+    return all(_holds(r, {}) for r in (sp.StrictGreaterThan(value, 0), sp.LessThan(value, 1)))

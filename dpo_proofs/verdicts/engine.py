@@ -18,7 +18,7 @@ from ..budget import DEFAULT_BUDGET_SECONDS, time_budget
 from ..errors import DerivationTimeout
 from ..field.frames import Parametrization, get_parametrization
 from ..field.gradient import GradientField
-from ..field.in_frame import field_of
+from ..field.in_frame import field_of, with_frame_constants
 from ..field.signs import parameter_domains
 from ..loss.loss import Loss
 from ..loss.symbols import x1, x2
@@ -201,6 +201,12 @@ def _at_defaults(verdict: Verdict, claim: Claim, loss: Loss, params, budget,
     # Only the symbolic prover (through the kernel): the interval prover on every such
     # claim tripled the catalogue's time, and the search already tried the defaults.
     problem = reduce_claim(claim, loss, {**given, **defaults}, field, frame)
+    if any(r is sp.false for r in problem.domain):
+        return Verdict(verdict.claim, verdict.status, verdict.method,
+                       f"{verdict.evidence}; the defaults ({shown}) lie outside the "
+                       "claim's domain", verdict.counterexample,
+                       {**verdict.details, "at_defaults": "outside the domain"},
+                       verdict.proof)
     if sp.count_ops(problem.expr) > DEFAULTS_OPS:
         words = (f"at the defaults ({shown}) no moderate point violates it; the claim there "
                  f"is too large for the quick proof attempt (over {DEFAULTS_OPS} operations)")
@@ -235,11 +241,13 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
     does not terminate: running out gives an unknown verdict with the reason.
     """
     notes: list[str] = []
+    if frame is not None:
+        frame = get_parametrization(frame)
+        loss = with_frame_constants(loss, frame)  # the Gram entries become constants
     try:
         with time_budget(budget, f"checking {claim.name}"), \
                 parameter_domains(loss.parameters):
             if frame is not None:
-                frame = get_parametrization(frame)
                 field = field_of(loss, frame) if field is None else field
             problem = reduce_claim(claim, loss, params, field, frame)
             empty = empty_domain(problem)

@@ -35,6 +35,10 @@ K7 (where defined) an expression that exact substitution leaves undefined (zoo, 
    infinity) at the corner x1 = x2 = 1, on a whole edge x1 = 1 or x2 = 1, or on both, is
    proved on the parts x1 < 1 and/or x2 < 1 that cover the rest of the square; the claim
    says nothing on the excluded set.
+K8 (monotone) log(W) has the sign of W - 1 (W > 0 by K2); k*log(U) - k*log(V) the
+   sign of U - V (U, V > 0); exp(A) - exp(B) that of A - B; sqrt(P) + R is > 0 where
+   P - R**2 > 0, and < 0 where P - R**2 < 0 and R < 0 (``kernel_signs``). A domain
+   relation bounding one constant by a number (c > 0) narrows that constant's set.
 
 A product of factors is never empty where it stands for a nonconstant expression: the
 kernel multiplies the listed factors and compares with the claim (K1).
@@ -52,7 +56,7 @@ from ..loss.symbols import x1, x2
 from .cover import recheck
 from .kernel_signs import power_signs, product_signs, sign_set
 from .certificates import (CASES, SIGN_SETS, CaseProof, DefinedProof, IntervalProof,
-                           KernelError, Proof, SignProof, Slack, UnionProof, normalize,
+                           KernelError, Proof, SignProof, Slack, UnionProof, narrowed, normalize,
                            piece_domains, sign_text, split_cases, UNDEFINED)
 
 __all__ = ["verify", "sign_set", "power_signs", "undefined_value", "COVERS"]
@@ -121,8 +125,8 @@ def verify(proof: Proof, expr: sp.Expr, op: str, domain: Sequence[sp.Basic],
     ``domains`` maps each free constant's symbol to its interval. Returns the argument
     as text; raises KernelError if any rule fails.
     """
-    domains = dict(domains or {})
     domain = tuple(domain)
+    domains = narrowed(dict(domains or {}), domain)  # the domain's bounds on a constant
     if op not in (">", ">=", "=", "!="):
         raise KernelError(f"op {op!r} is not normalised")
     if isinstance(proof, SignProof):

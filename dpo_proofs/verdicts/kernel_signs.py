@@ -15,7 +15,7 @@ import sympy as sp
 from ..loss.symbols import PROBABILITIES, REFERENCES
 from .certificates import KernelError
 
-__all__ = ["sign_set", "power_signs", "product_signs", "RELAX_MAX_OPS"]
+__all__ = ["sign_set", "quick_signs", "power_signs", "product_signs", "RELAX_MAX_OPS"]
 
 _ANY = frozenset({-1, 0, 1})
 #: The relaxed encoding (and its factoring) is tried only on expressions of at most this
@@ -48,6 +48,17 @@ def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
     return _sign_set(expr, frozenset((domains or {}).items()))
 
 
+def quick_signs(expr: sp.Expr, domains: dict | None = None) -> frozenset:
+    """The signs by the assumptions alone, before and after the exact encodings of the
+    domain (no factoring, no relaxation): a cheap first look for a prover."""
+    expr = sp.sympify(expr)
+    best = _assumed(expr)
+    if len(best) > 1:
+        best = best & _assumed(sp.expand_log(expr.subs(_encoding(expr, domains or {})),
+                                             force=False))
+    return best
+
+
 @functools.lru_cache(maxsize=4096)
 def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
     domains = dict(domain_items)
@@ -64,7 +75,56 @@ def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
         best = best & _assumed(c)
         if len(best) == 1:
             break
+    if len(best) > 1 and sp.count_ops(expr) <= MONOTONE_MAX_OPS:
+        best = best & _monotone(expr, domains)
     return best
+
+
+#: K8 compares through log, exp and sqrt only in expressions of at most this many
+#: operations (each comparison is a sign question on a smaller expression).
+MONOTONE_MAX_OPS = 80
+
+
+def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
+    """K8 (monotone functions): log(W) has the sign of W - 1 (W > 0); k*log(U) -
+    k*log(V) (k > 0, U, V > 0) the sign of U - V; exp(A) - exp(B) the sign of A - B;
+    sqrt(P) + R is > 0 where P - R**2 > 0, and < 0 where P - R**2 < 0 with R < 0."""
+    from ..field.canonical import canonical
+
+    def signs(e: sp.Expr) -> frozenset:
+        return sign_set(canonical(e), domains)
+
+    if isinstance(expr, sp.log):
+        W = expr.args[0]
+        return signs(W - 1) if sign_set(W, domains) == {1} else _ANY
+    if not expr.is_Add:
+        return _ANY
+    terms = sp.Add.make_args(expr)
+    if len(terms) == 2:
+        (k1, f1), (k2, f2) = (t.as_coeff_Mul() for t in terms)
+        if k1 == -k2 and k1 != 0 and type(f1) is type(f2) and type(f1) in (sp.log, sp.exp):
+            (U,), (V,) = f1.args, f2.args
+            if k1 < 0:
+                U, V = V, U
+            if isinstance(f1, sp.log) and not (sign_set(U, domains) == {1} ==
+                                               sign_set(V, domains)):
+                return _ANY
+            if isinstance(f1, sp.exp) and not (U.is_real and V.is_real):
+                return _ANY
+            return signs(U - V)
+    roots = [t for t in terms if t.as_coeff_Mul()[1].is_Pow
+             and t.as_coeff_Mul()[1].exp == sp.Rational(1, 2)]
+    if len(roots) == 1:
+        # expr = k*(sqrt(P) + R) with k the root's numeric coefficient
+        k, root = roots[0].as_coeff_Mul()
+        P, R = root.base, canonical((expr - roots[0]) / k)
+        gap, inner = signs(P - R ** 2), _ANY
+        if gap == {1}:
+            inner = frozenset({1})
+        elif gap <= {-1} and sign_set(R, domains) == {-1}:
+            inner = frozenset({-1})
+        return frozenset(int(sp.sign(k)) * v for v in inner)
+    return _ANY
 
 
 def _relaxed(expr: sp.Expr, domains: dict | None):

@@ -17,7 +17,9 @@ from ..field.frames import Parametrization
 from ..field.hessian import hessian_of
 from ..field.in_frame import field_of
 from ..loss.loss import Loss
-from ..loss.symbols import D_X1, D_X2, HESSIAN_SYMBOLS, LOSS, RATIO, x1, x2
+from ..field.canonical import canonical
+from ..loss.symbols import (D_X1, D_X2, HESSIAN_SYMBOLS, LOSS, MARGIN_RATE, RATIO, S_L, S_W,
+                            V_L, V_W, x1, x2)
 from .certificates import OPS, normalize
 from .values import Claim
 
@@ -26,16 +28,29 @@ __all__ = ["Problem", "reduce_claim", "quantities", "constant_domains", "lhs_tex
 
 
 def quantities(loss: Loss, field: GradientField | None = None,
-               frame: Parametrization | None = None, hessian: bool = False
-               ) -> dict[sp.Symbol, sp.Expr]:
+               frame: Parametrization | None = None, hessian: bool = False,
+               named: frozenset | set | None = None) -> dict[sp.Symbol, sp.Expr]:
     """The derived quantities a claim may name, as expressions in the standard symbols.
 
     The Hessian (of L in ``frame``'s coordinates) only when ``hessian``: it is derived
-    for the claims that name it.
+    for the claims that name it. The velocities and incentives only when ``named``
+    (the symbols a claim uses) includes them, or when ``named`` is None.
     """
     field = field_of(loss, frame) if field is None else field
-    out = {LOSS: loss.elementary, D_X1: field.d_x1.closed_form,
-           D_X2: field.d_x2.closed_form, RATIO: field.ratio}
+    d1, d2 = field.d_x1.closed_form, field.d_x2.closed_form
+    out = {LOSS: loss.elementary, D_X1: d1, D_X2: d2, RATIO: field.ratio}
+
+    def wanted(*symbols) -> bool:
+        return named is None or bool(set(symbols) & set(named))
+
+    if wanted(V_W, V_L, MARGIN_RATE):
+        # The field is M grad L = -dx/dt, so d(log x_i)/dt = -(M grad L)_i / x_i.
+        v_w, v_l = canonical(-d1 / x1), canonical(-d2 / x2)
+        out.update({V_W: v_w, V_L: v_l, MARGIN_RATE: canonical(v_w - v_l)})
+    if wanted(S_W, S_L):
+        plain = field if frame is None or frame.is_identity else field_of(loss)
+        out[S_W] = canonical(-x1 * plain.d_x1.closed_form)
+        out[S_L] = canonical(x2 * plain.d_x2.closed_form)
     if hessian:
         H = hessian_of(loss, frame)
         if H.entries is None:
@@ -91,6 +106,9 @@ def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None =
     if frame is not None and frame.name != "probability" and frame.domain is not sp.true:
         claim = Claim(claim.name, claim.statement, sp.And(claim.domain, frame.domain),
                       claim.description, claim.requires)
+    if frame is not None and frame.constraint is not sp.true:
+        claim = Claim(claim.name, claim.statement, sp.And(claim.domain, frame.constraint),
+                      claim.description, claim.requires)
     statement = claim.statement
     if type(statement) not in OPS:
         raise InvalidArgument(f"claim {sp.sstr(statement)!r} is not a single relation")
@@ -113,12 +131,17 @@ def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None =
             fixed[name] = loss.parameter(name).validate(value)
     named = statement.free_symbols | claim.domain.free_symbols | \
         {s for q in claim.requires for s in q.free_symbols}
-    subs = quantities(loss, field, frame, bool(named & set(HESSIAN_SYMBOLS)))
+    subs = quantities(loss, field, frame, bool(named & set(HESSIAN_SYMBOLS)), named)
     form = expr
     expr = expr.subs(subs)
     bound = {loss.parameter(n).symbol: v for n, v in fixed.items()}
     expr = expr.subs(bound)
-    domain = tuple(r.subs(subs).subs(bound) for r in _relations(claim.domain))
+    try:
+        domain = tuple(r.subs(subs).subs(bound) for r in _relations(claim.domain))
+    except TypeError as error:  # e.g. s_w/s_l with s_l identically 0: zoo < c/a
+        raise InvalidArgument(f"the domain of {claim.name!r} is undefined for "
+                              f"{loss.name}: a quantity it names is not a number "
+                              f"({error})") from None
     # A relation the constants decide is dropped (true) or empties the domain (false).
     domain = tuple(r for r in domain if r is not sp.true)
     requires = tuple(r for r in (q.subs(subs).subs(bound) for q in claim.requires)

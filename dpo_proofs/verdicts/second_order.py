@@ -80,7 +80,7 @@ def second_order(loss: Loss, frame: Parametrization | None = None,
     ``quick``: only in QUICK_FRAMES (elsewhere the reason says how to ask for it).
     """
     name = "probability" if frame is None else frame.name
-    if quick and name not in QUICK_FRAMES:
+    if quick and name not in QUICK_FRAMES and not (frame is not None and frame.constants):
         return SecondOrder(None, (), f"derived on request in the {name} frame: python -m "
                            f"dpo_proofs check {loss.name} \"hess_det < 0\" --frame {name}")
     try:

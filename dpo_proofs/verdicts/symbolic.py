@@ -22,9 +22,9 @@ import sympy as sp
 
 from ..field.canonical import canonical
 from .certificates import (CASES, SIGN_SETS, CaseProof, Factor, KernelError, Proof, SignProof,
-                           Slack, UnionProof, normalize, piece_domains, split_cases,
+                           Slack, UnionProof, narrowed, normalize, piece_domains, split_cases,
                            UNDEFINED)
-from .kernel_signs import power_signs, sign_set
+from .kernel_signs import power_signs, quick_signs, sign_set
 from ..loss.symbols import x1, x2
 
 __all__ = ["prove", "tie_slacks", "relation_slacks"]
@@ -97,6 +97,7 @@ def prove(expr: sp.Expr, op: str, domain: Sequence[sp.Basic], domains: dict,
           variables: Sequence[sp.Symbol] = (x1, x2)) -> Proof | None:
     """A certificate of ``expr op 0`` on ``domain``, or None (nothing found)."""
     domain = tuple(domain)
+    domains = narrowed(domains, domain)  # as the kernel reads them
     for r in domain:
         gap, rop = normalize(r)
         if rop == "=":
@@ -190,6 +191,50 @@ def _order(slacks: list[Slack]) -> list[Slack] | None:
     return out
 
 
+#: Completing the square is tried on polynomial factors of at most this many operations,
+#: to this depth (one variable per level).
+SQUARE_OPS, SQUARE_DEPTH = 60, 3
+
+
+def _completed_square(base: sp.Expr, domains: dict, depth: int = SQUARE_DEPTH
+                      ) -> sp.Expr | None:
+    """``base`` written as alpha*(v + beta/(2 alpha))**2 + rest with alpha > 0, rest
+    completed in turn, when the assumptions then fix its sign (else None).
+
+    E.g. a**2 - 2*a*c + c**2 + a*s = (c - a)**2 + a*s >= 0 for a > 0, s >= 0. The
+    kernel re-checks the form (K1: equal to the factor) and its sign (K2)."""
+    if depth == 0 or sp.count_ops(base) > SQUARE_OPS or any(
+            p.exp.is_Integer and abs(p.exp) > 4 for p in base.atoms(sp.Pow)):
+        return None  # bounded work: expanding (u + v)**50 is not a quadratic
+    weak = None  # a form of fixed weak sign, kept while a strict one is looked for
+    for v in sorted(base.free_symbols, key=lambda t: t.name):
+        if not v.is_real:
+            continue
+        try:
+            poly = sp.Poly(sp.expand(base), v)
+        except sp.PolynomialError:
+            continue
+        if poly.degree() != 2:
+            continue
+        alpha, beta_, gamma = (poly.coeff_monomial(v ** k) for k in (2, 1, 0))
+        if quick_signs(alpha, domains) != {1}:
+            continue
+        rest = canonical(gamma - beta_ ** 2 / (4 * alpha))
+        if len(quick_signs(rest, domains)) == 3:
+            num, den = sp.fraction(sp.together(rest))
+            inner = _completed_square(sp.expand(num), domains, depth - 1)
+            if inner is None or len(quick_signs(den, domains)) == 3:
+                continue
+            rest = inner / den
+        form = alpha * (v + canonical(beta_ / (2 * alpha))) ** 2 + rest
+        signs = quick_signs(form, domains)
+        if len(signs) == 1:
+            return form
+        if len(signs) < 3 and weak is None:
+            weak = form
+    return weak
+
+
 def _sign_proof(expr, op, slacks, domains) -> SignProof | None:
     e = expr
     for sl in slacks:
@@ -213,6 +258,9 @@ def _sign_proof(expr, op, slacks, domains) -> SignProof | None:
         if arg == 1:
             continue
         base, exponent = arg.as_base_exp()
+        if len(sign_set(base, domains)) == 3:
+            # a sum of squares the assumptions can read: (c - a)**2 + a*s >= 0
+            base = _completed_square(base, domains) or base
         try:
             signs = power_signs(sign_set(base, domains), exponent)
         except KernelError:

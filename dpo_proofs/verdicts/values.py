@@ -128,8 +128,10 @@ def gradient_bounded(bound: object, box: tuple[tuple[object, object], tuple[obje
 
 
 def frame_claims(claims: "tuple[Claim, ...]", frame) -> tuple[Claim, ...]:
-    """The claims with their domains intersected with the frame's."""
-    if frame.domain is sp.true:
+    """The claims with their domains intersected with the frame's (and with the relation
+    its own constants satisfy: c**2 <= a*b in the Gram frame)."""
+    extra = sp.And(frame.domain, getattr(frame, "constraint", sp.true))
+    if extra is sp.true:
         return tuple(claims)
-    return tuple(Claim(c.name, c.statement, sp.And(c.domain, frame.domain), c.description)
+    return tuple(Claim(c.name, c.statement, sp.And(c.domain, extra), c.description)
                  for c in claims)
