@@ -11,7 +11,7 @@ from ..pipeline import analyze, analyze_all, class_theorem, values_at
 from ..field.theorem import is_margin_loss
 from ..printers.table import ASCII_MARKS, MARKS, verification_table
 from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, add_progress_options, budget_seconds,
-                      dump_json, key_values, progress)
+                      dump_json, key_values, output_marks, progress)
 from .user import loss_from_args
 
 __all__ = ["add_subcommands"]
@@ -48,15 +48,6 @@ def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_FAILED if result.failures else EXIT_OK
 
 
-def _marks(stdout: TextIO) -> dict:
-    """The check and cross marks where the output can encode them, else ASCII."""
-    try:
-        "".join(MARKS.values()).encode(getattr(stdout, "encoding", None) or "utf-8")
-        return MARKS
-    except (UnicodeEncodeError, LookupError):
-        return ASCII_MARKS
-
-
 def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
     names = [get_variant(n).name for n in names]  # an unknown name fails before any work
@@ -69,7 +60,8 @@ def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         dump_json([r.to_json() for r in results], stdout, indent=None if args.compact else 2)
     else:
-        stdout.write(verification_table(results, args.wide, _marks(stdout)) + "\n")
+        marks = output_marks(stdout, MARKS, ASCII_MARKS)
+        stdout.write(verification_table(results, args.wide, marks) + "\n")
         for r in failed:
             for failure in r.failures:
                 stdout.write(f"FAILED {r.variant}: {failure}\n")

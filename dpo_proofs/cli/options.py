@@ -17,7 +17,7 @@ from ..files import json_safe
 from ..pipeline import DERIVE_BUDGET, FRAME_BUDGET
 
 __all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "BUDGETS", "MAX_BUDGET",
-           "budget_seconds", "jobs_count", "add_progress_options", "progress", "key_values",
+           "budget_seconds", "jobs_count", "add_progress_options", "progress", "key_values", "output_marks",
            "dump_json", "UsageError", "Parser"]
 
 #: Exit status: every check that must hold did / a check failed (or a claim is not
@@ -83,6 +83,16 @@ def progress(total: int, what: str, stderr: TextIO, quiet: bool = False):
             bar.set_postfix_str(label, refresh=False)
             bar.update(1)
         yield done
+
+
+def output_marks(stdout: TextIO, marks: dict, fallback: dict) -> dict:
+    """``marks`` (check and cross signs) where the output can encode them, else
+    ``fallback`` (ASCII)."""
+    try:
+        "".join(marks.values()).encode(getattr(stdout, "encoding", None) or "utf-8")
+        return marks
+    except (UnicodeEncodeError, LookupError):
+        return fallback
 
 
 def key_values(items: Sequence[str] | None, what: str) -> dict[str, str]:
