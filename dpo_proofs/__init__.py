@@ -23,6 +23,8 @@ from .testing.assertions import assert_claim, assert_ratio, assert_same_field
 from .loss.user import user_loss
 from .loss.catalogue import CATALOGUE, NOT_PER_PAIR, get_variant, variant_names
 from .verdicts.values import Claim, Status, Verdict, builtin_claims
+from .field.gram import GramDynamics, gram_dynamics
+from .verdicts.literature import STATEMENTS, Reproduction, Statement, reproduce
 
 __all__ = [
     "analyze", "Analysis", "check", "Claim", "Status", "Verdict", "builtin_claims",
@@ -34,5 +36,6 @@ __all__ = [
     "user_loss", "check_implementation", "ImplementationReport", "assert_claim",
     "assert_same_field", "assert_ratio", "Parametrization", "get_parametrization",
     "user_parametrization", "dynamics", "Dynamics",
+    "GramDynamics", "gram_dynamics", "STATEMENTS", "Statement", "Reproduction", "reproduce",
 ]
 __version__ = "0.1.0"

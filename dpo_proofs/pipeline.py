@@ -1,9 +1,8 @@
 """The recipes: each reads top to bottom as loss -> field -> claims -> verdicts -> values.
 
-``analyze`` derives grad L and everything the package reports about it, confirms it
-numerically and decides the built-in claims; ``dynamics`` derives the closed forms of
-gradient flow in a frame and checks them with mpmath's ODE solver. The front doors (the
-CLI, the testing kit, the document writer) call these and print the values they return.
+``analyze`` derives grad L and all the package reports about it and decides the built-in
+claims; ``dynamics`` derives gradient flow's closed forms and checks them with mpmath's
+ODE solver. The front doors (CLI, testing kit, documents) print the values returned.
 """
 from __future__ import annotations
 
@@ -20,8 +19,10 @@ from .errors import DerivationTimeout, InvalidArgument
 from .field.flow import limit_point, orbit, second_order_term
 from .field.canonical import canonical, prove_equal
 from .field.frames import BUILTIN_PARAMETRIZATIONS, Parametrization, get_parametrization
+from .field.gram import gram_dynamics
 from .field.gradient import GradientField
-from .field.in_frame import field_of, on_frame, restrict_to_frame
+from .field.in_frame import (field_of, on_frame, restrict_to_frame,
+                             with_frame_constants)
 from .field.limit_point import LimitPoint
 from .field.steps import margin_form, partial_steps
 from .field.theorem import ClassTheorem, margin_loss_theorem
@@ -29,8 +30,8 @@ from .loss.catalogue import CATALOGUE, get_variant
 from .loss.loss import Loss
 from .loss.symbols import X1, X2, x1, x2
 from .numerics.odes import DEFAULT_STARTS, orbit_check, orbit_functions, step_checks
-from .numerics.confirm import (Confirmation, Float64Finding, confirm_partials, mp_callable, to_mpf,
-                               float64_findings)
+from .numerics.confirm import (Confirmation, Float64Finding, confirm_partials, mp_callable,
+                               to_mpf, float64_findings)
 from .numerics.trajectories import FieldFunctions, field_functions
 from .numerics.velocity import confirm_velocity
 from .numerics.equilibria import equilibria_of
@@ -40,8 +41,8 @@ from .verdicts.second_order import second_order
 from .verdicts.values import Status, Verdict, builtin_claims, frame_claims
 from .workers import for_each
 
-__all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "analyze_all", "for_each", "class_theorem", "values_at",
-           "DERIVE_BUDGET", "FRAME_BUDGET"]
+__all__ = ["analyze", "dynamics", "derive", "regions_of", "derive_all", "analyze_all",
+           "for_each", "class_theorem", "values_at", "DERIVE_BUDGET", "FRAME_BUDGET"]
 
 
 def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
@@ -84,7 +85,7 @@ def analyze(variant: str | Loss, params: Mapping[str, object] | None = None,
 
 def _with_quantities(analysis: Analysis, budget: float | None) -> Analysis:
     """``analysis`` with its fields' on-demand quantities (on expiry of the budget: not
-    derived, with the reason) and its second-order facts."""
+    derived, with the reason), its second-order facts and its Gram-frame dynamics."""
     fields = [f for f in (analysis.field, analysis.probability_field) if f is not None]
     try:
         with time_budget(budget, f"the conserved quantity and limits of {analysis.loss.name}"):
@@ -95,8 +96,8 @@ def _with_quantities(analysis: Analysis, budget: float | None) -> Analysis:
             f.not_derived(str(error))
     if analysis.field is None:
         return analysis
-    # analysis.loss already has the fixed constants substituted
-    return dataclasses.replace(analysis, second_order=second_order(
+    gram = gram_dynamics(analysis.loss) if analysis.parametrization is None else None
+    return dataclasses.replace(analysis, gram=gram, second_order=second_order(  # loss: bound
         analysis.loss, analysis.parametrization, budget, quick=True))
 
 
@@ -108,6 +109,7 @@ def _analyze(loss: Loss, params, budget, confirm: bool,
     shown = tuple((k, str(v)) for k, v in sorted((params or {}).items()))
     if params:
         loss = loss.with_parameters(params)
+    loss = with_frame_constants(loss, frame)  # the Gram entries a, b, c: constants
     claims = builtin_claims() if frame is None else frame_claims(builtin_claims(), frame)
     try:
         with time_budget(budget, f"deriving the gradient field of {loss.name}"):

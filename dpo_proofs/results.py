@@ -22,6 +22,7 @@ from .numerics.confirm import Confirmation, Float64Finding
 from .numerics.equilibria import Equilibria
 from .numerics.odes import CONSERVED_DIGITS, OrbitCheck, StepCheck
 from .verdicts.second_order import SecondOrder
+from .field.gram import GramDynamics
 from .verdicts.values import Claim, Verdict
 
 __all__ = ["Analysis", "EquivalentForm", "Dynamics", "Derivation", "PRINTERS"]
@@ -72,6 +73,8 @@ class Analysis:
     equilibria: Equilibria | None = None
     #: the Hessian in the frame's coordinates and its sign facts (the full analysis only)
     second_order: SecondOrder | None = None
+    #: the dynamics of log x1, log x2 for any model (Gram frame; the full analysis only)
+    gram: GramDynamics | None = None
 
     def region(self, name: str) -> sp.Basic | None:
         """The exact region ``name`` (None when the derivation did not complete)."""

@@ -17,7 +17,9 @@ def test_public_names_are_exactly_these():
         "NotALoss", "DerivationTimeout", "ClassTheorem", "margin_loss_theorem",
         "is_margin_loss", "user_loss", "check_implementation", "ImplementationReport",
         "assert_claim", "assert_same_field", "assert_ratio", "Parametrization",
-        "get_parametrization", "user_parametrization", "dynamics", "Dynamics"])
+        "get_parametrization", "user_parametrization", "dynamics", "Dynamics",
+        "GramDynamics", "gram_dynamics", "STATEMENTS", "Statement", "Reproduction",
+        "reproduce"])
     for name in dpo_proofs.__all__:
         assert hasattr(dpo_proofs, name)
 

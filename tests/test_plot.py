@@ -253,3 +253,21 @@ def test_plot_cli_frames_and_sensitivity(option, tmp_path):
                 stdout, io.StringIO()) == 0
     assert stdout.getvalue() == f"wrote {out}\n"
     assert out.read_bytes().startswith(b"\x89PNG") and out.stat().st_size > 10_000
+
+
+def test_gram_figure_uses_the_derived_weights(tmp_path):
+    """SimPO's weight is n_l/n_w (hand-derived): with n_l = 2 the panel is drawn at w = 2;
+    a variant whose weight is not one number (hinge: piecewise) is refused in one line."""
+    from dpo_proofs import get_variant
+    from dpo_proofs.field.gram import weight_at
+
+    assert weight_at(get_variant("simpo"), {"n_l": 2})[0] == 2
+    assert weight_at(get_variant("dpo"))[0] == 1
+    out = tmp_path / "g.png"
+    err = io.StringIO()
+    code = main(["plot", "dpo", "simpo", "--gram", "--param", "n_l=2", "-o", str(out)],
+                io.StringIO(), err)
+    assert code == 0 and out.read_bytes().startswith(b"\x89PNG"), err.getvalue()
+    err = io.StringIO()
+    code = main(["plot", "hinge", "--gram", "-o", str(tmp_path / "h.png")], io.StringIO(), err)
+    assert code == 2 and "weight" in err.getvalue() and "Traceback" not in err.getvalue()

@@ -22,6 +22,7 @@ from ..errors import DpoProofsError
 from ..printers.pdf import compile_pdf, write_atomic
 from ..printers.document import derivation_document, figure_name
 from ..printers.overview import overview_document
+from ..verdicts.literature import NOT_REDUCIBLE, reproduce_all
 from ..printers.markup import render
 from ..loss.catalogue import CATALOGUE, get_variant
 from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, add_progress_options, budget_seconds,
@@ -52,7 +53,9 @@ def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None,
         doc = derivation_document(d, header)
         files[f"{d.loss.name}.tex"] = render(doc, "tex")
         files[f"{d.loss.name}.md"] = render(doc, "md")
-    overview = overview_document(derivations, header, class_theorem())
+    statements = reproduce_all(jobs=jobs)  # the published statements, for their own losses
+    overview = overview_document(derivations, header, class_theorem(), statements,
+                                 NOT_REDUCIBLE)
     files[f"{OVERVIEW}.tex"] = render(overview, "tex")
     files[f"{OVERVIEW}.md"] = render(overview, "md")
     return files
@@ -211,6 +214,28 @@ def _parse_trajectories(text: str | None) -> list[tuple[float, float]]:
     return out
 
 
+def _plot_gram(losses, params, args, stdout: TextIO) -> int:
+    """The (c/a, c/b) plane of each variant, coloured by the four cases at its weight."""
+    from ..field.gram import weight_at
+    from ..printers.drawing import check_figure_target
+    from ..printers.gram_figure import plot_gram
+
+    output = Path(args.output or ("-".join(l.name for l in losses) + "-gram.png"))
+    check_figure_target(output)
+    _check_params(losses, params)
+    panels = []
+    for loss in losses:
+        w = weight_at(loss, {k: v for k, v in params.items()
+                             if k in {p.name for p in loss.parameters}})
+        if w is None or not (w[0].is_number and w[0].is_positive):
+            raise DpoProofsError(f"{loss.name}: its weight s_w/s_l is not one positive "
+                                 "number here (piecewise, or s_l of changing sign)")
+        panels.append((loss.name, float(w[0]), w[1]))
+    plot_gram(panels, output)
+    stdout.write(f"wrote {output}\n")
+    return EXIT_OK
+
+
 def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
     from ..field.frames import get_parametrization
     from ..printers.drawing import check_figure_target, require_matplotlib
@@ -221,6 +246,8 @@ def _cmd_plot(args, stdout: TextIO, stderr: TextIO) -> int:
     losses = [get_variant(v) for v in args.variants]
     params = key_values(args.param, "--param")
     starts = _parse_trajectories(args.trajectories)
+    if args.gram:
+        return _plot_gram(losses, params, args, stdout)
     if args.parametrizations is None and not args.sensitivity:
         output = Path(args.output or ("-".join(l.name for l in losses) + "-field.png"))
         check_figure_target(output)  # before deriving: a bad name should cost nothing
@@ -313,6 +340,10 @@ def add_subcommands(sub) -> None:
     p.add_argument("--parametrizations", metavar="NAMES",
                    help="comma-separated frames (probability, log, softmax, softmax:K or a "
                    "map 'x1 = EXPR, x2 = EXPR'), one panel each, for ONE variant (default file VARIANT-frames.png)")
+    p.add_argument("--gram", action="store_true",
+                   help="the (c/a, c/b) plane of each variant (any model: Gram entries a, b, "
+                   "c), coloured by where the chosen rises and the rejected falls, at the "
+                   "variant's derived weight s_w/s_l (default file VARIANTS-gram.png)")
     p.add_argument("--sensitivity", action="store_true",
                    help="map starting points to the final x1 of their flow, per frame (the "
                    "--parametrizations given, else probability,log,softmax,softmax:2; default "

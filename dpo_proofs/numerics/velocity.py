@@ -46,12 +46,16 @@ def confirm_velocity(loss: Loss, frame: Parametrization, g1: sp.Expr, g2: sp.Exp
     params = [p.symbol for p in loss.parameters]
     symbols = [x1, x2, *params]
     theta = list(frame.coordinates)
-    chart = dict(frame.chart)
+    # a frame with symbols of its own (the Gram frame's A) is checked at its sample map,
+    # with the constants it implies (a, b, c from A A^T) in place of the point's
+    fixed = dict(frame.sample)
+    chart = {t: sp.sympify(e).subs(fixed) for t, e in frame.chart}
     chart_fns = [mp_callable(chart[t], [x1, x2]) for t in theta]
-    forward_fns = [mp_callable(f, theta) for f in frame.forward]
+    forward_fns = [mp_callable(f.subs(fixed), theta) for f in frame.forward]
     loss_fn = mp_callable(loss.expr, symbols)
     symbolic_fns = {"d_x1": mp_callable(g1, symbols), "d_x2": mp_callable(g2, symbols)}
     points = frame_points(loss, frame) if points is None else points
+    points = [{**p, **{s.name: v for s, v in fixed.items() if s in params}} for p in points]
     out = []
     for point in points:
         # x1 = 1e-300 on the edge x1 + x2 = 1 makes J's off-diagonal ~1e-300 beside

@@ -18,6 +18,7 @@ from ..loss.symbols import X1, X2, x1, x2
 from ..numerics.confirm import DPS, REQUIRED_DIGITS
 from ..results import Derivation
 from .field_sections import field_section, frames_section
+from .gram import gram_section
 from .second_order import second_order_section
 from .formulas import DL1, DL2, join, latex, region_sentence
 from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
@@ -348,6 +349,7 @@ def derivation_document(d: Derivation, header: Sequence[str], figure: bool = Tru
     blocks += frames_section(d)  # the paper's frame first, then the others
     # last: the Hessian in the probability frame and, with the frames, the log frame
     blocks += second_order_section(d.second_order or (d.analysis.second_order,))
+    blocks += gram_section(d.analysis)
     return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
 
 

@@ -11,6 +11,7 @@ import sympy as sp
 from ..field.theorem import ClassTheorem
 from ..results import Derivation
 from .formulas import latex, region_sentence
+from .literature import literature_section
 from .markup import Code, Display, Document, Env, Heading, Items, Math, Para, Table
 from .text import SIGN_WORDS
 
@@ -45,9 +46,11 @@ def _theorem_section(derivations: Sequence[Derivation], t: ClassTheorem) -> list
 
 
 def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
-                      theorem: ClassTheorem) -> Document:
+                      theorem: ClassTheorem, literature: Sequence = (),
+                      not_reducible: Sequence[tuple[str, str]] = ()) -> Document:
     """All variants side by side: ratio, region R > 1, margin loss, signs, verdicts;
-    ``theorem`` is the class theorem as the pipeline proved it."""
+    ``theorem`` is the class theorem as the pipeline proved it; ``literature`` the
+    published statements as decided (``verdicts.literature.Reproduction`` values)."""
     rows = []
     claims = derivations[0].analysis.claims if derivations else ()
     verdict_rows = []
@@ -83,6 +86,7 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
         Para(("Columns are the claims above, in order.",)),
         *_theorem_section(derivations, theorem),
         *_overview_frames(derivations),
+        *literature_section(literature, not_reducible),
     ]
     return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks))
 

@@ -8,6 +8,7 @@ import sympy as sp
 
 from ..numerics.confirm import REQUIRED_DIGITS
 from .equilibria import equilibria_json, equilibria_lines
+from .gram import gram_json, gram_lines
 from .second_order import second_order_json, second_order_lines
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ def analysis_json(a: "Analysis") -> dict[str, Any]:
                 for lim in f.limits],
             "equilibria": equilibria_json(a.equilibria),
             "second_order": second_order_json(a.second_order),
+            "gram": gram_json(a),
         })
     out["equivalent_forms"] = [
         {"source": e.source, "expr": expr_str(e.expr), "same": e.same, "argument": e.argument}
@@ -222,6 +224,7 @@ def analysis_text(a: "Analysis") -> str:
             lines.append(f"  lim x2->0+ dL/dx2 ({lim.case}) = {value}")
     lines += [f"  {line}" for line in equilibria_lines(a.equilibria)]
     lines += [f"  {line}" for line in second_order_lines(a.second_order)]
+    lines += [f"  {line}" for line in gram_lines(a)]
     for e in a.equivalent_forms:
         word = {True: "same function", False: "DIFFERENT", None: "undecided"}[e.same]
         lines.append(f"  form of {e.source}: {sp.sstr(e.expr)}: {word} ({e.argument})")
