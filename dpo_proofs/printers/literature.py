@@ -142,7 +142,7 @@ def literature_section(reproductions: Sequence["Reproduction"],
               "certified point; imprecise: it fails as published and the weaker reading "
               "holds; refuted: a claim fails at a certified point.",)),
         Table(("statement", "published in", "frame, loss", "outcome", "evidence"),
-              tuple(rows), "lp{3.2cm}p{1.8cm}lp{5.5cm}"),
+              tuple(rows), "p{2.5cm}p{3cm}p{1.8cm}p{1.5cm}p{4.2cm}"),
         Heading(2, "The statements as published and as read"),
         Items(tuple((Code(r.statement.key), ": as published, ", r.statement.wording,
                      (f" ({r.statement.source})" if r.statement.source else ""),
