@@ -123,7 +123,9 @@ STATEMENTS: tuple[Statement, ...] = (
         "an SFT term adds lambda*a to the chosen velocity", "gram", "rpo",
         (_S("v_w = (a - c)*s_l + a*alpha/n_w"),),
         reading="RPO is DPO plus (alpha/n_w) times the NLL of y_w, so lambda = alpha/n_w; "
-        "its rejected incentive s_l is DPO's"),
+        "its rejected incentive s_l is DPO's. Prop. 2 (weighting the two log-probs) is read "
+        "in yang-dpo-shift; Thm 5 (other tokens) concerns a third response: see the list of "
+        "statements not reducible to one pair"),
     Statement(
         "ren-squeezing", "Ren and Sutherland 2024", "2407.10490", "Sec. 3.3, App. C",
         "a negative gradient on a token under softmax lowers it and raises the most likely "
@@ -211,4 +213,6 @@ NOT_REDUCIBLE: tuple[tuple[str, str], ...] = (
     ("Shi et al. 2410.11677", "a statement about many responses at once"),
     ("Razin et al. 2410.08847 (multi-token theorems, CHES)",
      "token-level similarity of whole responses"),
+    ("Razin et al. 2410.08847 (Thm 5)", "how a third response z moves (<W_z, W+ - W->): "
+                                        "not a claim on the pair's two probabilities"),
 )
