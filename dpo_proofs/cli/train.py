@@ -9,10 +9,7 @@ from typing import TextIO
 from ..testing.training import MODELS, train_check
 from .options import EXIT_FAILED, EXIT_OK, dump_json, key_values
 
-__all__ = ["add_subcommands", "ORDER_BAND"]
-
-#: the absolute residual's ratio between eta and eta/2 that confirms first order
-ORDER_BAND = (3.5, 4.5)
+__all__ = ["add_subcommands"]
 
 
 def _cmd_train(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -20,10 +17,10 @@ def _cmd_train(args, stdout: TextIO, stderr: TextIO) -> int:
     params = key_values(args.param, "--param")
     reports = [train_check(args.variant, m, args.steps, args.lr, args.seed, args.K, params)
                for m in models]
-    ok = all(ORDER_BAND[0] <= r.order_ratio <= ORDER_BAND[1] for r in reports)
+    ok = all(r.confirmed for r in reports)
     if args.json:
-        dump_json({"reports": [r.to_json() for r in reports], "order_band": ORDER_BAND,
-                   "confirmed": ok}, stdout, indent=2)
+        dump_json({"reports": [r.to_json() for r in reports], "confirmed": ok}, stdout,
+                  indent=2)
         return EXIT_OK if ok else EXIT_FAILED
     for r in reports:
         stdout.write(f"{r.variant} [{r.model}] with {r.implementation}, eta = {r.lr}, "
@@ -36,12 +33,17 @@ def _cmd_train(args, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write(f"  predicted case = observed case at {r.cases_agree} of "
                      f"{len(r.records)} steps; observed: " + ", ".join(
                          f"{k} x{n}" for k, n in r.observed().items()) + "\n")
+        if not r.finite:
+            stdout.write("  the run left the float64 range: lower --lr, or the constants "
+                         "(a loss whose gradients scale like 1/beta needs a smaller step)\n")
+            continue
         first, last = r.records[0], r.records[-1]
         stdout.write(f"  x: ({first.x[0]:.4g}, {first.x[1]:.4g}) -> ({last.x[0]:.4g}, "
                      f"{last.x[1]:.4g}); Gram (a, b, c) at the end: "
                      + ", ".join(f"{v:.4g}" for v in last.gram) + "\n")
     stdout.write("confirmed: the derived velocities predict every run to first order\n" if ok
-                 else f"NOT confirmed: a residual ratio lies outside {ORDER_BAND}\n")
+                 else "NOT confirmed: a run's residual did not shrink like eta^2 (ratio "
+                 "outside 3.5..4.5), or the run left the float64 range\n")
     return EXIT_OK if ok else EXIT_FAILED
 
 

@@ -90,6 +90,21 @@ class TrainingReport:
         return 2 * self.residual / self.residual_half if self.residual_half else math.inf
 
     @property
+    def finite(self) -> bool:
+        """Every measured quantity a float64 number (a step size too large for the loss's
+        gradients -- sppo_hard's 1/beta = 1000 at the default -- leaves the range)."""
+        return all(math.isfinite(v) for r in self.records
+                   for v in (*r.x, *r.gram, *r.predicted, *r.actual))
+
+    @property
+    def confirmed(self) -> bool:
+        """First order confirmed: the residual ratio near 4, or a residual at rounding
+        level (then the prediction is exact to float64 and the ratio says nothing)."""
+        if not self.finite or not self.records:
+            return False
+        return 3.5 <= self.order_ratio <= 4.5 or self.residual < 1e-9
+
+    @property
     def cases_agree(self) -> int:
         return sum(r.predicted_case == r.observed_case for r in self.records)
 
@@ -104,7 +119,8 @@ class TrainingReport:
                 "implementation": self.implementation, "lr": self.lr, "seed": self.seed,
                 "constants": dict(self.constants), "median_residual": self.residual,
                 "median_residual_half_step": self.residual_half,
-                "order_ratio": self.order_ratio, "cases_agree": self.cases_agree,
+                "order_ratio": self.order_ratio, "confirmed": self.confirmed,
+                "finite": self.finite, "cases_agree": self.cases_agree,
                 "steps": len(self.records), "observed_cases": self.observed(),
                 "records": [{"step": r.step, "x": r.x, "gram": r.gram,
                              "predicted": r.predicted, "actual": r.actual,

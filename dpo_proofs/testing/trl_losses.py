@@ -8,6 +8,8 @@ They need torch (an optional extra) when called; importing this module does not.
 """
 from __future__ import annotations
 
+import math
+
 try:
     import torch
     import torch.nn.functional as F
@@ -71,7 +73,99 @@ def apo_zero(cw, cl, rw, rl, beta):
     return (1 - torch.sigmoid(chosen)) + torch.sigmoid(rejected)
 
 
+def ipo_mean(cw, cl, rw, rl, beta, n_w, n_l):  # TRL's ipo: log-ratios averaged per token
+    return ((cw - rw) / n_w - (cl - rl) / n_l - 1 / (2 * beta)) ** 2
+
+
+def exo_pair(cw, cl, rw, rl, beta, eps):
+    z = beta * _logits(cw, cl, rw, rl)
+    return (torch.sigmoid(z) * (F.logsigmoid(z) - math.log(1 - eps))
+            + torch.sigmoid(-z) * (F.logsigmoid(-z) - math.log(eps)))
+
+
+def sppo_hard(cw, cl, rw, rl, beta):
+    a, b = cw - rw, cl - rl
+    return (a - 0.5 / beta) ** 2 + (b + 0.5 / beta) ** 2
+
+
+def discopop(cw, cl, rw, rl, beta, tau):
+    logits = beta * _logits(cw, cl, rw, rl)
+    modulation = torch.sigmoid(logits / tau)
+    return -F.logsigmoid(logits) * (1 - modulation) + torch.exp(-logits) * modulation
+
+
+def bco_pair(cw, cl, rw, rl, beta, delta):  # delta: the running mean of the rewards
+    chosen, rejected = beta * (cw - rw), beta * (cl - rl)
+    return -F.logsigmoid(chosen - delta) - F.logsigmoid(-(rejected - delta))
+
+
+def r_dpo(cw, cl, rw, rl, beta, alpha, n_w, n_l):  # length term as the catalogue reads it
+    return -F.logsigmoid(beta * _logits(cw, cl, rw, rl) + alpha * (n_w - n_l))
+
+
+def orpo(cw, cl, rw, rl, lam, n_w, n_l):  # ORPOTrainer: per-token mean log-probs
+    mw, ml = cw / n_w, cl / n_l
+    log_odds = (mw - ml) - (torch.log1p(-torch.exp(mw)) - torch.log1p(-torch.exp(ml)))
+    return -mw - lam * F.logsigmoid(log_odds)
+
+
+def dpop(cw, cl, rw, rl, beta, lam):
+    penalty = torch.relu(rw - cw)
+    return -F.logsigmoid(beta * (_logits(cw, cl, rw, rl) - lam * penalty))
+
+
+def apo_down(cw, cl, rw, rl, beta):
+    chosen, rejected = beta * (cw - rw), beta * (cl - rl)
+    return torch.sigmoid(chosen) + 1 - torch.sigmoid(chosen - rejected)
+
+
+def kto_pair(cw, cl, rw, rl, beta, z0, lambda_D, lambda_U):  # z0: the detached KL term
+    return (lambda_D * (1 - torch.sigmoid(beta * ((cw - rw) - z0)))
+            + lambda_U * (1 - torch.sigmoid(beta * (z0 - (cl - rl)))))
+
+
+def bdpo(cw, cl, rw, rl, beta, lam):  # the rejected likelihood mixed with the reference's
+    mixed = torch.log(lam * torch.exp(cl - rl) + 1 - lam)
+    return -F.logsigmoid(beta * (cw - rw) - beta * mixed)
+
+
+def fdpo_js(cw, cl, rw, rl, beta):
+    return -F.logsigmoid(beta * (F.logsigmoid(cw - rw) - F.logsigmoid(cl - rl)))
+
+
+def fdpo_alpha(cw, cl, rw, rl, beta, alpha):
+    f = lambda d: (1 - torch.exp(-alpha * d)) / alpha  # noqa: E731
+    return -F.logsigmoid(beta * (f(cw - rw) - f(cl - rl)))
+
+
+def fdpo_forward_kl(cw, cl, rw, rl, beta):
+    return -F.logsigmoid(beta * (torch.exp(rl - cl) - torch.exp(rw - cw)))
+
+
+def sigmoid_norm(cw, cl, rw, rl, beta, n_w, n_l):
+    return -F.logsigmoid(beta * ((cw - rw) / n_w - (cl - rl) / n_l))
+
+
+def cal_dpo(cw, cl, rw, rl, beta):
+    a, b = cw - rw, cl - rl
+    return -F.logsigmoid(a - b) + 0.5 * (a - 1 / (2 * beta)) ** 2 + 0.5 * (b + 1 / (2 * beta)) ** 2
+
+
+def simper(cw, cl, rw, rl, n_w, n_l):  # reference-free: per-token mean probabilities
+    return -torch.exp(cw / n_w) + torch.exp(cl / n_l)
+
+
+def slic_hf(cw, cl, rw, rl, delta_m, lam):
+    return torch.relu(delta_m - (cw - cl)) - lam * cw
+
+
 #: catalogue name -> TRL-style implementation
 TRL_STYLE = {"dpo": sigmoid, "robust": robust, "cdpo": cdpo, "hinge": hinge, "ipo": ipo,
              "simpo": simpo, "cpo": cpo, "rpo": rpo, "dpo_shift": dpo_shift,
-             "nca_pair": nca_pair, "apo_zero": apo_zero}
+             "nca_pair": nca_pair, "apo_zero": apo_zero, "ipo_mean": ipo_mean,
+             "exo_pair": exo_pair, "sppo_hard": sppo_hard, "discopop": discopop,
+             "bco_pair": bco_pair, "r_dpo": r_dpo, "orpo": orpo, "dpop": dpop,
+             "apo_down": apo_down, "kto_pair": kto_pair, "bdpo": bdpo, "fdpo_js": fdpo_js,
+             "fdpo_alpha": fdpo_alpha, "fdpo_forward_kl": fdpo_forward_kl,
+             "sigmoid_norm": sigmoid_norm, "cal_dpo": cal_dpo, "simper": simper,
+             "slic_hf": slic_hf}
