@@ -135,3 +135,15 @@ def test_frames_cli_json_side_by_side():
                 for f in data["dpo"]}
     assert statuses["probability"]["dispreferred_faster"] == "proved"
     assert statuses["log"]["dispreferred_faster"] == "refuted"
+
+
+def test_frames_over_workers_gives_the_same_verdicts():
+    """Variants side by side (--jobs 2) decide exactly what one process decides."""
+    def verdicts(jobs):
+        code, out, err = run("frames", "dpo", "ipo", "--parametrizations", "probability,log",
+                             "--json", "--quiet", "--jobs", jobs)
+        assert code == 0, err
+        data = json.loads(out)
+        return {(v, f, x["claim"]): (x["status"], x["method"]) for v in data
+                for f in data[v] for x in data[v][f]["verdicts"]}
+    assert verdicts("2") == verdicts("1")

@@ -3,19 +3,27 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..pipeline import analyze
+from ..pipeline import analyze, for_each
 from ..field.frames import BUILTIN_PARAMETRIZATIONS, get_parametrization
 from ..loss.catalogue import CATALOGUE, get_variant
-from .options import BUDGETS, budget_seconds, dump_json
+from .options import BUDGETS, add_progress_options, budget_seconds, dump_json, progress
 
 __all__ = ["add_subcommands", "frame_results"]
 
 
-def frame_results(names, frames, budget=None):
-    """{variant: [Analysis per frame]}; frames validated first (bad input fails fast)."""
+def _variant_in_frames(item):
+    name, frames, budget = item
+    return [analyze(get_variant(name), budget=budget, parametrization=f) for f in frames]
+
+
+def frame_results(names, frames, budget=None, jobs: int | None = 1, on_done=None):
+    """{variant: [Analysis per frame]}; frames and names validated first (bad input fails
+    fast); variants side by side over ``jobs`` worker processes (None: one per CPU)."""
     frames = [get_parametrization(f) for f in frames]
-    return {get_variant(n).name: [analyze(get_variant(n), budget=budget, parametrization=f)
-                                  for f in frames] for n in names}
+    names = [get_variant(n).name for n in names]
+    rows = for_each(_variant_in_frames, [(n, frames, budget) for n in names], names, jobs,
+                    on_done)
+    return dict(zip(names, rows))
 
 
 def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -24,7 +32,8 @@ def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
     frames = [f.strip() for f in args.parametrizations.split(";" if "=" in
                                                               args.parametrizations else ",")]
-    results = frame_results(names, frames, args.budget)
+    with progress(len(names), "frames", stderr, args.quiet) as done:
+        results = frame_results(names, frames, args.budget, args.jobs, done)
     failed = [(v, a.frame, f) for v, rows in results.items() for a in rows for f in a.failures]
     if args.json:
         dump_json({v: {a.frame: a.to_json() for a in rows} for v, rows in results.items()},
@@ -56,4 +65,5 @@ def add_subcommands(sub) -> None:
     p.add_argument("--compact", action="store_true")
     p.add_argument("--budget", type=budget_seconds, default=BUDGETS["analyze"],
                    help="safety-net seconds per symbolic derivation")
+    add_progress_options(p)
     p.set_defaults(handler=_cmd_frames)
