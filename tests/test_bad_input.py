@@ -372,3 +372,12 @@ def test_sigterm_runs_cleanups(tmp_path):
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_typos_get_the_nearest_name():
+    code, out, err = run("check", "dpo", "ratio > 1", "--parm", "beta=1")
+    assert code == 2 and "did you mean --param?" in err and "check --help" in err
+    code, out, err = run("check", "dpo", "ratoi > 1")
+    assert code == 2 and "did you mean 'ratio'?" in err
+    code, out, err = run("theorem", "--json", "--compact")
+    assert code == 0 and out.count("\n") == 1

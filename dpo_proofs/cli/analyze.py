@@ -75,7 +75,8 @@ def _cmd_theorem(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         dump_json({"statement": t.statement, "proved": t.proved, "steps": list(t.steps),
                    "variants": {n: {"margin_loss": m, "reason": r}
-                                for n, (m, r) in members.items()}}, stdout)
+                                for n, (m, r) in members.items()}}, stdout,
+                  indent=None if args.compact else 2)
     else:
         stdout.write(t.statement + "\n")
         stdout.write("".join(f"  {s}\n" for s in t.steps))
@@ -153,7 +154,9 @@ def add_subcommands(sub) -> None:
                        description="For L = l(h) with l an undefined function: R = x1/x2 "
                        "where l'(h) != 0, and gradient flow conserves x1^2 + x2^2. Each "
                        "variant is classified by computing its radial component.")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the statement, its steps and each "
+                   "variant's membership as one JSON object")
+    p.add_argument("--compact", action="store_true", help="JSON on one line")
     p.set_defaults(handler=_cmd_theorem)
 
     p = sub.add_parser("list", help="the catalogue: variants, parameters, citations")

@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     stderr = sys.stderr if stderr is None else stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            _unrecognized(parser, args, extra)
     except UsageError as error:
         return _error(stderr, error, EXIT_USAGE)
     except SystemExit as exit_:  # --help
@@ -83,6 +85,21 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             os.environ.pop(CACHE_ENV, None)
         else:
             os.environ[CACHE_ENV] = saved
+
+
+def _unrecognized(parser: argparse.ArgumentParser, args, extra: Sequence[str]) -> None:
+    """An unknown option, named with the command's nearest one (--parm: --param) and
+    that command's help, not the top level's."""
+    from difflib import get_close_matches
+
+    sub = next(a for a in parser._subparsers._group_actions  # argparse keeps them there
+               if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    options = [o for a in sub._actions for o in a.option_strings]
+    word = next((e for e in extra if e.startswith("-")), extra[0])
+    near = get_close_matches(word.split("=")[0], options, n=1)
+    raise UsageError(f"{args.command}: unrecognized arguments: {' '.join(extra)}"
+                     + (f"; did you mean {near[0]}?" if near else "")
+                     + f" (see dpo-proofs {args.command} --help)")
 
 
 def _error(stderr: TextIO, error: object, code: int) -> int:

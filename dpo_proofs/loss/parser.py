@@ -122,7 +122,12 @@ class _Builder:
                 return CONSTANTS[node.id]
             if node.id in FUNCTIONS:
                 raise self.refuse(node, "function used without a call")
-            raise self.refuse(node, "unknown name (declare it as a parameter)")
+            from difflib import get_close_matches
+
+            near = get_close_matches(node.id, [*self.names, *CONSTANTS, *FUNCTIONS], n=1)
+            raise self.refuse(node, "unknown name (" + (
+                f"did you mean {near[0]!r}? else " if near else "") + "declare it as a "
+                "parameter)")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.build(node.operand, depth + 1)
             return -operand if isinstance(node.op, ast.USub) else operand
