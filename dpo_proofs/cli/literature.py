@@ -32,7 +32,9 @@ def _cmd_literature(args, stdout: TextIO, stderr: TextIO) -> int:
     plain = output_marks(stdout, MARKS, ASCII_MARKS) is ASCII_MARKS
     stdout.write(literature_report(own, NOT_REDUCIBLE if not keys else (), plain) + "\n")
     if others:
-        stdout.write("\n" + analogue_table(own + others, plain) + "\n")
+        # the catalogue's order (the analogues come in it), each statement's own result
+        # in its variant's row; a user loss's row last
+        stdout.write("\n" + analogue_table(others + own, plain) + "\n")
     return EXIT_OK
 
 

@@ -111,14 +111,14 @@ def gram_section(a: "Analysis") -> list:
                             "; where ", Math(r"s_w > 0"), " and ", Math(r"s_l > 0"), " (",
                             Code(", ".join(f"{k}: {v}" for k, v in _signs(a).items())),
                             ") the four cases are:")))
-        up, down = g.up, g.down
+        # a constant weight gives thresholds in (a, b, c) alone; else they are written
+        # with w (displayed above) to keep each case on one line
+        up, down = (latex(g.up), latex(g.down)) if g.constant_weight else ("a w", "b / w")
         rows = (
-            (("chosen up, rejected down",), (Math(rf"c < {latex(up)},\ c < {latex(down)}"),)),
-            (("both down (likelihood displacement)",),
-             (Math(rf"{latex(up)} \le c < {latex(down)}"),)),
-            (("both up",), (Math(rf"{latex(down)} \le c < {latex(up)}"),)),
-            (("chosen down, rejected up",),
-             (Math(rf"c \ge {latex(up)},\ c \ge {latex(down)}"),)))
+            (("chosen up, rejected down",), (Math(rf"c < {up},\ c < {down}"),)),
+            (("both down (likelihood displacement)",), (Math(rf"{up} \le c < {down}"),)),
+            (("both up",), (Math(rf"{down} \le c < {up}"),)),
+            (("chosen down, rejected up",), (Math(rf"c \ge {up},\ c \ge {down}"),)))
         blocks.append(Table(("case", "where (with the derived weight)"), rows, "lp{8cm}"))
     blocks.append(Para(("Checked: ", Code("; ".join(g.checks)), ".")))
     return blocks

@@ -132,7 +132,7 @@ def literature_section(reproductions: Sequence["Reproduction"],
         evidence = "; ".join(_evidence(r)) or "every claim " + (
             "decided as stated" if r.outcome == "reproduced" else "checked")
         rows.append(((Code(s.key),), (f"{s.paper}, arXiv:{s.arxiv}, {s.where}",),
-                     (f"{s.frame}, {r.variant}",), (r.outcome,), (Code(_short(evidence, 300)),)))
+                     (f"{s.frame}, {r.variant}",), (r.outcome,), (_short(evidence, 300),)))
     blocks: list = [
         Heading(1, "Published statements, decided"),
         Para(("Each statement of the field's papers that reduces to claims on one response "
