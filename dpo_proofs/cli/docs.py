@@ -94,6 +94,18 @@ def check_fresh(directory: Path, files: dict[str, str], max_lines: int = 60) -> 
     return problems
 
 
+def _gram_figure(loss, tex_path: Path, params=None) -> None:
+    """The Gram figure beside the document, when the weight is one positive number."""
+    from ..field.gram import weight_at
+    from ..printers.gram import gram_figure_name
+    from ..printers.gram_figure import plot_gram
+
+    w = weight_at(loss, params)
+    if w is not None and w[0].is_number and w[0].is_positive:
+        plot_gram([(loss.name, float(w[0]), w[1])], tex_path.parent /
+                  gram_figure_name(loss.name))
+
+
 def _figure(loss, tex_path: Path, stderr: TextIO, params=None) -> Path | None:
     """The variant's field figure as PDF next to the document, if matplotlib is there."""
     from ..printers.drawing import PlottingUnavailable, require_matplotlib
@@ -102,6 +114,7 @@ def _figure(loss, tex_path: Path, stderr: TextIO, params=None) -> Path | None:
     path = tex_path.parent / figure_name(loss.name)
     try:
         require_matplotlib()  # first: without matplotlib there is nothing to lambdify for
+        _gram_figure(loss, tex_path, params)
         return plot_fields(figure_fields(loss, params=params), path)
     except PlottingUnavailable as error:
         stderr.write(f"dpo-proofs: note: no figure for {loss.name}: {error}\n")

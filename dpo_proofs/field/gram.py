@@ -66,6 +66,9 @@ class GramDynamics:
     #: c < down = b/w (None where w is undefined or piecewise)
     up: sp.Expr | None = None
     down: sp.Expr | None = None
+    #: w at the defaults (and at WEIGHT_POINT when it depends on x) when that is one
+    #: positive number, with where it was taken: what the Gram figure is drawn at
+    sample_weight: tuple[sp.Expr, str] | None = None
 
     @property
     def constant_weight(self) -> bool:
@@ -132,9 +135,17 @@ def _derive(loss: Loss) -> GramDynamics:
         checks.append("v_w = s_l*(a*w - c) and v_l = s_l*(c*w - b) with w = s_w/s_l"
                       if shown else "v_w = s_l*(a*w - c) is not shown by the canonical form")
     plain = w is not None and not w.has(sp.Piecewise)
+    sample = None
+    if plain:
+        value = w.subs({p.symbol: p.default for p in loss.parameters})
+        where = ""
+        if value.free_symbols & {x1, x2}:
+            value, where = value.subs(WEIGHT_POINT), "at x1 = 1/2, x2 = 1/4"
+        if value.is_number and value.is_positive:
+            sample = (value, where)
     return GramDynamics(loss.name, s_w, s_l, w, v_w, v_l, margin, tuple(checks),
                         canonical(A * w) if plain else None,
-                        canonical(B / w) if plain else None)
+                        canonical(B / w) if plain else None, sample)
 
 
 def gram_dynamics(loss: Loss) -> GramDynamics | None:

@@ -10,13 +10,18 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 
 from .formulas import latex
-from .markup import Code, Display, Heading, Math, Para, Table
+from .markup import Code, Display, Figure, Heading, Math, Para, Table
 
 if TYPE_CHECKING:
     from ..field.gram import GramDynamics
     from ..results import Analysis
 
-__all__ = ["gram_json", "gram_lines", "gram_section", "case_texts"]
+__all__ = ["gram_json", "gram_lines", "gram_section", "case_texts", "gram_figure_name"]
+
+
+def gram_figure_name(variant: str) -> str:
+    """The Gram figure's file beside a variant's document."""
+    return f"{variant}-gram.pdf"
 
 #: longest threshold written out in a summary line (longer ones: see the JSON)
 SHOWN = 90
@@ -120,5 +125,13 @@ def gram_section(a: "Analysis") -> list:
             (("both up",), (Math(rf"{down} \le c < {up}"),)),
             (("chosen down, rejected up",), (Math(rf"c \ge {up},\ c \ge {down}"),)))
         blocks.append(Table(("case", "where (with the derived weight)"), rows, "lp{8cm}"))
+    if g.sample_weight is not None:
+        value, where = g.sample_weight
+        blocks.append(Figure(gram_figure_name(a.loss.name),
+                             f"The (c/a, c/b) plane coloured by the four cases at w = "
+                             f"{sp.sstr(value)} (the defaults{', ' + where if where else ''}); "
+                             "a Gram matrix exists where (c/a)(c/b) <= 1.",
+                             f"Figure not generated (needs matplotlib): python -m dpo_proofs "
+                             f"plot {a.loss.name} --gram -o {gram_figure_name(a.loss.name)}"))
     blocks.append(Para(("Checked: ", Code("; ".join(g.checks)), ".")))
     return blocks
