@@ -164,6 +164,7 @@ t = sp.Dummy("t", nonnegative=True)
     (C - sp.sqrt(C ** 2 + s), {-1}),
     (sp.sqrt(t) - C, {-1, 0, 1}),                          # t - c^2 of any sign
     (sp.sqrt(C ** 2 + s) + C, {1}),
+    (sp.sqrt(x1 - 2) - 1, {-1, 0, 1}),                     # no real root: never decided
 ])
 def test_monotone_sign_rules(expr, expected):
     assert set(sign_set(expr)) == expected

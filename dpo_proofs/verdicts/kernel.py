@@ -37,7 +37,7 @@ K7 (where defined) an expression that exact substitution leaves undefined (zoo, 
    says nothing on the excluded set.
 K8 (monotone) log(W) has the sign of W - 1 (W > 0 by K2); k*log(U) - k*log(V) the
    sign of U - V (U, V > 0); exp(A) - exp(B) that of A - B; sqrt(P) + R is > 0 where
-   P - R**2 > 0, and < 0 where P - R**2 < 0 and R < 0 (``kernel_signs``). A domain
+   P - R**2 > 0, and < 0 where P - R**2 < 0, R < 0 and P >= 0 (``kernel_signs``). A domain
    relation bounding one constant by a number (c > 0) narrows that constant's set.
 
 A product of factors is never empty where it stands for a nonconstant expression: the

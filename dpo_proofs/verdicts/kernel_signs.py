@@ -88,7 +88,7 @@ MONOTONE_MAX_OPS = 80
 def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
     """K8 (monotone functions): log(W) has the sign of W - 1 (W > 0); k*log(U) -
     k*log(V) (k > 0, U, V > 0) the sign of U - V; exp(A) - exp(B) the sign of A - B;
-    sqrt(P) + R is > 0 where P - R**2 > 0, and < 0 where P - R**2 < 0 with R < 0."""
+    sqrt(P) + R is > 0 where P - R**2 > 0, and < 0 where P - R**2 < 0, R < 0 and P >= 0."""
     from ..field.canonical import canonical
 
     def signs(e: sp.Expr) -> frozenset:
@@ -121,7 +121,9 @@ def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
         gap, inner = signs(P - R ** 2), _ANY
         if gap == {1}:
             inner = frozenset({1})
-        elif gap <= {-1} and sign_set(R, domains) == {-1}:
+        elif gap <= {-1} and sign_set(R, domains) == {-1} and \
+                sign_set(P, domains) <= {0, 1}:
+            # sqrt(P) < -R needs sqrt(P) real: P >= 0 (a negative P has no real root)
             inner = frozenset({-1})
         return frozenset(int(sp.sign(k)) * v for v in inner)
     return _ANY
