@@ -21,10 +21,13 @@ from .field.theorem import ClassTheorem, is_margin_loss, margin_loss_theorem
 from .loss.symbols import Parameter, beta, r_l, r_w, x1, x2
 from .testing.assertions import assert_claim, assert_ratio, assert_same_field
 from .loss.user import user_loss
-from .loss.catalogue import CATALOGUE, NOT_PER_PAIR, get_variant, variant_names
+from .loss.catalogue import CATALOGUE, NOT_PER_PAIR
+from .loss.names import get_variant, variant_names
 from .verdicts.values import Claim, Status, Verdict, builtin_claims
 from .field.gram import GramDynamics, gram_dynamics
 from .verdicts.literature import STATEMENTS, Reproduction, Statement, reproduce
+from .loss.readings import CONVENTIONS, FINDINGS, READINGS
+from .verdicts.sameness import Sameness, compare_readings, decide_findings
 
 __all__ = [
     "analyze", "Analysis", "check", "Claim", "Status", "Verdict", "builtin_claims",
@@ -37,5 +40,6 @@ __all__ = [
     "assert_same_field", "assert_ratio", "Parametrization", "get_parametrization",
     "user_parametrization", "dynamics", "Dynamics",
     "GramDynamics", "gram_dynamics", "STATEMENTS", "Statement", "Reproduction", "reproduce",
+    "CONVENTIONS", "READINGS", "FINDINGS", "Sameness", "compare_readings", "decide_findings",
 ]
 __version__ = "0.1.0"

@@ -26,7 +26,7 @@ from .field.in_frame import (field_of, on_frame, restrict_to_frame,
 from .field.limit_point import LimitPoint
 from .field.steps import margin_form, partial_steps
 from .field.theorem import ClassTheorem, margin_loss_theorem
-from .loss.catalogue import CATALOGUE, get_variant
+from .loss.names import get_variant, variant_names
 from .loss.loss import Loss
 from .loss.symbols import X1, X2, x1, x2
 from .numerics.odes import DEFAULT_STARTS, orbit_check, orbit_functions, step_checks
@@ -320,7 +320,7 @@ def derive_all(names: Sequence[str] | None = None, budget: float | None = DERIVE
     """derive() for each catalogued variant (catalogue order), in ``jobs`` worker
     processes (default: one per CPU). Each derivation is independent, so the result does
     not depend on the number of workers. ``on_done(name)`` is called as each finishes."""
-    names = list(CATALOGUE if names is None else names)
+    names = list(variant_names() if names is None else names)
     return for_each(_derive_task, [(n, budget, frames) for n in names], names, jobs, on_done)
 
 
@@ -329,7 +329,7 @@ def analyze_all(names: Sequence[str] | None = None, budget: float | None = DEFAU
                 on_done: Callable[[str], None] | None = None) -> list[Analysis]:
     """analyze() for each named variant (default: the catalogue), in order, over ``jobs``
     worker processes (default: one per CPU); ``on_done(name)`` as each finishes."""
-    names = [get_variant(n).name for n in (CATALOGUE if names is None else names)]
+    names = [get_variant(n).name for n in (variant_names() if names is None else names)]
     return for_each(_analyze_task, [(n, budget, quantities) for n in names], names, jobs,
                     on_done)
 

@@ -19,6 +19,8 @@ def test_public_names_are_exactly_these():
         "assert_claim", "assert_same_field", "assert_ratio", "Parametrization",
         "get_parametrization", "user_parametrization", "dynamics", "Dynamics",
         "GramDynamics", "gram_dynamics", "STATEMENTS", "Statement", "Reproduction",
+        "CONVENTIONS", "READINGS", "FINDINGS", "Sameness", "compare_readings",
+        "decide_findings",
         "reproduce"])
     for name in dpo_proofs.__all__:
         assert hasattr(dpo_proofs, name)

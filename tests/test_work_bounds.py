@@ -11,7 +11,7 @@ from dpo_proofs.field.flow import limit_point
 from dpo_proofs.field.frames import get_parametrization
 from dpo_proofs.field.gradient import gradient_field
 from dpo_proofs.field.limits import LIMIT_OPS, limits_at_zero
-from dpo_proofs.loss.catalogue import get_variant
+from dpo_proofs.loss.names import get_variant
 from dpo_proofs.loss.symbols import x1, x2
 from dpo_proofs.numerics.certify import certified_sign
 from dpo_proofs.printers.text import analysis_text

@@ -6,12 +6,14 @@ from typing import TextIO
 import sympy as sp
 
 from ..errors import DpoProofsError
-from ..loss.catalogue import CATALOGUE, NOT_PER_PAIR, get_variant
+from ..loss.catalogue import CATALOGUE, NOT_PER_PAIR
+from ..loss.names import get_variant
 from ..pipeline import analyze, analyze_all, class_theorem, values_at
 from ..field.theorem import is_margin_loss
 from ..printers.table import ASCII_MARKS, MARKS, verification_table
 from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, add_progress_options, budget_seconds,
-                      dump_json, key_values, output_marks, progress)
+                      VARIANT_HELP, add_weights_option, dump_json, key_values,
+                      output_marks, progress, variant_from_args)
 from .user import loss_from_args
 
 __all__ = ["add_subcommands"]
@@ -25,8 +27,8 @@ def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
         variant, params = loss_from_args(args.expr, params)
         budget = BUDGETS["expr"] if args.budget is None else args.budget
     elif args.variant:
-        variant, budget = args.variant, (BUDGETS["analyze"] if args.budget is None
-                                         else args.budget)
+        variant = variant_from_args(args.variant, args.weights)
+        budget = BUDGETS["analyze"] if args.budget is None else args.budget
     else:
         raise DpoProofsError("give a variant (see 'list') or --expr EXPR")
     result = analyze(variant, params=params, budget=budget,
@@ -118,7 +120,8 @@ def add_subcommands(sub) -> None:
                        "of R vs 1, field quantities, and check them. JSON keys: variant, loss, "
                        "d_x1, d_x2, ratio, region_ratio_gt_1, radial, verdicts, ... "
                        "(expressions are sympy strings in x1, x2, r_w, r_l, beta).")
-    p.add_argument("variant", nargs="?", help="catalogue name or TRL loss_type (see 'list')")
+    p.add_argument("variant", nargs="?", help=VARIANT_HELP + " (see 'list')")
+    add_weights_option(p)
     p.add_argument("--expr", metavar="EXPR",
                    help="analyze your own loss, e.g. \"-log(sigmoid(beta*log(x1/r_w) - "
                    "beta*log(x2/r_l)))\"; write --expr=\"-...\" if EXPR starts with '-' and has no "

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from ..cache import CACHE_ENV
 from ..errors import DpoProofsError, Terminated
-from . import analyze, check, docs, dynamics, frames, impl, literature, train
+from . import analyze, check, docs, dynamics, frames, impl, literature, readings, train
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Parser, UsageError
 
 __all__ = ["main", "main_exit", "build_parser", "memory_limit", "MEMORY_ENV",
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "the loss's exact expression")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for group in (analyze, docs, check, impl, frames, dynamics, literature, train):
+    for group in (analyze, docs, check, impl, frames, dynamics, literature, readings, train):
         group.add_subcommands(sub)
     return parser
 

@@ -11,8 +11,8 @@ from ..field.frames import get_parametrization
 from ..field.in_frame import with_frame_constants
 from ..verdicts.claim_text import claim_from_text, parse_range
 from ..verdicts.engine import check
-from ..loss.catalogue import get_variant
-from .options import BUDGETS, EXIT_FAILED, EXIT_OK, budget_seconds, dump_json, key_values
+from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, VARIANT_HELP, add_weights_option,
+                      budget_seconds, dump_json, key_values, variant_from_args)
 
 __all__ = ["add_subcommands"]
 
@@ -30,7 +30,7 @@ def _params(items, loss) -> dict:
 
 def _cmd_check(args, stdout: TextIO, stderr: TextIO) -> int:
 
-    loss = get_variant(args.variant)
+    loss = variant_from_args(args.variant, args.weights)
     if args.frame:  # a frame's own constants (gram: a, b, c) may be named and fixed
         loss = with_frame_constants(loss, get_parametrization(args.frame))
     claim = claim_from_text(args.claim, loss, args.domain)
@@ -61,7 +61,8 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
         "loss, d_x1, d_x2, ratio (e.g. \"ratio > 1\"), the Hessian of L in the frame's "
         "coordinates hess_11, hess_12, hess_22, hess_det, hess_trace (e.g. \"hess_det < 0\"), "
         "or a built-in claim name.")
-    p.add_argument("variant", help="catalogue name or TRL loss_type")
+    p.add_argument("variant", help=VARIANT_HELP)
+    add_weights_option(p)
     p.add_argument("claim", help="e.g. \"ratio > 1\", \"d_x1 < 0\", \"dispreferred_faster\"")
     p.add_argument("--domain", metavar="REL", help="\"x1 > x2\", \"simplex\", "
                    "\"0.1 <= x1 <= 0.5, x2 >= 0.2\" (default: the square (0, 1]^2)")

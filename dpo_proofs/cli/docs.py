@@ -23,9 +23,11 @@ from ..printers.pdf import compile_pdf, write_atomic
 from ..printers.document import derivation_document, figure_name
 from ..printers.overview import overview_document
 from ..verdicts.literature import NOT_REDUCIBLE, reproduce_all
+from ..verdicts.sameness import decide_findings
 from ..printers.markup import render
-from ..loss.catalogue import CATALOGUE, get_variant
-from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, add_progress_options, budget_seconds,
+from ..loss.catalogue import CATALOGUE
+from ..loss.names import get_variant
+from .options import (BUDGETS, VARIANT_HELP, EXIT_FAILED, EXIT_OK, add_progress_options, budget_seconds,
                       key_values, progress)
 from ..loss.symbols import X1, X2
 
@@ -55,7 +57,7 @@ def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None,
         files[f"{d.loss.name}.md"] = render(doc, "md")
     statements = reproduce_all(jobs=jobs)  # the published statements, for their own losses
     overview = overview_document(derivations, header, class_theorem(), statements,
-                                 NOT_REDUCIBLE)
+                                 NOT_REDUCIBLE, decide_findings())
     files[f"{OVERVIEW}.tex"] = render(overview, "tex")
     files[f"{OVERVIEW}.md"] = render(overview, "md")
     return files
@@ -317,7 +319,7 @@ def add_subcommands(sub) -> None:
         f"findings. '{ALL_COMMAND}' regenerates the repository's derivations/ directory; "
         "add --check to fail (exit 1, with a diff) when it is stale instead.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("variant", nargs="?", help="catalogue name or TRL loss_type")
+    p.add_argument("variant", nargs="?", help=VARIANT_HELP)
     p.add_argument("-o", "--output", help="output file (single variant; default stdout) "
                    "or directory (--all; default derivations/)")
     p.add_argument("--format", choices=("tex", "md"), default="tex",

@@ -6,7 +6,7 @@ from typing import TextIO
 import sympy as sp
 
 from ..errors import InvalidArgument
-from .options import BUDGETS, budget_seconds, dump_json, key_values
+from .options import BUDGETS, VARIANT_HELP, budget_seconds, dump_json, key_values
 
 __all__ = ["add_subcommands"]
 
@@ -82,7 +82,7 @@ def add_subcommands(sub) -> None:
         "start) and a discrete step's first- and second-order terms; check them against "
         "mpmath's ODE solver from several starting points and exact steps at eta = 1e-1..1e-4. "
         "Exit status 1 if a check fails.")
-    p.add_argument("variant", help="a catalogue variant (see 'list')")
+    p.add_argument("variant", help=VARIANT_HELP)
     p.add_argument("--parametrization", default="probability", metavar="NAME",
                    help="probability (default), log, softmax, softmax:K, or a map "
                    "'x1 = EXPR, x2 = EXPR'")

@@ -5,7 +5,8 @@ from typing import TextIO
 
 from ..pipeline import analyze, for_each
 from ..field.frames import BUILTIN_PARAMETRIZATIONS, get_parametrization
-from ..loss.catalogue import CATALOGUE, get_variant
+from ..loss.catalogue import CATALOGUE
+from ..loss.names import get_variant
 from .options import BUDGETS, add_progress_options, budget_seconds, dump_json, progress
 
 __all__ = ["add_subcommands", "frame_results"]

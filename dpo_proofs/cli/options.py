@@ -18,7 +18,12 @@ from ..pipeline import DERIVE_BUDGET, FRAME_BUDGET
 
 __all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "BUDGETS", "MAX_BUDGET",
            "budget_seconds", "jobs_count", "add_progress_options", "progress", "key_values", "output_marks",
-           "dump_json", "UsageError", "Parser"]
+           "dump_json", "UsageError", "Parser", "VARIANT_HELP", "add_weights_option",
+           "variant_from_args"]
+
+#: What a variant argument accepts (every command resolves it with loss.names.get_variant).
+VARIANT_HELP = ("catalogue name, TRL loss_type, a reading NAME@CONVENTION (see 'readings') "
+                "or a mixture such as sigmoid+bco_pair+sft")
 
 #: Exit status: every check that must hold did / a check failed (or a claim is not
 #: proved) / bad input, with a one-line error.
@@ -125,3 +130,21 @@ class Parser(argparse.ArgumentParser):
         prog = self.prog.removeprefix("dpo-proofs").strip()
         raise UsageError((f"{prog}: " if prog else "") + message
                          + f" (see {self.prog} --help)")
+
+
+def add_weights_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", metavar="W1,W2,..", help="loss_weights of a mixture "
+                   "VARIANT = a+b+..: one number > 0 per term, e.g. 0.8,0.2,1 (TRL's "
+                   "loss_type=[...] with loss_weights=[...])")
+
+
+def variant_from_args(name: str, weights: str | None):
+    """The Loss named on the command line, with --weights applied to a mixture."""
+    from ..loss.names import get_variant
+
+    if weights is None:
+        return get_variant(name)
+    items = [w.strip() for w in weights.split(",")]
+    if not all(items):
+        raise DpoProofsError(f"--weights {weights!r} must be numbers separated by commas")
+    return get_variant(name, weights=items)

@@ -7,64 +7,20 @@ was taken and why. Variants without a per-pair form are in NOT_PER_PAIR with the
 """
 from __future__ import annotations
 
-import difflib
-
 from types import MappingProxyType
 
 import sympy as sp
 
-from ..errors import UnknownVariant
 from .functions import log_sigmoid, sigmoid
 from .not_per_pair import NOT_PER_PAIR
+from .recent import RECENT_BUILDERS
 from .loss import STANDARD_PARAMETERS, Loss, margin
-from .symbols import BETA, POSITIVE, R_L, R_W, Parameter, beta, r_l, r_w, x1, x2
+from .constants import (LABEL_SMOOTHING, N_L, N_W, R, REF_FREE_NOTE,
+                        UNIT_OPEN, alpha, beta_param, delta, eps_ls, gamma, lam, lambda_D,
+                        lambda_U, log_u, n_l, n_w, param, tau, z0)
+from .symbols import POSITIVE, R_L, R_W, Parameter, beta, r_l, r_w, x1, x2
 
-__all__ = ["CATALOGUE", "NOT_PER_PAIR", "get_variant", "variant_names", "PARAMETER_SYMBOLS"]
-
-R = sp.Rational
-UNIT_OPEN = sp.Interval.open(0, 1)
-LENGTH_DOMAIN = sp.Interval(1, sp.oo)
-
-# Constants of the variants. Symbols carry the assumptions their domains imply so
-# that sympy may decide signs; bounded domains are also registered with signs.py.
-eps = sp.Symbol("eps", positive=True)
-tau = sp.Symbol("tau", positive=True)
-gamma = sp.Symbol("gamma", positive=True)
-lam = sp.Symbol("lam", positive=True)
-alpha = sp.Symbol("alpha", positive=True)
-n_w = sp.Symbol("n_w", positive=True, integer=True)
-n_l = sp.Symbol("n_l", positive=True, integer=True)
-delta = sp.Symbol("delta", real=True)
-z0 = sp.Symbol("z0", nonnegative=True)
-lambda_D = sp.Symbol("lambda_D", positive=True)
-lambda_U = sp.Symbol("lambda_U", positive=True)
-eps_ls = sp.Symbol("eps", nonnegative=True)  # label smoothing may be 0
-
-#: name -> symbol of every constant the catalogue uses (for parsers and tests).
-PARAMETER_SYMBOLS = {s.name: s for s in (tau, gamma, lam, alpha, n_w, n_l, delta, z0,
-                                         lambda_D, lambda_U)}
-
-N_W = Parameter(n_w, LENGTH_DOMAIN, sp.Integer(1), "length of y_w in tokens", integer=True)
-N_L = Parameter(n_l, LENGTH_DOMAIN, sp.Integer(1), "length of y_l in tokens", integer=True)
-
-
-def _param(symbol, domain, default, description) -> Parameter:
-    return Parameter(symbol, domain, sp.sympify(default), description)
-
-
-def _beta(default) -> Parameter:
-    return Parameter(beta, POSITIVE, sp.sympify(default), BETA.description)
-
-
-def _log_u(x, r):
-    return sp.log(x / r)
-
-
-LABEL_SMOOTHING = _param(eps_ls, sp.Interval.Ropen(0, R(1, 2)), R(1, 10),
-                         "label-smoothing rate: probability that the label is flipped")
-REF_FREE_NOTE = ("reference-free: written without r_w, r_l (implementations use the "
-                 "implicit reference probability 1)")
-
+__all__ = ["CATALOGUE", "NOT_PER_PAIR"]
 
 def _dpo() -> Loss:
     return Loss(
@@ -104,8 +60,8 @@ def _robust() -> Loss:
 
 def _ipo() -> Loss:
     return Loss(
-        "ipo", (_log_u(x1, r_w) - _log_u(x2, r_l) - 1 / (2 * beta)) ** 2,
-        (_beta(R(1, 10)), R_W, R_L), "Identity Preference Optimisation", "arXiv:2310.12036",
+        "ipo", (log_u(x1, r_w) - log_u(x2, r_l) - 1 / (2 * beta)) ** 2,
+        (beta_param(R(1, 10)), R_W, R_L), "Identity Preference Optimisation", "arXiv:2310.12036",
         None,
         "paper's sequence form with TRL's tau = beta: (log(x1/r_w) - log(x2/r_l) - "
         "1/(2*beta))^2 with SUMMED log-probabilities (eric-mitchell repo, ipo=True). TRL "
@@ -114,8 +70,8 @@ def _ipo() -> Loss:
 
 def _ipo_mean() -> Loss:
     return Loss(
-        "ipo_mean", (_log_u(x1, r_w) / n_w - _log_u(x2, r_l) / n_l - 1 / (2 * beta)) ** 2,
-        (_beta(R(1, 10)), R_W, R_L, N_W, N_L), "IPO with per-token-averaged log-ratios",
+        "ipo_mean", (log_u(x1, r_w) / n_w - log_u(x2, r_l) / n_l - 1 / (2 * beta)) ** 2,
+        (beta_param(R(1, 10)), R_W, R_L, N_W, N_L), "IPO with per-token-averaged log-ratios",
         "arXiv:2310.12036", "ipo",
         "TRL/HALOs reading of IPO: log-ratios averaged over tokens, (log(x1/r_w)/n_w - "
         "log(x2/r_l)/n_l - 1/(2*beta))^2, tau = beta")
@@ -133,7 +89,7 @@ def _slic_hf() -> Loss:
     return Loss(
         "slic_hf", sp.Max(0, d - sp.log(x1) + sp.log(x2)) - lam * sp.log(x1),
         (Parameter(d, POSITIVE, sp.Integer(1), "hinge margin delta"),
-         _param(lam, POSITIVE, R(1, 10), "weight of the NLL term on y_w")),
+         param(lam, POSITIVE, R(1, 10), "weight of the NLL term on y_w")),
         "SLiC-HF (calibration hinge + NLL)", "arXiv:2305.10425", None,
         "original SLiC-HF: max(0, delta - log x1 + log x2) - lambda*log x1 with summed "
         "log-probabilities, HALOs defaults delta=1, lambda=0.1; " + REF_FREE_NOTE)
@@ -142,7 +98,7 @@ def _slic_hf() -> Loss:
 def _simpo() -> Loss:
     return Loss(
         "simpo", -log_sigmoid(beta / n_w * sp.log(x1) - beta / n_l * sp.log(x2) - gamma),
-        (_beta(2), _param(gamma, POSITIVE, R(1, 2), "target reward margin"), N_W, N_L),
+        (beta_param(2), param(gamma, POSITIVE, R(1, 2), "target reward margin"), N_W, N_L),
         "Simple Preference Optimization", "arXiv:2405.14734", "simpo",
         "-logsig(beta/n_w*log x1 - beta/n_l*log x2 - gamma); repo default beta=2, "
         "gamma = 0.25*beta = 0.5; " + REF_FREE_NOTE)
@@ -151,7 +107,7 @@ def _simpo() -> Loss:
 def _cpo() -> Loss:
     return Loss(
         "cpo", -log_sigmoid(beta * sp.log(x1) - beta * sp.log(x2)) - alpha * sp.log(x1),
-        (_beta(R(1, 10)), _param(alpha, POSITIVE, sp.Integer(1), "cpo_alpha, weight of NLL(y_w)")),
+        (beta_param(R(1, 10)), param(alpha, POSITIVE, sp.Integer(1), "cpo_alpha, weight of NLL(y_w)")),
         "Contrastive Preference Optimization", "arXiv:2401.08417", None,
         "-logsig(beta*log x1 - beta*log x2) - cpo_alpha*log x1 (paper: summed NLL; TRL "
         "CPOTrainer loss_type='sigmoid' averages the NLL per token, i.e. cpo_alpha/n_w); "
@@ -163,7 +119,7 @@ def _orpo() -> Loss:
     log_odds = lambda p: sp.log(p) - sp.log(1 - p)  # noqa: E731
     return Loss(
         "orpo", -sp.log(x1) / n_w - lam * log_sigmoid(log_odds(pw) - log_odds(pl)),
-        (_param(lam, POSITIVE, R(1, 10), "weight of the odds-ratio term (TRL beta)"), N_W, N_L),
+        (param(lam, POSITIVE, R(1, 10), "weight of the odds-ratio term (TRL beta)"), N_W, N_L),
         "Odds Ratio Preference Optimization", "arXiv:2403.07691", None,
         "-(1/n_w)*log x1 - lambda*logsig(log odds(x1^(1/n_w)) - log odds(x2^(1/n_l))), "
         "odds(p) = p/(1-p), p = geometric-mean token probability; undefined at x1 = 1 or "
@@ -173,8 +129,8 @@ def _orpo() -> Loss:
 def _dpop() -> Loss:
     penalty = sp.Max(0, sp.log(r_w / x1))
     return Loss(
-        "dpop", -log_sigmoid(beta * (_log_u(x1, r_w) - _log_u(x2, r_l) - lam * penalty)),
-        (*STANDARD_PARAMETERS, _param(lam, POSITIVE, sp.Integer(50), "DPOP penalty weight")),
+        "dpop", -log_sigmoid(beta * (log_u(x1, r_w) - log_u(x2, r_l) - lam * penalty)),
+        (*STANDARD_PARAMETERS, param(lam, POSITIVE, sp.Integer(50), "DPOP penalty weight")),
         "DPO-Positive (Smaug)", "arXiv:2402.13228", None,
         "penalty INSIDE the sigmoid: -logsig(beta*(log(x1/r_w) - log(x2/r_l) - "
         "lambda*max(0, log(r_w/x1)))), the July 2024 corrected bracketing and PaddleNLP "
@@ -185,7 +141,7 @@ def _dpop() -> Loss:
 def _r_dpo() -> Loss:
     return Loss(
         "r_dpo", -log_sigmoid(margin() + alpha * (n_w - n_l)),
-        (*STANDARD_PARAMETERS, _param(alpha, POSITIVE, R(1, 50), "length penalty weight"),
+        (*STANDARD_PARAMETERS, param(alpha, POSITIVE, R(1, 50), "length penalty weight"),
          N_W, N_L),
         "Length-regularised DPO (R-DPO, Park et al.)", "arXiv:2403.19159", None,
         "UNVERIFIED SIGN: -logsig(h + alpha*(n_w - n_l)) as tabulated in SimPO Table 3; no "
@@ -196,23 +152,24 @@ def _r_dpo() -> Loss:
 def _kto_pair() -> Loss:
     return Loss(
         "kto_pair",
-        lambda_D * (1 - sigmoid(beta * (_log_u(x1, r_w) - z0)))
-        + lambda_U * (1 - sigmoid(beta * (z0 - _log_u(x2, r_l)))),
+        lambda_D * (1 - sigmoid(beta * (log_u(x1, r_w) - z0)))
+        + lambda_U * (1 - sigmoid(beta * (z0 - log_u(x2, r_l)))),
         (*STANDARD_PARAMETERS,
-         _param(z0, sp.Interval(0, sp.oo), 0, "detached KL reference point (batch statistic)"),
-         _param(lambda_D, POSITIVE, 1, "weight of desirable examples"),
-         _param(lambda_U, POSITIVE, 1, "weight of undesirable examples")),
-        "Kahneman-Tversky Optimization on a pair", "arXiv:2402.01306", "kto_pair",
+         param(z0, sp.Interval(0, sp.oo), 0, "detached KL reference point (batch statistic)"),
+         param(lambda_D, POSITIVE, 1, "weight of desirable examples"),
+         param(lambda_U, POSITIVE, 1, "weight of undesirable examples")),
+        "Kahneman-Tversky Optimization on a pair", "arXiv:2402.01306", None,
         "paired use: lambda_D*(1-sigma(beta*(log(x1/r_w) - z0))) + lambda_U*(1-sigma(beta*"
         "(z0 - log(x2/r_l)))); z0 = clamp(batch mean log-ratio, min 0) is detached, so it is "
-        "a parameter here")
+        "a parameter here. No TRL loss_type today: DPOTrainer's 'kto_pair' was removed in "
+        "2024 (KTOTrainer is unpaired) and is not among f2cd577's loss types")
 
 
 def _nca_pair() -> Loss:
-    a, b = beta * _log_u(x1, r_w), beta * _log_u(x2, r_l)
+    a, b = beta * log_u(x1, r_w), beta * log_u(x2, r_l)
     return Loss(
         "nca_pair", -log_sigmoid(a) - log_sigmoid(-a) / 2 - log_sigmoid(-b) / 2,
-        (_beta(R(1, 100)), R_W, R_L), "Noise Contrastive Alignment (pairwise)",
+        (beta_param(R(1, 100)), R_W, R_L), "Noise Contrastive Alignment (pairwise)",
         "arXiv:2402.05369", "nca_pair",
         "-logsig(beta*log(x1/r_w)) - 1/2*logsig(-beta*log(x1/r_w)) - 1/2*logsig(-beta*log(x2/r_l))")
 
@@ -220,8 +177,8 @@ def _nca_pair() -> Loss:
 def _bco_pair() -> Loss:
     return Loss(
         "bco_pair",
-        -log_sigmoid(beta * _log_u(x1, r_w) - delta) - log_sigmoid(-(beta * _log_u(x2, r_l) - delta)),
-        (_beta(R(1, 100)), R_W, R_L,
+        -log_sigmoid(beta * log_u(x1, r_w) - delta) - log_sigmoid(-(beta * log_u(x2, r_l) - delta)),
+        (beta_param(R(1, 100)), R_W, R_L,
          Parameter(delta, sp.Interval(-sp.oo, sp.oo), sp.Integer(0),
                    "detached running mean of the rewards")),
         "Binary Classifier Optimization (pairwise)", "arXiv:2404.04656", "bco_pair",
@@ -231,14 +188,14 @@ def _bco_pair() -> Loss:
 
 def _apo_zero() -> Loss:
     return Loss(
-        "apo_zero", 1 - sigmoid(beta * _log_u(x1, r_w)) + sigmoid(beta * _log_u(x2, r_l)),
+        "apo_zero", 1 - sigmoid(beta * log_u(x1, r_w)) + sigmoid(beta * log_u(x2, r_l)),
         STANDARD_PARAMETERS, "Anchored Preference Optimization (zero)", "arXiv:2408.06266",
         "apo_zero", "[1 - sigma(beta*log(x1/r_w))] + sigma(beta*log(x2/r_l))")
 
 
 def _apo_down() -> Loss:
     return Loss(
-        "apo_down", sigmoid(beta * _log_u(x1, r_w)) + 1 - sigmoid(margin()),
+        "apo_down", sigmoid(beta * log_u(x1, r_w)) + 1 - sigmoid(margin()),
         STANDARD_PARAMETERS, "Anchored Preference Optimization (down)", "arXiv:2408.06266",
         "apo_down", "sigma(beta*log(x1/r_w)) + [1 - sigma(h)]")
 
@@ -246,8 +203,8 @@ def _apo_down() -> Loss:
 def _sppo_hard() -> Loss:
     return Loss(
         "sppo_hard",
-        (_log_u(x1, r_w) - 1 / (2 * beta)) ** 2 + (_log_u(x2, r_l) + 1 / (2 * beta)) ** 2,
-        (_beta(R(1, 1000)), R_W, R_L), "Self-Play Preference Optimization (hard labels)",
+        (log_u(x1, r_w) - 1 / (2 * beta)) ** 2 + (log_u(x2, r_l) + 1 / (2 * beta)) ** 2,
+        (beta_param(R(1, 1000)), R_W, R_L), "Self-Play Preference Optimization (hard labels)",
         "arXiv:2405.00675", "sppo_hard",
         "(log(x1/r_w) - 1/(2*beta))^2 + (log(x2/r_l) + 1/(2*beta))^2, beta = 1/eta")
 
@@ -268,15 +225,15 @@ def _discopop() -> Loss:
     s = sigmoid(h / tau)
     return Loss(
         "discopop", (1 - s) * (-log_sigmoid(h)) + s * sp.exp(-h),
-        (_beta(R(1, 20)), R_W, R_L, _param(tau, POSITIVE, R(1, 20), "modulation temperature")),
+        (beta_param(R(1, 20)), R_W, R_L, param(tau, POSITIVE, R(1, 20), "modulation temperature")),
         "DiscoPOP (log-ratio modulated loss)", "arXiv:2406.08414", "discopop",
         "(1 - sigma(h/tau))*(-logsig(h)) + sigma(h/tau)*exp(-h), h the DPO margin")
 
 
 def _dpo_shift() -> Loss:
     return Loss(
-        "dpo_shift", -log_sigmoid(beta * _log_u(x1, r_w) - lam * beta * _log_u(x2, r_l)),
-        (*STANDARD_PARAMETERS, _param(lam, sp.Interval.Lopen(0, 1), R(95, 100),
+        "dpo_shift", -log_sigmoid(beta * log_u(x1, r_w) - lam * beta * log_u(x2, r_l)),
+        (*STANDARD_PARAMETERS, param(lam, sp.Interval.Lopen(0, 1), R(95, 100),
                                       "shift lambda on the rejected log-ratio")),
         "DPO-Shift", "arXiv:2502.07599", None,
         "fixed schedule: -logsig(beta*log(x1/r_w) - lambda*beta*log(x2/r_l)), lambda in (0, 1]")
@@ -285,8 +242,8 @@ def _dpo_shift() -> Loss:
 def _bdpo() -> Loss:
     return Loss(
         "bdpo",
-        -log_sigmoid(beta * _log_u(x1, r_w) - beta * sp.log(lam * x2 / r_l + 1 - lam)),
-        (*STANDARD_PARAMETERS, _param(lam, sp.Interval.Lopen(0, 1), R(1, 2),
+        -log_sigmoid(beta * log_u(x1, r_w) - beta * sp.log(lam * x2 / r_l + 1 - lam)),
+        (*STANDARD_PARAMETERS, param(lam, sp.Interval.Lopen(0, 1), R(1, 2),
                                       "mixing weight of the policy in pi_mix")),
         "Bounded DPO", "arXiv:2506.12725", None,
         "UNVERIFIED (from the first author's blog, not the PDF): -logsig(beta*log(x1/r_w) - "
@@ -306,12 +263,13 @@ def _f_dpo_js() -> Loss:
 
 
 def _f_dpo_alpha() -> Loss:
-    return _f_dpo("fdpo_alpha", lambda u: (1 - u ** (-alpha)) / alpha,
+    return _f_dpo("fdpo_alpha", lambda u: (u ** (alpha - 1) - 1) / (alpha - 1),
                   "f-DPO, alpha-divergence",
-                  "f'(u) = (1 - u^(-alpha))/alpha (paper and old TRL). New TRL writes "
-                  "(u^(alpha-1) - 1)/(alpha-1), which is this one with alpha -> 1 - alpha; "
-                  "the two agree at the default alpha = 1/2",
-                  (_param(alpha, UNIT_OPEN, R(1, 2), "alpha of the alpha-divergence"),))
+                  "f'(u) = (u^(alpha-1) - 1)/(alpha-1), alpha = f_alpha_divergence_coef = 1/2: "
+                  "what TRL runs today (f2cd577; its docstring still says u^-alpha). The paper "
+                  "and TRL up to 0.28 wrote (1 - u^(-alpha))/alpha with default alpha = 1: see "
+                  "the reading fdpo_alpha@trl-0.28 (the same function with alpha -> 1 - alpha)",
+                  (param(alpha, UNIT_OPEN, R(1, 2), "alpha of the alpha-divergence"),))
 
 
 def _f_dpo_fkl() -> Loss:
@@ -320,7 +278,7 @@ def _f_dpo_fkl() -> Loss:
 
 
 def _cal_dpo() -> Loss:
-    a, b = _log_u(x1, r_w), _log_u(x2, r_l)
+    a, b = log_u(x1, r_w), log_u(x2, r_l)
     return Loss(
         "cal_dpo",
         -log_sigmoid(a - b) + ((a - 1 / (2 * beta)) ** 2 + (b + 1 / (2 * beta)) ** 2) / 2,
@@ -339,7 +297,7 @@ def _simper() -> Loss:
 def _rpo() -> Loss:
     return Loss(
         "rpo", -log_sigmoid(margin()) - alpha * sp.log(x1) / n_w,
-        (*STANDARD_PARAMETERS, _param(alpha, POSITIVE, sp.Integer(1), "weight of NLL(y_w)"),
+        (*STANDARD_PARAMETERS, param(alpha, POSITIVE, sp.Integer(1), "weight of NLL(y_w)"),
          N_W),
         "DPO + NLL (RPO)", "arXiv:2404.19733", None,
         "-logsig(h) - (alpha/n_w)*log x1: v3 reading (alpha on the NLL term, as TRL after "
@@ -350,7 +308,7 @@ def _rpo() -> Loss:
 def _sigmoid_norm() -> Loss:
     return Loss(
         "sigmoid_norm",
-        -log_sigmoid(beta * (_log_u(x1, r_w) / n_w - _log_u(x2, r_l) / n_l)),
+        -log_sigmoid(beta * (log_u(x1, r_w) / n_w - log_u(x2, r_l) / n_l)),
         (*STANDARD_PARAMETERS, N_W, N_L), "Length-normalised DPO (Tulu 3)",
         "arXiv:2411.15124", "sigmoid_norm",
         "-logsig(beta*(log(x1/r_w)/n_w - log(x2/r_l)/n_l))")
@@ -365,27 +323,8 @@ _BUILDERS = {
     "fdpo_js": _f_dpo_js, "fdpo_alpha": _f_dpo_alpha, "fdpo_forward_kl": _f_dpo_fkl,
     "sigmoid_norm": _sigmoid_norm, "rpo": _rpo, "cal_dpo": _cal_dpo, "simper": _simper,
     "slic_hf": _slic_hf,
+    **RECENT_BUILDERS,
 }
 
 #: name -> Loss, in catalogue order.
 CATALOGUE: MappingProxyType = MappingProxyType({name: build() for name, build in _BUILDERS.items()})
-
-
-
-def variant_names() -> tuple[str, ...]:
-    return tuple(CATALOGUE)
-
-
-def get_variant(name: str) -> Loss:
-    """The catalogued loss called ``name`` (its key or its TRL loss_type)."""
-    key = name.strip().lower()
-    if key in CATALOGUE:
-        return CATALOGUE[key]
-    for loss in CATALOGUE.values():
-        if loss.trl_name == key:
-            return loss
-    if key in NOT_PER_PAIR:
-        raise UnknownVariant(f"variant {name!r} has no per-pair form: {NOT_PER_PAIR[key]}")
-    near = difflib.get_close_matches(key, [*CATALOGUE, *NOT_PER_PAIR], n=1)
-    hint = f"; did you mean {near[0]!r}?" if near else ""
-    raise UnknownVariant(f"unknown variant {name!r}{hint} (known: {', '.join(CATALOGUE)})")

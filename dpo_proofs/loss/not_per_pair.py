@@ -20,4 +20,14 @@ NOT_PER_PAIR: MappingProxyType = MappingProxyType({
     "spo": "SPO (arXiv:2405.00747) has a global KL regulariser over the output distribution",
     "ld_dpo": "LD-DPO (arXiv:2409.06411) reweights the tokens of the longer response's tail",
     "tr_dpo": "TR-DPO (arXiv:2404.09656) moves the reference model during training",
+    "ddro": "DDRO (arXiv:2505.07558) estimates the density ratio of the preferred to the "
+            "unpreferred output distribution from unpaired (KTO-style) data: its objective "
+            "is not a function of one pair's (x1, x2)",
+    "balanced_dpo": "Balanced-DPO (arXiv:2502.20847) reweights DPO's chosen and rejected "
+                    "gradient terms with detached per-pair coefficients: per pair it is a "
+                    "reweighting of DPO's gradient, not a new loss of (x1, x2); the formula "
+                    "was not verified in a primary source",
+    "tpo": "TPO (Triple Preference Optimization, arXiv:2405.16681) uses three responses per "
+           "prompt (gold, preferred, rejected): a function of three probabilities, not of one "
+           "pair",
 })

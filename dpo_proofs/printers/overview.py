@@ -12,6 +12,7 @@ from ..field.theorem import ClassTheorem
 from ..results import Derivation
 from .formulas import latex, region_sentence
 from .literature import literature_section
+from .readings import readings_section
 from .markup import Code, Display, Document, Env, Heading, Items, Math, Para, Table
 from .text import SIGN_WORDS
 
@@ -47,10 +48,12 @@ def _theorem_section(derivations: Sequence[Derivation], t: ClassTheorem) -> list
 
 def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
                       theorem: ClassTheorem, literature: Sequence = (),
-                      not_reducible: Sequence[tuple[str, str]] = ()) -> Document:
+                      not_reducible: Sequence[tuple[str, str]] = (),
+                      findings: Sequence = ()) -> Document:
     """All variants side by side: ratio, region R > 1, margin loss, signs, verdicts;
     ``theorem`` is the class theorem as the pipeline proved it; ``literature`` the
-    published statements as decided (``verdicts.literature.Reproduction`` values)."""
+    published statements as decided (``verdicts.literature.Reproduction`` values);
+    ``findings`` the framework readings' findings as decided (``FindingResult`` values)."""
     rows = []
     claims = derivations[0].analysis.claims if derivations else ()
     verdict_rows = []
@@ -87,6 +90,7 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
         *_theorem_section(derivations, theorem),
         *_overview_frames(derivations),
         *literature_section(literature, not_reducible),
+        *readings_section(findings),
     ]
     return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks))
 

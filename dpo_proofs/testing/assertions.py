@@ -22,7 +22,7 @@ from ..verdicts.engine import check
 from ..loss.loss import Loss
 from ..loss.parser import parse_expression
 from ..numerics.confirm import DPS, confirmation_points, mp_callable, show, to_mpf
-from ..loss.catalogue import get_variant
+from ..loss.names import get_variant
 from ..loss.symbols import x1, x2
 from ..verdicts.values import RATIO, Claim, Status, Verdict
 

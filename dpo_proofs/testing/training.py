@@ -27,7 +27,7 @@ import sympy as sp
 
 from ..errors import InvalidArgument
 from ..field.gram import CASES, gram_dynamics
-from ..loss.catalogue import get_variant
+from ..loss.names import get_variant
 from ..loss.symbols import GRAM_PARAMETERS, r_l, r_w, x1, x2
 from .trl_losses import TRL_STYLE, torch
 

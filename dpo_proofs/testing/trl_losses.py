@@ -133,9 +133,9 @@ def fdpo_js(cw, cl, rw, rl, beta):
     return -F.logsigmoid(beta * (F.logsigmoid(cw - rw) - F.logsigmoid(cl - rl)))
 
 
-def fdpo_alpha(cw, cl, rw, rl, beta, alpha):
-    f = lambda d: (1 - torch.exp(-alpha * d)) / alpha  # noqa: E731
-    return -F.logsigmoid(beta * (f(cw - rw) - f(cl - rl)))
+def fdpo_alpha(cw, cl, rw, rl, beta, alpha):  # TRL f2cd577: scores exp((a-1)*d)/(a-1)
+    score = lambda d: torch.exp((alpha - 1) * d) / (alpha - 1)  # noqa: E731
+    return -F.logsigmoid(beta * (score(cw - rw) - score(cl - rl)))
 
 
 def fdpo_forward_kl(cw, cl, rw, rl, beta):
@@ -159,6 +159,85 @@ def slic_hf(cw, cl, rw, rl, delta_m, lam):
     return torch.relu(delta_m - (cw - cl)) - lam * cw
 
 
+def sft(cw, cl, rw, rl, n_w):  # DPOTrainer 'sft': token-mean NLL of the chosen completion
+    return -cw / n_w
+
+
+def alphapo(cw, cl, rw, rl, beta, gamma, alpha, n_w, n_l):  # CPOTrainer simpo with alpha
+    chosen_probs, rejected_probs = torch.exp(cw / n_w), torch.exp(cl / n_l)
+    chosen = (1 - chosen_probs.pow(-alpha)) / alpha
+    rejected = (1 - rejected_probs.pow(-alpha)) / alpha
+    logits = (chosen - rejected) - gamma / beta
+    return -F.logsigmoid(beta * logits)
+
+
+def chipo(cw, cl, rw, rl, beta, R_max):  # Algorithm 1: the clipped mixed-chi^2 logit
+    phi = lambda d: torch.exp(d) + d  # noqa: E731  phi(u) = u + log u at u = e^d
+    z = beta * (phi(cw - rw) - phi(cl - rl))
+    return -F.logsigmoid(torch.clamp(z, -2 * R_max, 2 * R_max))
+
+
+def gpo_exp(cw, cl, rw, rl, beta):
+    return torch.exp(-beta * _logits(cw, cl, rw, rl))
+
+
+def gpo_savage(cw, cl, rw, rl, beta):
+    return torch.sigmoid(-beta * _logits(cw, cl, rw, rl)) ** 2
+
+
+def gpo_tq(cw, cl, rw, rl, beta):
+    return torch.relu(1.0 - beta * _logits(cw, cl, rw, rl)) ** 2
+
+
+def odpo(cw, cl, rw, rl, beta, alpha, ds):  # rycolab/odpo preference_loss with offset
+    return -F.logsigmoid(beta * _logits(cw, cl, rw, rl) - alpha * math.log(ds))
+
+
+def flex_dpo(cw, cl, rw, rl, beta_w, beta_l):
+    return -F.logsigmoid(beta_w * (cw - rw) - beta_l * (cl - rl))
+
+
+def _bregman_ratio(cw, cl, rw, rl, beta):  # the paper's Code 1: R = exp(-beta*logits)
+    return torch.exp(-beta * _logits(cw, cl, rw, rl))
+
+
+def bpo_ukl(cw, cl, rw, rl, beta):
+    R = _bregman_ratio(cw, cl, rw, rl, beta)
+    return R + torch.log(R)
+
+
+def bpo_lsif(cw, cl, rw, rl, beta):
+    R = _bregman_ratio(cw, cl, rw, rl, beta)
+    return R ** 2 - 2 / R
+
+
+def bpo_sba(cw, cl, rw, rl, beta, lam_s):
+    R = _bregman_ratio(cw, cl, rw, rl, beta)
+    return (R ** (lam_s + 1) - ((lam_s + 1) / lam_s) * R ** (-lam_s)) / (4 * (1 + lam_s))
+
+
+def balanced_po(cw, cl, rw, rl, beta, alpha):  # sunlin-ai/BPO train_dpo.py
+    logits = torch.min(cw - rw, alpha * (rl - cl))
+    return -F.logsigmoid(beta * logits)
+
+
+def rpo_sq(cw, cl, rw, rl, beta, g):  # NeMo-Aligner loss_func
+    return (beta * _logits(cw, cl, rw, rl) - g) ** 2
+
+
+def _bernoulli_kl(p_logit, q_logit):  # KL(Bern sigma(p) || Bern sigma(q))
+    return (torch.sigmoid(p_logit) * (F.logsigmoid(p_logit) - F.logsigmoid(q_logit))
+            + torch.sigmoid(-p_logit) * (F.logsigmoid(-p_logit) - F.logsigmoid(-q_logit)))
+
+
+def rpo_bwd_kl(cw, cl, rw, rl, beta, g):
+    return _bernoulli_kl(torch.as_tensor(g, dtype=cw.dtype), beta * _logits(cw, cl, rw, rl))
+
+
+def rpo_fwd_kl(cw, cl, rw, rl, beta, g):
+    return _bernoulli_kl(beta * _logits(cw, cl, rw, rl), torch.as_tensor(g, dtype=cw.dtype))
+
+
 #: catalogue name -> TRL-style implementation
 TRL_STYLE = {"dpo": sigmoid, "robust": robust, "cdpo": cdpo, "hinge": hinge, "ipo": ipo,
              "simpo": simpo, "cpo": cpo, "rpo": rpo, "dpo_shift": dpo_shift,
@@ -168,4 +247,8 @@ TRL_STYLE = {"dpo": sigmoid, "robust": robust, "cdpo": cdpo, "hinge": hinge, "ip
              "apo_down": apo_down, "kto_pair": kto_pair, "bdpo": bdpo, "fdpo_js": fdpo_js,
              "fdpo_alpha": fdpo_alpha, "fdpo_forward_kl": fdpo_forward_kl,
              "sigmoid_norm": sigmoid_norm, "cal_dpo": cal_dpo, "simper": simper,
-             "slic_hf": slic_hf}
+             "slic_hf": slic_hf, "sft": sft, "alphapo": alphapo, "chipo": chipo,
+             "gpo_exp": gpo_exp, "gpo_savage": gpo_savage, "gpo_tq": gpo_tq, "odpo": odpo,
+             "flex_dpo": flex_dpo, "bpo_ukl": bpo_ukl, "bpo_lsif": bpo_lsif,
+             "bpo_sba": bpo_sba, "balanced_po": balanced_po, "rpo_sq": rpo_sq,
+             "rpo_bwd_kl": rpo_bwd_kl, "rpo_fwd_kl": rpo_fwd_kl}

@@ -26,7 +26,7 @@ from ..errors import InvalidArgument
 from ..workers import for_each
 from ..field.frames import get_parametrization
 from ..field.in_frame import with_frame_constants
-from ..loss.catalogue import get_variant
+from ..loss.names import get_variant
 from ..loss.loss import Loss
 from ..loss.user import user_loss
 from .claim_text import claim_from_text
