@@ -128,6 +128,21 @@ class Analysis:
     def _repr_latex_(self) -> str:
         return _printer("latex")(self)
 
+    def _repr_markdown_(self) -> str:
+        """What a notebook shows: title, constants, the closed forms and the verdicts."""
+        return _printer("markdown")(self)
+
+    def __repr__(self) -> str:
+        counts = {}
+        for v in self.verdicts:
+            counts[str(v.status)] = counts.get(str(v.status), 0) + 1
+        ratio = "incomplete" if self.field is None else f"R = {sp.sstr(self.field.ratio)}"
+        ratio = ratio if len(ratio) <= 60 else ratio[:57] + "..."
+        frame = f" in {self.parametrization.name}" if self.parametrization else ""
+        return (f"<Analysis {self.loss.name}{frame}: {ratio}; "
+                + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+                + " (.summary() for the text, .to_json() for everything)>")
+
 
 @dataclass(frozen=True)
 class Dynamics:
@@ -145,6 +160,25 @@ class Dynamics:
     second_order: tuple[sp.Expr, sp.Expr] | None  # c2 with dx = eta*first + eta^2/2*c2 + ...
     step_point: tuple[str, str]
     step_checks: tuple[StepCheck, ...]
+
+    def __repr__(self) -> str:
+        final = f"x1 -> {sp.sstr(self.limit.final_x1)}, x2 -> {sp.sstr(self.limit.final_x2)}"
+        return (f"<Dynamics {self.variant} in {self.frame}: {self.limit.case}; {final}; "
+                f"checks {'passed' if self.passed else 'FAILED'}>")
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**Gradient flow of {self.variant} in the {self.frame} frame**", ""]
+        if self.conserved is not None:
+            lines.append(f"Conserved: ${sp.latex(self.conserved)}$")
+        else:
+            lines.append(f"Conserved quantity: none derived ({self.conserved_reason})")
+        if self.orbit is not None:
+            lines.append(f"\n\nOrbit: $x_2 = {sp.latex(self.orbit)}$")
+        lines.append(f"\n\nLimit ({self.limit.case}): $x_1 \\to "
+                     f"{sp.latex(self.limit.final_x1)}$, $x_2 \\to "
+                     f"{sp.latex(self.limit.final_x2)}$. Checks against mpmath's ODE solver: "
+                     f"{'passed' if self.passed else 'FAILED'}.")
+        return "\n".join(lines)
 
     @property
     def passed(self) -> bool:

@@ -54,6 +54,21 @@ class Loss:
         if len(set(names)) != len(names):
             raise InvalidArgument(f"{self.name}: a parameter is declared twice")
 
+    def __repr__(self) -> str:
+        consts = ", ".join(f"{p.name}={sp.sstr(p.default)}" for p in self.parameters)
+        expr = sp.sstr(self.expr)
+        expr = expr if len(expr) <= 80 else expr[:77] + "..."
+        return f"<Loss {self.name}: L = {expr}" + (f"; {consts}" if consts else "") + ">"
+
+    def _repr_markdown_(self) -> str:
+        consts = ", ".join(f"${sp.latex(p.symbol)} \\in {sp.latex(p.domain)}$ (default "
+                           f"${sp.latex(p.default)}$)" for p in self.parameters)
+        title = f"**{self.name}**" + (f": {self.title}" if self.title else "") + \
+            (f" ({self.citation})" if self.citation else "")
+        return (f"{title}\n\n$$L(x_1, x_2) = {sp.latex(self.expr)}$$\n\n"
+                + (f"Constants: {consts}.\n\n" if consts else "")
+                + (f"Reading: {self.reading}" if self.reading else ""))
+
     @property
     def elementary(self) -> sp.Expr:
         """The definition with sigmoid / log_sigmoid / softplus written out in exp, log."""

@@ -259,3 +259,32 @@ def analysis_latex(a: "Analysis") -> str:
         if f.conserved:
             rows.append(r"\text{conserved by gradient flow} &: " + sp.latex(f.conserved.expr))
     return "$\\begin{aligned}" + r"\\ ".join(rows) + "\\end{aligned}$"
+
+
+def analysis_markdown(a: "Analysis") -> str:
+    """A notebook's view of an analysis: title, constants, the closed forms (MathJax) and
+    the verdicts as a table."""
+    loss = a.loss
+    head = f"### {loss.name}: {loss.title}" + (f" ({loss.citation})" if loss.citation else "")
+    parts = [head]
+    if loss.trl_name:
+        parts.append(f"TRL loss_type: `{loss.trl_name}`")
+    consts = ", ".join(f"${sp.latex(p.symbol)} = {sp.latex(p.default)}$" for p in
+                       loss.parameters)
+    fixed = ", ".join(f"{k} = {v}" for k, v in a.params)
+    if fixed:
+        parts.append(f"Fixed: {fixed}")
+    elif consts:
+        parts.append(f"Constants (defaults; the verdicts range over their domains): {consts}")
+    if a.parametrization is not None:
+        parts.append(f"Frame: {a.parametrization.name} (the field is M grad L)")
+    parts.append("$$" + analysis_latex(a).strip("$") + "$$")
+    rows = ["| claim | status | method | evidence |", "|---|---|---|---|"]
+    for v in a.verdicts:
+        evidence = v.evidence if len(v.evidence) <= 200 else v.evidence[:197] + "..."
+        rows.append(f"| {v.claim} | **{v.status}** | {v.method} | "
+                    f"{evidence.replace('|', '/')} |")
+    parts.append("\n".join(rows))
+    if a.incomplete:
+        parts.append(f"Derivation incomplete: {a.incomplete}")
+    return "\n\n".join(parts)

@@ -21,8 +21,10 @@ from ..field.gradient import GradientField
 from ..field.in_frame import field_of, with_frame_constants
 from ..field.signs import parameter_domains
 from ..loss.loss import Loss
+from ..loss.names import get_variant
 from ..loss.symbols import x1, x2
 from ..numerics.certify import relation_holds
+from .claim_text import claim_from_text
 from .certificates import CaseProof, DefinedProof, KernelError
 from .conditions import condition_text, parameter_condition
 from .domains import domain_point, empty_domain, ill_posed, not_vacuous
@@ -227,7 +229,7 @@ def _at_defaults(verdict: Verdict, claim: Claim, loss: Loss, params, budget,
                    {**verdict.details, "at_defaults": status}, verdict.proof)
 
 
-def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
+def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | None = None,
           budget: float | None = DEFAULT_BUDGET_SECONDS,
           field: GradientField | None = None,
           frame: Parametrization | str | None = None) -> Verdict:
@@ -239,7 +241,14 @@ def check(claim: Claim, loss: Loss, params: Mapping[str, object] | None = None,
     Every deciding step is bounded by counts, so the verdict does not depend on the
     machine's load; ``budget`` (seconds) is only a safety net for a symbolic step that
     does not terminate: running out gives an unknown verdict with the reason.
+    A claim may be given as text ("ratio > 1 where x1 > x2", parsed safely) and a loss
+    by name (anything ``get_variant`` resolves).
     """
+    if isinstance(loss, str):
+        loss = get_variant(loss)
+    if isinstance(claim, str):
+        text, _, domain = claim.partition(" where ")
+        claim = claim_from_text(text, loss, domain or None)
     notes: list[str] = []
     if frame is not None:
         frame = get_parametrization(frame)

@@ -63,6 +63,16 @@ class Verdict:
     #: the certificate the proof kernel re-checked (proved verdicts only)
     proof: Any = field(default=None, compare=False, repr=False)
 
+    def __repr__(self) -> str:
+        where = f" at {self.counterexample}" if self.counterexample else ""
+        return f"<Verdict {self.claim}: {self.status} ({self.method}){where}>"
+
+    def _repr_markdown_(self) -> str:
+        text = self.evidence if len(self.evidence) <= 400 else self.evidence[:397] + "..."
+        point = (" at " + ", ".join(f"{k} = {v}" for k, v in self.counterexample.items())
+                 if self.counterexample else "")
+        return f"**{self.claim}**: {self.status} ({self.method}){point}. {text}"
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"claim": self.claim, "status": str(self.status),
                                "method": self.method, "evidence": self.evidence}
