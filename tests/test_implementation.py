@@ -67,3 +67,26 @@ def test_cli_check_impl():
     assert code == 2 and "no such file" in err
     code, _, err = run("check-impl", f"{IMPLS / 'torch_losses.py'}:dpo", "nope")
     assert code == 2 and "unknown variant" in err
+
+
+def test_an_implementation_in_another_argument_order_is_mapped_by_its_names():
+    report = check_implementation(torch_losses.dpo_reordered, "dpo", {"beta": "0.1"})
+    assert report.ok, str(report)
+    assert dict(report.mapping)["ref_chosen_logps"].startswith("log r_w")
+    assert report.warnings and "not TRL's" in report.warnings[0]
+    assert "arguments: chosen_logps <- log x1" in str(report)
+
+
+def test_a_trainer_method_and_a_user_loss_from_expr_or_module():
+    method = f"{IMPLS / 'torch_losses.py'}:trainer.dpo_loss"
+    code, out, err = run("check-impl", method, "sigmoid", "--param", "beta=0.1")
+    assert code == 0, out + err
+    code, out, err = run("check-impl", f"{IMPLS / 'torch_losses.py'}:dpo", "--expr",
+                         "softplus(beta*log(x2/r_l) - beta*log(x1/r_w))", "--param", "beta=0.1")
+    assert code == 0 and out.startswith("expr [torch]: agrees"), out + err
+    code, out, err = run("check-impl", f"{IMPLS / 'torch_losses.py'}:dpo_sign_flipped",
+                         "--expr", "softplus(beta*log(x2/r_l) - beta*log(x1/r_w))",
+                         "--param", "beta=0.1")
+    assert code == 1 and "DISAGREES" in out
+    # one bug, one report: no precision findings listed after the disagreement
+    assert "precision" not in out and out.count("\n") <= 3, out

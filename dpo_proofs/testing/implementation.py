@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
-import sympy as sp
 
 from ..field.in_frame import field_of
 from ..errors import ImplementationError, InvalidArgument, Terminated
 from ..loss.loss import Loss
 from ..numerics.confirm import mp_callable, to_mpf
 from ..loss.symbols import x1, x2
-from ..loss.catalogue import get_variant
+from ..loss.names import get_variant
 
 __all__ = ["check_implementation", "ImplementationReport"]
 
@@ -47,6 +46,9 @@ class ImplementationReport:
     worst_quantity: str
     tolerance: float
     findings: tuple[str, ...] = field(default=())
+    #: fn's first four parameters -> the log-probability each receives
+    mapping: tuple[tuple[str, str], ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -60,7 +62,8 @@ class ImplementationReport:
                 "max_rel_error": error if math.isfinite(error) else
                 ("nan" if math.isnan(error) else "inf"),
                 "tolerance": self.tolerance, "worst_point": self.worst_point,
-                "worst_quantity": self.worst_quantity, "findings": list(self.findings)}
+                "worst_quantity": self.worst_quantity, "findings": list(self.findings),
+                "mapping": dict(self.mapping), "warnings": list(self.warnings)}
 
     def __str__(self) -> str:
         head = (f"{self.variant} [{self.framework}]: {'agrees' if self.ok else 'DISAGREES'} "
@@ -68,10 +71,51 @@ class ImplementationReport:
                 f"{self.max_rel_error:.3g} (tolerance {self.tolerance:g}) in "
                 f"{self.worst_quantity} at " + ", ".join(f"{k}={v}" for k, v in
                                                          self.worst_point.items()))
-        shown = ["  " + f for f in self.findings[:6]]
+        mapping = ", ".join(f"{k} <- {v}" for k, v in self.mapping)
+        shown = ([f"  arguments: {mapping}"] if mapping else []) + \
+            ["  warning: " + w for w in self.warnings] + ["  " + f for f in self.findings[:6]]
         if len(self.findings) > 6:
             shown.append(f"  ... {len(self.findings) - 6} more precision findings (to_json())")
         return "\n".join([head, *shown])
+
+
+#: What each of the four log-probabilities is called in TRL's order.
+ROLES = ("log x1 (policy, chosen)", "log x2 (policy, rejected)",
+         "log r_w (reference, chosen)", "log r_l (reference, rejected)")
+
+
+def _role(name: str) -> int | None:
+    """Which log-probability a parameter name denotes, if its words say so unambiguously."""
+    n = name.lower()
+    ref = any(w in n for w in ("ref", "reference", "old", "base"))
+    chosen = any(w in n for w in ("chosen", "chos", "win", "pref", "good", "pos")) and \
+        "unpref" not in n and "dispref" not in n
+    rejected = any(w in n for w in ("reject", "rej", "los", "dispref", "unpref", "bad", "neg"))
+    if n.endswith("_w") and not rejected:
+        chosen = True
+    if n.endswith("_l") and not chosen:
+        rejected = True
+    if chosen == rejected:
+        return None
+    return (2 if ref else 0) + (0 if chosen else 1)
+
+
+def argument_order(names: list[str]) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The order in which to pass (log x1, log x2, log r_w, log r_l) to parameters named
+    ``names``, and warnings. TRL's order is kept unless the four names each denote a
+    different log-probability and say another order; then that order is used, with a
+    warning (a function taking (chosen, ref_chosen, rejected, ref_rejected) gets them so)."""
+    roles = [_role(n) for n in names[:4]]
+    if len(names) < 4 or None in roles or sorted(roles) != [0, 1, 2, 3]:
+        unclear = [n for n, r in zip(names, roles) if r is None]
+        notes = ((f"could not tell from the names {', '.join(unclear)} which log-probability "
+                  "each is; TRL's order is assumed",) if unclear and len(names) >= 4 else ())
+        return (0, 1, 2, 3), notes
+    if roles == [0, 1, 2, 3]:
+        return (0, 1, 2, 3), ()
+    return tuple(roles), (f"the parameter names say the order ({', '.join(names[:4])}), "
+                          "not TRL's (policy_chosen, policy_rejected, ref_chosen, "
+                          "ref_rejected): the arguments are passed by their names' meaning",)
 
 
 def _points(n: int, seed: int) -> list[dict[str, float]]:
@@ -212,6 +256,13 @@ def check_implementation(fn: Callable, loss: Loss | str,
                 f"policy_rejected_logps, ref_chosen_logps, ref_rejected_logps): {error}",
                 "TypeError") from None
     accepted = signature.parameters if signature is not None else {}
+    positional = [n for n, p in accepted.items()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    order, warnings = argument_order(positional)
+    mapping = tuple((positional[i], ROLES[order[i]]) for i in range(min(4, len(positional))))
+
+    def call(*logs, **kw):  # fn's i-th parameter receives the log-probability it denotes
+        return fn(*[logs[order[i]] for i in range(4)], **kw)
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     kwargs = {k: float(v) for k, v in values.items()
               if k not in ("r_w", "r_l") and (k in accepted or takes_kwargs)}
@@ -237,7 +288,7 @@ def check_implementation(fn: Callable, loss: Loss | str,
         logs = [math.log(point[k]) for k in ("x1", "x2", "r_w", "r_l")]
         where = ", ".join(f"{k}={v:g}" for k, v in point.items())
         try:
-            value, (g1, g2) = _EVALUATORS[framework](fn, logs, kwargs, dtype_name)
+            value, (g1, g2) = _EVALUATORS[framework](call, logs, kwargs, dtype_name)
         except Terminated:
             raise
         except SystemExit as error:  # the user's sys.exit must not end check-impl silently
@@ -265,8 +316,10 @@ def check_implementation(fn: Callable, loss: Loss | str,
             err = _rel(got[q], ref[q])
             if err > worst or worst_q == "":
                 worst, worst_point, worst_q = err, {k: repr(v) for k, v in point.items()}, q
-    findings = []
-    for dtype_name in ("float64", "float32"):
+    findings: list[str] = []
+    tolerance = RTOL_DIFFERENCES if framework == "numpy" else RTOL_AUTOGRAD
+    # After a disagreement the precision probes would list the same bug again: skip them.
+    for dtype_name in ("float64", "float32") if worst <= tolerance else ():
         for point in _STRESS + points[:3]:
             ref = reference(point)
             try:
@@ -285,6 +338,5 @@ def check_implementation(fn: Callable, loss: Loss | str,
                         f"{dtype_name}: {q} = {got[q]!r} vs {mpmath.nstr(ref[q], 12)} "
                         f"(relative error {err:.3g}) at " +
                         ", ".join(f"{k}={v:g}" for k, v in point.items()))
-    tolerance = RTOL_DIFFERENCES if framework == "numpy" else RTOL_AUTOGRAD
     return ImplementationReport(loss.name, framework, len(points), worst, worst_point,
-                                worst_q, tolerance, tuple(findings))
+                                worst_q, tolerance, tuple(findings), mapping, warnings)

@@ -39,3 +39,25 @@ def dpo_naive(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_
     # log(sigmoid(z)) written naively: underflows to log(0) for large negative margins
     logits = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps)
     return -torch.log(torch.sigmoid(beta * logits))
+
+
+# Another argument order (HALOs / some repos): (chosen, ref_chosen, rejected, ref_rejected).
+def dpo_reordered(chosen_logps, ref_chosen_logps, rejected_logps, ref_rejected_logps, beta=0.1):
+    return -F.logsigmoid(beta * ((chosen_logps - ref_chosen_logps)
+                                 - (rejected_logps - ref_rejected_logps)))
+
+
+class PairTrainer:
+    """A trainer whose loss is a method, its constant on the object (as TRL's is)."""
+
+    def __init__(self, beta: float):
+        self.beta = beta
+
+    def dpo_loss(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps,
+                 reference_rejected_logps):
+        logits = (policy_chosen_logps - reference_chosen_logps) - (
+            policy_rejected_logps - reference_rejected_logps)
+        return -F.logsigmoid(self.beta * logits)
+
+
+trainer = PairTrainer(beta=0.1)
