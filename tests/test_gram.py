@@ -177,6 +177,17 @@ def test_completed_squares_prove_true_and_refute_false_quadratics():
         is Status.REFUTED
 
 
+def test_completed_squares_in_powers_with_symbolic_exponents():
+    # A^2 - A*B + B^2 > 0 with A = (r_l*x1)^beta, B = (r_w*x2)^beta (Bregman PO's LSIF):
+    # a quadratic in x1**beta, not in x1; A^2 - 3AB + B^2 changes sign (A = B) and is refuted
+    true = ("r_l**(2*beta)*x1**(2*beta) - r_l**beta*r_w**beta*x1**beta*x2**beta"
+            " + r_w**(2*beta)*x2**(2*beta) > 0")
+    assert _check("dpo", true, frame="probability").status is Status.PROVED
+    false = true.replace("- r_l**beta", "- 3*r_l**beta")
+    assert _check("dpo", false, frame="probability").status is not Status.PROVED
+    assert _check("bpo_lsif", "d_x1 < 0", frame="probability").status is Status.PROVED
+
+
 def test_bounds_on_one_constant_narrow_its_set():
     d = narrowed({C: sp.Interval(-sp.oo, sp.oo)}, (sp.StrictGreaterThan(C, 0),))
     assert d[C] == sp.Interval.open(0, sp.oo)

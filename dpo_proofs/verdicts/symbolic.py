@@ -207,11 +207,22 @@ def _completed_square(base: sp.Expr, domains: dict, depth: int = SQUARE_DEPTH
             p.exp.is_Integer and abs(p.exp) > 4 for p in base.atoms(sp.Pow)):
         return None  # bounded work: expanding (u + v)**50 is not a quadratic
     weak = None  # a form of fixed weak sign, kept while a strict one is looked for
-    for v in sorted(base.free_symbols, key=lambda t: t.name):
+    # Variables of the quadratic: the real symbols, and powers x**beta of a positive
+    # symbol (A**2 - A*B + B**2 with A = (r_l*x1)**beta is a quadratic in x1**beta).
+    powers = sorted((p for p in base.atoms(sp.Pow) if p.base.is_Symbol and p.base.is_positive
+                     and not p.exp.is_Number and p.exp.is_positive), key=sp.default_sort_key)
+    candidates = [(v, v, sp.expand(base)) for v in sorted(base.free_symbols,
+                                                          key=lambda t: t.name)]
+    for p in powers:
+        t = sp.Dummy("t", positive=True)
+        replaced = sp.expand(sp.expand_power_base(sp.expand(base)).subs(p, t))
+        if p.base not in replaced.free_symbols:
+            candidates.append((t, p, replaced))
+    for v, original, expanded in candidates:
         if not v.is_real:
             continue
         try:
-            poly = sp.Poly(sp.expand(base), v)
+            poly = sp.Poly(expanded, v)
         except sp.PolynomialError:
             continue
         if poly.degree() != 2:
@@ -226,7 +237,7 @@ def _completed_square(base: sp.Expr, domains: dict, depth: int = SQUARE_DEPTH
             if inner is None or len(quick_signs(den, domains)) == 3:
                 continue
             rest = inner / den
-        form = alpha * (v + canonical(beta_ / (2 * alpha))) ** 2 + rest
+        form = (alpha * (v + canonical(beta_ / (2 * alpha))) ** 2 + rest).subs(v, original)
         signs = quick_signs(form, domains)
         if len(signs) == 1:
             return form
