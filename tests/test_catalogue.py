@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 
 import mpmath
 import pytest
@@ -44,11 +45,12 @@ def _points(loss, n, seed):
 
 
 def _near_kink(field, point):
-    subs = {sp.Symbol(k, positive=True): v for k, v in point.items()}
     for kink in field.kinks:
-        gap = (kink.lhs - kink.rhs).subs({s: point[s.name] for s in kink.free_symbols
-                                         if s.name in point})
-        if abs(sp.N(gap, 30)) < sp.Rational(1, 10**4):
+        # numerically (50-digit Floats): an exact x1**(p/q) with a 16-digit q, from a
+        # random beta, makes sympy factor huge integers (a worker grew to 21 GB on chipo)
+        at = {s: sp.Float(point[s.name], DPS) for s in kink.free_symbols if s.name in point}
+        gap = (kink.lhs - kink.rhs).evalf(30, subs=at)
+        if abs(gap) < sp.Rational(1, 10**4):
             return True
     return False
 
@@ -77,7 +79,12 @@ def variant(request):
 def test_partials_signs_and_region_against_definition(variant):
     loss, field = variant
     checked = 0
-    for point in _points(loss, 12, seed=hash(loss.name) % 1000):
+    # a stable seed (str hash is salted per process); up to 48 points until 8 region
+    # checks, since where the gradient vanishes (a saturated clip or hinge, the inactive
+    # side of a min) R is undefined and the point checks the partials only
+    for point in _points(loss, 48, seed=zlib.crc32(loss.name.encode()) % 1000):
+        if checked >= 8:
+            break
         if field.kinks and _near_kink(field, point):
             continue
         (n1, n2), syms, args = _numeric_partials(loss, point)
