@@ -10,6 +10,7 @@ never depends on whether matplotlib is installed.
 from __future__ import annotations
 
 import argparse
+import io
 import difflib
 import re
 import tempfile
@@ -20,6 +21,7 @@ from typing import TextIO
 from ..pipeline import DERIVE_BUDGET, class_theorem, derive, derive_all, figure_fields
 from ..errors import DpoProofsError
 from ..printers.pdf import compile_pdf, write_atomic
+from ..workers import for_each
 from ..printers.document import derivation_document, figure_name
 from ..printers.overview import overview_document
 from ..verdicts.literature import NOT_REDUCIBLE, reproduce_all
@@ -195,25 +197,46 @@ def _derive_all(args, stdout: TextIO, stderr: TextIO) -> int:
     for name, text in files.items():
         write_atomic(directory / name, text)
     stdout.write(f"wrote {len(files)} documents to {directory}\n")
-    if not args.no_figures:
-        for name in CATALOGUE:
-            _figure(CATALOGUE[name], directory / f"{name}.tex", stderr)
+    if not args.no_figures:  # matplotlib figures side by side, like the compile below
+        names = list(CATALOGUE)
+        for notes in for_each(_draw_one, [(str(directory), n) for n in names], names,
+                              args.jobs):
+            stderr.write(notes)
     if args.pdf:
         _compile_all(directory, files, args, stdout, stderr, figures=False)
     return EXIT_OK
 
 
+def _draw_one(job: tuple[str, str]) -> str:
+    """Draw one variant's figures next to its document; the notes, as text (see below)."""
+    notes = io.StringIO()
+    _figure(CATALOGUE[job[1]], Path(job[0]) / f"{job[1]}.tex", notes)
+    return notes.getvalue()
+
+
+def _compile_one(job: tuple[str, str, bool]) -> tuple[str, str]:
+    """Draw a document's figures (if asked) and compile it; (stdout line, stderr notes).
+    Module-level so that a process pool can run it; notes come back as text because a
+    worker's stderr is not the caller's."""
+    directory, name, figures = Path(job[0]), job[1], job[2]
+    notes = io.StringIO()
+    tex, variant = directory / name, name[:-4]
+    if figures and variant in CATALOGUE:
+        _figure(CATALOGUE[variant], tex, notes)
+    compile_pdf(tex, tex.with_suffix(".pdf"), [directory / figure_name(variant)])
+    return f"compiled {variant}.pdf\n", notes.getvalue()
+
+
 def _compile_all(directory: Path, files, args, stdout: TextIO, stderr: TextIO,
                  figures: bool = True) -> None:
-    """Compile every .tex of ``files`` in ``directory`` (drawing the figures first)."""
-    for name in files:
-        if name.endswith(".tex"):
-            tex = directory / name
-            variant = name[:-4]
-            if figures and not args.no_figures and variant in CATALOGUE:
-                _figure(CATALOGUE[variant], tex, stderr)
-            compile_pdf(tex, tex.with_suffix(".pdf"), [directory / figure_name(variant)])
-            stdout.write(f"compiled {name[:-4]}.pdf\n")
+    """Compile every .tex of ``files`` in ``directory`` (drawing the figures first), the
+    documents side by side over ``--jobs`` processes (pdflatex and matplotlib are the
+    slow part of derive --all --check --pdf)."""
+    names = [n for n in files if n.endswith(".tex")]
+    jobs = [(str(directory), n, figures and not args.no_figures) for n in names]
+    for line, notes in for_each(_compile_one, jobs, names, args.jobs):
+        stdout.write(line)
+        stderr.write(notes)
 
 
 def _parse_trajectories(text: str | None) -> list[tuple[float, float]]:
