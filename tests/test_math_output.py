@@ -261,3 +261,16 @@ def test_rpo_nll_is_length_normalised():
             by_hand = -logsig(h) - values["alpha"] / n * mpmath.log(values["x1"])
             assert abs(fn(values) - by_hand) < mpmath.mpf(10) ** (-DPS + 5)
     assert "n_w" in {p.name for p in loss.parameters}
+
+
+def test_text_summary_speaks_mathematics_not_sympy():
+    from dpo_proofs import analyze
+
+    text = analyze("dpo").summary()
+    assert "x1 not pushed up (dL/dx1 >= 0): nowhere" in text
+    assert "R = 1  <=>  x1 = x2" in text and "Eq(" not in text and "<=> False" not in text
+    hinge = analyze("hinge").summary()
+    assert "R = |dL/dx2|/|dL/dx1| = undefined (dL/dx1 = 0) where " in hinge
+    assert "Piecewise" not in hinge.split("R = |dL/dx2|")[1].splitlines()[0]
+    framed = analyze("dpo", parametrization="log").summary()
+    assert "speed ratio = 1  <=>  x1 = x2" in framed

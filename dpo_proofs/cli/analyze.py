@@ -8,6 +8,7 @@ import sympy as sp
 from ..errors import DpoProofsError
 from ..loss.catalogue import CATALOGUE, NOT_PER_PAIR
 from ..loss.names import get_variant
+from ..loss.readings import READINGS
 from ..pipeline import analyze, analyze_all, class_theorem, values_at
 from ..field.theorem import is_margin_loss
 from ..printers.table import ASCII_MARKS, MARKS, verification_table
@@ -95,8 +96,10 @@ def _cmd_list(args, stdout: TextIO, stderr: TextIO) -> int:
                                      "description": p.description} for p in l.parameters},
              "loss": sp.sstr(l.expr), "reading": l.reading}
             for l in CATALOGUE.values()]
+    readings = {key: r.source for key, r in READINGS.items()}
     if args.json:
-        dump_json({"variants": rows, "not_per_pair": dict(NOT_PER_PAIR)}, stdout)
+        dump_json({"variants": rows, "not_per_pair": dict(NOT_PER_PAIR), "readings": readings},
+                  stdout)
         return EXIT_OK
     for r in rows:
         params = ", ".join(f"{k}={v['default']}" for k, v in r["parameters"].items())
@@ -105,6 +108,8 @@ def _cmd_list(args, stdout: TextIO, stderr: TextIO) -> int:
                      f"{'':<14} L = {r['loss']}   ({params})\n")
     for name, why in NOT_PER_PAIR.items():
         stdout.write(f"{name:<14} not per-pair: {why}\n")
+    stdout.write(f"{len(rows)} variants; {len(readings)} other readings NAME@CONVENTION "
+                 f"({', '.join(readings)}): see 'readings'\n")
     return EXIT_OK
 
 
@@ -163,5 +168,6 @@ def add_subcommands(sub) -> None:
     p.set_defaults(handler=_cmd_theorem)
 
     p = sub.add_parser("list", help="the catalogue: variants, parameters, citations")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="variants (loss, constants, reading, "
+                   "TRL name), the losses with no per-pair form and the recorded readings")
     p.set_defaults(handler=_cmd_list)

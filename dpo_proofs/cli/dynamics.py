@@ -91,7 +91,7 @@ def add_subcommands(sub) -> None:
                    "numerical checks use their defaults)")
     p.add_argument("--start", action="append", metavar="X1,X2",
                    help="a starting point of the ODE checks (repeatable; default: six points)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the closed forms, the limit and the ODE checks as JSON")
     p.add_argument("--budget", type=budget_seconds, default=BUDGETS["dynamics"],
                    help="safety-net seconds per symbolic derivation")
     p.set_defaults(handler=_cmd_dynamics)

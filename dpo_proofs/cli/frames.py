@@ -62,8 +62,9 @@ def add_subcommands(sub) -> None:
                    metavar="NAMES", help="comma-separated frames (default: "
                    f"{','.join(BUILTIN_PARAMETRIZATIONS)}); a user map 'x1 = .., x2 = ..' "
                    "alone, or frames separated by ';' when one is a map")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--compact", action="store_true")
+    p.add_argument("--json", action="store_true", help="each variant's analysis in every "
+                   "frame as JSON (fields, regions, verdicts)")
+    p.add_argument("--compact", action="store_true", help="JSON on one line")
     p.add_argument("--budget", type=budget_seconds, default=BUDGETS["analyze"],
                    help="safety-net seconds per symbolic derivation")
     add_progress_options(p)

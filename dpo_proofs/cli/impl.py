@@ -108,5 +108,5 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
                    help="fix a constant, e.g. beta=0.1 (passed to FUNCTION if it takes it)")
     p.add_argument("--framework", choices=("torch", "jax", "numpy"), default=None,
                    help="default: the one FUNCTION's module imports")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the report as JSON: ok, worst error and point, mapping, warnings, findings")
     p.set_defaults(handler=_cmd_check_impl)

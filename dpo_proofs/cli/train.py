@@ -68,5 +68,5 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
                    "size (tokens); default 5")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="fix a constant of the loss (default: the catalogue's)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="every step: x, G, predicted and observed change, residuals")
     p.set_defaults(handler=_cmd_train)

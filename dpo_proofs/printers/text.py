@@ -142,8 +142,39 @@ def _neg(sign: int | None) -> int | None:
     return None if sign is None else -sign
 
 
-def _relation_text(rel: sp.Basic) -> str:
+_OPS = {sp.Eq: "=", sp.Ne: "!=", sp.StrictLessThan: "<", sp.LessThan: "<=",
+        sp.StrictGreaterThan: ">", sp.GreaterThan: ">="}
+
+
+def _relation_text(rel: sp.Basic, top: bool = True) -> str:
+    """A region as a reader writes it: x1 = x2, nowhere, everywhere, ... and ... (the JSON
+    keeps sympy's strings, which sympify reads back)."""
+    if rel is sp.true:
+        return "everywhere"
+    if rel is sp.false:
+        return "nowhere"
+    if type(rel) in _OPS:
+        return f"{sp.sstr(rel.lhs)} {_OPS[type(rel)]} {sp.sstr(rel.rhs)}"
+    if isinstance(rel, (sp.And, sp.Or)):
+        word = " and " if isinstance(rel, sp.And) else " or "
+        text = word.join(_relation_text(a, False) for a in rel.args)
+        return text if top else f"({text})"
+    if isinstance(rel, sp.Not):
+        return f"not {_relation_text(rel.args[0], False)}"
     return sp.sstr(rel)
+
+
+def _piecewise_text(expr: sp.Basic) -> str:
+    """A Piecewise as 'e1 where c1; e2 elsewhere', with nan read as undefined (R has no
+    value where dL/dx1 = 0)."""
+    if not isinstance(expr, sp.Piecewise):
+        return expr_str(expr)
+    parts = []
+    for e, c in expr.args:
+        value = "undefined (dL/dx1 = 0)" if e is sp.nan else expr_str(e)
+        parts.append(value + (" elsewhere" if c is sp.true else
+                              f" where {_relation_text(c, False)}"))
+    return "; ".join(parts)
 
 
 def frame_text(a: "Analysis") -> str:
@@ -164,12 +195,13 @@ def frame_text(a: "Analysis") -> str:
             f"[{SIGN_WORDS[_neg(f.d_x1.sign.sign)]}]",
             f"  dx2/dt = -(M grad L)_2 = {expr_str(-f.d_x2.closed_form)}   "
             f"[{SIGN_WORDS[_neg(f.d_x2.sign.sign)]}]",
-            f"  x1 not pushed up (dx1/dt <= 0) <=> {expr_str(a.region('x1_not_pushed_up'))}",
-            f"  x2 not pushed down (dx2/dt >= 0) <=> {expr_str(a.region('x2_not_pushed_down'))}",
-            f"  speed ratio |dx2/dt|/|dx1/dt| = {expr_str(f.ratio)}",
-            f"  speed ratio > 1  <=>  {expr_str(a.region('ratio_gt_1'))}",
-            f"  speed ratio = 1  <=>  {expr_str(a.region('ratio_eq_1'))}",
-            f"  speed ratio < 1  <=>  {expr_str(a.region('ratio_lt_1'))}",
+            f"  x1 not pushed up (dx1/dt <= 0): {_relation_text(a.region('x1_not_pushed_up'))}",
+            f"  x2 not pushed down (dx2/dt >= 0): "
+            f"{_relation_text(a.region('x2_not_pushed_down'))}",
+            f"  speed ratio |dx2/dt|/|dx1/dt| = {_piecewise_text(f.ratio)}",
+            f"  speed ratio > 1  <=>  {_relation_text(a.region('ratio_gt_1'))}",
+            f"  speed ratio = 1  <=>  {_relation_text(a.region('ratio_eq_1'))}",
+            f"  speed ratio < 1  <=>  {_relation_text(a.region('ratio_lt_1'))}",
         ]
         if f.conserved:
             lines.append(f"  conserved by the flow: {expr_str(f.conserved.expr)}")
@@ -203,9 +235,10 @@ def analysis_text(a: "Analysis") -> str:
         lines += [
             f"  dL/dx1   = {expr_str(f.d_x1.closed_form)}   [{SIGN_WORDS[f.d_x1.sign.sign]}]",
             f"  dL/dx2   = {expr_str(f.d_x2.closed_form)}   [{SIGN_WORDS[f.d_x2.sign.sign]}]",
-            f"  x1 not pushed up (dL/dx1 >= 0) <=> {expr_str(a.region('x1_not_pushed_up'))}",
-            f"  x2 not pushed down (dL/dx2 <= 0) <=> {expr_str(a.region('x2_not_pushed_down'))}",
-            f"  R = |dL/dx2|/|dL/dx1| = {expr_str(f.ratio)}",
+            f"  x1 not pushed up (dL/dx1 >= 0): {_relation_text(a.region('x1_not_pushed_up'))}",
+            f"  x2 not pushed down (dL/dx2 <= 0): "
+            f"{_relation_text(a.region('x2_not_pushed_down'))}",
+            f"  R = |dL/dx2|/|dL/dx1| = {_piecewise_text(f.ratio)}",
             f"  R > 1  <=>  {_relation_text(a.region('ratio_gt_1'))}",
             f"  R = 1  <=>  {_relation_text(a.region('ratio_eq_1'))}",
             f"  R < 1  <=>  {_relation_text(a.region('ratio_lt_1'))}",
