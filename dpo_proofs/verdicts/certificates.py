@@ -104,10 +104,13 @@ class Slack:
     quotient: sp.Expr
 
     def text(self) -> str:
+        rel = self.relation  # an equality as a reader writes it, not sympy's Eq(a, b)
+        where = f"{sp.sstr(rel.lhs)} = {sp.sstr(rel.rhs)}" if isinstance(rel, sp.Eq) \
+            else sp.sstr(rel)
         if self.slack == 0:
-            return f"on {sp.sstr(self.relation)} write {self.variable} = {sp.sstr(self.value)}"
+            return f"on {where} write {self.variable} = {sp.sstr(self.value)}"
         strict = ">" if self.slack.is_positive else ">="
-        return (f"on {sp.sstr(self.relation)} write {self.variable} = {sp.sstr(self.value)} "
+        return (f"on {where} write {self.variable} = {sp.sstr(self.value)} "
                 f"with {self.slack} {strict} 0")
 
 
