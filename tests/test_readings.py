@@ -125,7 +125,8 @@ def test_readings_cli_reports_and_compares():
     (("analyze", "sigmoid+sigmod"), "did you mean 'sigmoid'"),
     (("analyze", "0.5*sigmoid+__import__('os')"), "must be NAME or WEIGHT*NAME"),
     (("readings", "--compare", "dpo", "ipo", "--map", "gamma=1"), "has no parameter"),
-    (("readings", "--compare", "dpo", "fdpo_alpha", "--map", "alpha=exec(1)"), ""),
+    (("readings", "--compare", "dpo", "fdpo_alpha", "--map", "alpha=exec(1)"),
+     "unknown function: 'exec'"),
     (("readings", "no-such-finding"), "unknown finding"),
 ])
 def test_bad_input_is_one_line_exit_2(argv, message):

@@ -41,8 +41,9 @@ __all__ = ["Sameness", "compare_readings", "RELATIONS", "FindingResult", "decide
 RELATIONS = ("same function", "same field", "different", "undecided")
 
 #: Probabilities tried, in order: realizable pairs first (x1 + x2 <= 1).
-_PAIRS = ((R := sp.Rational)(1, 2), R(1, 4)), (R(1, 4), R(1, 2)), (R(3, 5), R(1, 5)), \
-    (R(1, 10), R(3, 10)), (R(7, 10), R(1, 10)), (R(1, 50), R(1, 20))
+R = sp.Rational
+_PAIRS = ((R(1, 2), R(1, 4)), (R(1, 4), R(1, 2)), (R(3, 5), R(1, 5)),
+          (R(1, 10), R(3, 10)), (R(7, 10), R(1, 10)), (R(1, 50), R(1, 20)))
 #: Values tried for each constant besides its default (when inside its domain).
 _OTHERS = (R(1, 4), R(3, 4), R(3, 10), R(2), R(5), R(1, 20))
 #: Bounds the point search: the candidate points tried at most.
