@@ -123,11 +123,13 @@ def _points(a: Loss, b: Loss, mapping: dict[sp.Symbol, sp.Expr]):
                                  and p.symbol not in {q.symbol for q in a.parameters}]
     b_domain = {p.symbol: p.domain for p in b.parameters}
     grids = [_values(p) for p in free]
-    # Vary one constant at a time before pairs of them: the defaults first.
-    combos = [tuple(g[0] for g in grids)]
+    # Vary one constant at a time before pairs of them: the defaults first. Lazily: the
+    # full product of 7 values for 6 constants is 117,649 tuples, far past MAX_POINTS.
+    first = [tuple(g[0] for g in grids)]
     for i, g in enumerate(grids):
-        combos += [tuple(v if j == i else grids[j][0] for j in range(len(grids))) for v in g[1:]]
-    combos += [c for c in itertools.product(*grids) if c not in combos]
+        first += [tuple(v if j == i else grids[j][0] for j in range(len(grids))) for v in g[1:]]
+    seen = set(first)
+    combos = itertools.chain(first, (c for c in itertools.product(*grids) if c not in seen))
     count = 0
     for combo in combos:
         at = dict(zip([p.symbol for p in free], combo))
