@@ -35,10 +35,13 @@ from collections.abc import Iterator
 
 from .errors import DerivationTimeout
 
-__all__ = ["time_budget", "expiries", "DEFAULT_BUDGET_SECONDS", "REPOST_SECONDS"]
+__all__ = ["time_budget", "expiries", "seeded", "DEFAULT_BUDGET_SECONDS", "REPOST_SECONDS",
+           "SYMPY_SEED"]
 
 #: Default budget of one check (seconds): a safety net far above any built-in claim.
 DEFAULT_BUDGET_SECONDS = 120.0
+#: The seed of sympy's own random generators at the start of every derivation and check.
+SYMPY_SEED = 20240406
 #: How often an expired budget re-posts its exception until its context exits.
 REPOST_SECONDS = 0.05
 
@@ -207,3 +210,27 @@ def time_budget(seconds: float | None, what: str = "derivation") -> Iterator[Non
         if outer_fired:
             raise _Expired  # an outer budget's deadline: let its owner convert it
         raise DerivationTimeout(f"{what} exceeded its time budget of {seconds:g} s") from None
+
+
+@contextlib.contextmanager
+def seeded() -> Iterator[None]:
+    """Run the body with sympy's random generators at ``SYMPY_SEED``, restored after.
+
+    sympy draws random numbers of its own, seeded from the operating system: Wang's
+    multivariate factorisation (``factor``, ``cancel``, so every canonical form) picks
+    random evaluation points, and the assumptions system shuffles the order in which
+    it tries its rules. Both change how long a derivation takes, and a slow draw could
+    run a budget out on one run and not the next. Every derivation (``cache.cached``)
+    and check starts from the same state; the caller's state is restored after, so an
+    outer derivation draws the same numbers whether an inner one was served from the
+    cache or derived.
+    """
+    from sympy.core import random as sympy_random
+    generators = (sympy_random.rng, sympy_random._assumptions_rng)
+    states = [g.getstate() for g in generators]
+    sympy_random.seed(SYMPY_SEED)
+    try:
+        yield
+    finally:
+        for generator, state in zip(generators, states):
+            generator.setstate(state)

@@ -39,7 +39,7 @@ from typing import TypeVar
 import mpmath
 import sympy as sp
 
-from .budget import expiries
+from .budget import expiries, seeded
 from .errors import InvalidArgument
 from .files import OutputError, write_atomic
 
@@ -196,12 +196,12 @@ def cached(kind: str, parts: tuple, compute: Callable[[], T],
     """
     root = cache_dir()
     if root is None:
-        return compute()
+        return _seeded(compute)
     try:
         key = content_key(kind, *parts)
         others = [content_key(kind, *p) for p in also]
     except TypeError:
-        return compute()
+        return _seeded(compute)
     for other in others:
         value = _load(_path(root, kind, other))
         if value is not _MISSING:
@@ -211,10 +211,16 @@ def cached(kind: str, parts: tuple, compute: Callable[[], T],
     if value is not _MISSING:
         return value
     before = expiries()
-    value = compute()
+    value = _seeded(compute)
     if expiries() == before:  # derived without any budget running out
         _store(root, path, value)
     return value
+
+
+def _seeded(compute: Callable[[], T]) -> T:
+    # Every derivation draws the same "random" numbers inside sympy (see budget.seeded).
+    with seeded():
+        return compute()
 
 
 def stats(root: Path | None = None) -> dict:

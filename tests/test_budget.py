@@ -112,3 +112,23 @@ def test_no_exception_ignored_output_when_the_deadline_hits_during_gc():
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("timeout") and run.stdout.rstrip().endswith("done")
     assert "Exception ignored" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+def test_every_derivation_starts_from_the_same_sympy_random_state():
+    # sympy's factor (Wang's algorithm) and its assumptions draw from generators seeded
+    # by the OS: a derivation's running time (and so a budget's expiry) must not hang
+    # on those draws. seeded() fixes them for the body and restores the caller's state.
+    from sympy.core import random as sympy_random
+    from dpo_proofs.budget import seeded
+    from dpo_proofs.cache import cached
+    sympy_random.seed(12345)
+    before = sympy_random.rng.getstate()
+    draws = []
+    for _ in range(2):
+        with seeded():
+            draws.append(sympy_random.randint(0, 10**9))
+    assert draws[0] == draws[1]
+    assert sympy_random.rng.getstate() == before
+    inside = cached("test-seeded", (object(),), lambda: sympy_random.randint(0, 10**9))
+    assert inside == draws[0]  # cached() derives under seeded() (an uncacheable key too)
+    assert sympy_random.rng.getstate() == before

@@ -67,3 +67,15 @@ def test_float64_findings_report_lost_sign_at_near_tie():
     tie = [g for g in res.float64 if g.quantity == "ratio - 1"
            and dict(g.point)["x1"] > dict(g.point)["x2"]]
     assert tie and mpmath.mpf(tie[0].mpmath) > 0
+
+
+def test_float64_findings_skip_points_where_the_quantity_is_undefined():
+    # Balanced PO: R = 0/0 off its active piece (both partials vanish), so mpmath's value
+    # is nan there too: float64 giving nan is not a float64 failure.
+    from dpo_proofs.numerics.confirm import float64_findings
+    res = dpo_proofs.analyze("balanced_po")
+    assert res.float64 == () or all(g.mpmath != "nan" for g in res.float64)
+    loss = dpo_proofs.get_variant("dpo")
+    ratio = sp.Piecewise((sp.nan, dpo_proofs.x1 > dpo_proofs.x2), (dpo_proofs.x1, True))
+    found = float64_findings(loss, {"r": ratio})
+    assert found == () or all("nan" not in g.mpmath for g in found)

@@ -106,3 +106,29 @@ def test_pool_workers_die_on_sigterm_even_under_the_clis_handler():
         assert for_each(_sigterm_disposition, [0, 1], ["a", "b"], jobs=2) == [True, True]
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_clipped_loss_is_refuted_where_its_ratio_is_defined():
+    # chi-PO clips its margin: where the clip is active both partials vanish and R is
+    # 0/0 (a nan branch of R's Piecewise). Off the clip R = x1*(r_l + x2)/(x2*(r_w + x1))
+    # (d/dx of log u + u is 1/x + 1/r): at x1 = 1/2, x2 = 1/3, r_w = 1/10, r_l = 1/2 this is
+    # (1/2)(5/6)/((1/3)(3/5)) = 25/12 > 1, but with r_w = r_l, R > 1 exactly when x1 > x2.
+    # The nan branch once made every candidate uncertifiable ("looked violated, skipped").
+    loss = get_variant("chipo")
+    verdict = check(claim_from_text("ratio < 1", loss, "x1 > x2"), loss, budget=60)
+    assert verdict.status is Status.REFUTED, verdict.evidence
+    p = {k: R(v) for k, v in verdict.counterexample.items()}
+    ratio = p["x1"] * (p["r_l"] + p["x2"]) / (p["x2"] * (p["r_w"] + p["x1"]))
+    assert p["x1"] > p["x2"] and ratio >= 1
+    margin = p["beta"] * (sp.log(p["x1"] / p["r_w"]) + p["x1"] / p["r_w"]
+                          - sp.log(p["x2"] / p["r_l"]) - p["x2"] / p["r_l"])
+    assert abs(margin.evalf(30)) < 2 * p["R_max"]  # off the clip: R is defined there
+
+
+def test_a_nan_branch_leaves_the_other_branches_certifiable():
+    from dpo_proofs.numerics.certify import certified_sign
+    x = sp.Symbol("x", positive=True)
+    expr = sp.Piecewise((sp.nan, x > 1), (x - sp.Rational(1, 3), True))
+    assert certified_sign(expr, {x: R(1, 2)}).sign == 1
+    assert certified_sign(expr, {x: R(1, 4)}).sign == -1
+    assert certified_sign(expr, {x: 2}) is None  # undefined there: no sign

@@ -291,6 +291,8 @@ def float64_findings(loss: Loss, quantities: Mapping[str, sp.Expr],
                     exact = mp_fn(*args)
                 except (ZeroDivisionError, ValueError):
                     continue  # the quantity is undefined at this point
+                if not mpmath.isfinite(exact):
+                    continue  # undefined there too (R = 0/0 where both partials vanish)
                 floats = [float(a) for a in args]
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")

@@ -240,7 +240,10 @@ def _compile(expr: sp.Basic) -> _Node:
             return (fone, fone) if s > 0 else (fzero, fzero)
         return heaviside
     if isinstance(expr, sp.Piecewise):
-        branches = [(_compile(e), _compile_condition(c)) for e, c in expr.args]
+        # A branch with no real value (nan where the partials vanish and R = 0/0) is
+        # compiled to "undefined here": it must not stop the other branches' evaluation.
+        branches = [(_undefined(e) if e in (sp.oo, -sp.oo, sp.zoo, sp.nan) else _compile(e),
+                     _compile_condition(c)) for e, c in expr.args]
 
         def piecewise(env, prec):
             for value, condition in branches:
@@ -250,6 +253,12 @@ def _compile(expr: sp.Basic) -> _Node:
         return piecewise
     raise ValueError(f"no certified evaluation for {type(expr).__name__}: "
                      f"{sp.sstr(expr)[:80]}")
+
+
+def _undefined(value: sp.Basic) -> _Node:
+    def undefined(env, prec):
+        raise NotReal(f"the expression is {value} at the point")
+    return undefined
 
 
 @functools.lru_cache(maxsize=512)

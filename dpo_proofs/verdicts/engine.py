@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 import sympy as sp
 
-from ..budget import DEFAULT_BUDGET_SECONDS, time_budget
+from ..budget import DEFAULT_BUDGET_SECONDS, seeded, time_budget
 from ..errors import DerivationTimeout
 from ..field.frames import Parametrization, get_parametrization
 from ..field.gradient import GradientField
@@ -254,7 +254,7 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
         frame = get_parametrization(frame)
         loss = with_frame_constants(loss, frame)  # the Gram entries become constants
     try:
-        with time_budget(budget, f"checking {claim.name}"), \
+        with seeded(), time_budget(budget, f"checking {claim.name}"), \
                 parameter_domains(loss.parameters):
             if frame is not None:
                 field = field_of(loss, frame) if field is None else field
