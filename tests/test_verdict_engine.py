@@ -127,8 +127,16 @@ def test_simplex_domain_is_respected():
     on_simplex = check(claim_from_text("x1 + x2 < 3/2", loss, "simplex"), loss, params,
                        budget=60)
     assert on_simplex.status is Status.PROVED
+    # On the square it fails only where x1 + x2 > 1, which no two responses to one prompt
+    # reach: decided on the realizable set (proved), saying where it fails off it ...
     on_square = check(claim_from_text("x1 + x2 < 3/2", loss), loss, params, budget=60)
-    assert on_square.status is Status.REFUTED
+    assert on_square.status is Status.PROVED
+    off = {k: sp.Rational(v) for k, v in on_square.details["fails_off_it_at"].items()}
+    assert off["x1"] + off["x2"] >= sp.Rational(3, 2)
+    # ... while a domain with no realizable point keeps its refutation there
+    beyond = check(claim_from_text("x1 + x2 < 3/2", loss, "x1 >= 0.6, x2 >= 0.6"), loss,
+                   params, budget=60)
+    assert beyond.status is Status.REFUTED
 
 
 def test_ratio_bound_and_gradient_bound_claims():

@@ -132,3 +132,40 @@ def test_a_nan_branch_leaves_the_other_branches_certifiable():
     assert certified_sign(expr, {x: R(1, 2)}).sign == 1
     assert certified_sign(expr, {x: R(1, 4)}).sign == -1
     assert certified_sign(expr, {x: 2}) is None  # undefined there: no sign
+
+
+def test_a_claim_false_only_off_the_realizable_set_is_decided_on_it():
+    # DPO: R = x1/x2 <= (1 - x2)/x2 exactly when x1 + x2 <= 1: true for every pair of
+    # responses to one prompt, false on the rest of the square (e.g. x1 = x2 = 3/4).
+    loss = get_variant("dpo")
+    verdict = check(claim_from_text("ratio <= (1 - x2)/x2", loss), loss, budget=60)
+    assert verdict.status is Status.PROVED, verdict.evidence
+    assert "realizable set" in verdict.evidence and verdict.details["realizable_only"]
+    off = {k: R(v) for k, v in verdict.details["fails_off_it_at"].items()}
+    assert off["x1"] + off["x2"] > 1 and off["x1"] > 1 - off["x2"]
+    # ... while a claim that fails at a realizable point is still refuted there
+    _, refuted, point = _refuted("dpo", "ratio <= (1 - 2*x2)/x2")
+    assert point["x1"] + point["x2"] <= 1 and point["x1"] > 1 - 2 * point["x2"]
+
+
+def test_no_counterexample_where_the_loss_or_the_chart_is_undefined():
+    from dpo_proofs.numerics.certify import undefined_at
+    x = sp.Symbol("x", positive=True)
+    assert undefined_at(sp.log(x / (1 - x)), {x: 1})      # the sigmoid map's chart
+    assert undefined_at(sp.log(1 - x), {x: 1})
+    assert not undefined_at(sp.log(x / (1 - x)), {x: R(1, 2)})
+    assert not undefined_at(sp.log(x) - sp.log(1 - x), {x: R(1, 10**300)})
+
+
+def test_exact_substitution_refuses_numbers_of_millions_of_digits():
+    # exp(beta*log(q)) is q**beta to sympy: at beta = 1000, q = 1e-300 that is a
+    # 300,000-digit rational per term (exo_pair's "loss >= 0" search grew to 23 GB).
+    from dpo_proofs.numerics.certify import _exact_value
+    b, q = sp.Symbol("b", positive=True), sp.Symbol("q", positive=True)
+    assert _exact_value(sp.exp(b * sp.log(q)) - q**2, {b: 1000, q: R(1, 10**300)}) is None
+    assert _exact_value(sp.exp(b * sp.log(q)) - q**2, {b: 2, q: R(1, 3)}) == 0
+
+
+def test_the_api_reads_a_where_clause_in_the_frames_constants():
+    verdict = check("v_w > 0 where c < a", "dpo", frame="gram")
+    assert verdict.status is Status.PROVED, verdict.evidence

@@ -20,7 +20,7 @@ from typing import TextIO
 
 from ..pipeline import DERIVE_BUDGET, class_theorem, derive, derive_all, figure_fields
 from ..errors import DpoProofsError
-from ..printers.pdf import compile_pdf, write_atomic
+from ..printers.pdf import OVERFULL_LIMIT_PT, compile_pdf, write_atomic
 from ..workers import for_each
 from ..printers.document import derivation_document, figure_name
 from ..printers.overview import overview_document
@@ -178,19 +178,25 @@ def _derive_all(args, stdout: TextIO, stderr: TextIO) -> int:
     with progress(len(CATALOGUE), "derive", stderr, args.quiet) as done:
         files = generate_all(args.budget, jobs=args.jobs, on_done=done)
     if args.check:
+        wide: list[str] = []
         with tempfile.TemporaryDirectory(prefix="dpo_proofs_check_") as tmp:
             for name, text in files.items():  # regenerated copy, for inspection parity
                 write_atomic(Path(tmp) / name, text)
             problems = check_fresh(directory, {n: (Path(tmp) / n).read_text()
                                                for n in files})
             if args.pdf and not problems:
-                # --check --pdf: also compile the regenerated copy (derivations/ untouched)
-                _compile_all(Path(tmp), files, args, stdout, stderr)
-        for p in problems:
+                # --check --pdf: also compile the regenerated copy (derivations/ untouched);
+                # a line past the margin by more than OVERFULL_LIMIT_PT fails the check.
+                wide = _compile_all(Path(tmp), files, args, stdout, stderr)
+        for p in problems + wide:
             stdout.write(p + "\n")
         if problems:
             stdout.write(f"{directory} is stale ({len(problems)} problems); regenerate with: "
                          f"{ALL_COMMAND}\n")
+            return EXIT_FAILED
+        if wide:
+            stdout.write(f"{len(wide)} lines of the documents run over {OVERFULL_LIMIT_PT:g} pt "
+                         "past the margin (pdflatex's overfull boxes)\n")
             return EXIT_FAILED
         stdout.write(f"{directory} is up to date ({len(files)} files)\n")
         return EXIT_OK
@@ -214,29 +220,34 @@ def _draw_one(job: tuple[str, str]) -> str:
     return notes.getvalue()
 
 
-def _compile_one(job: tuple[str, str, bool]) -> tuple[str, str]:
-    """Draw a document's figures (if asked) and compile it; (stdout line, stderr notes).
-    Module-level so that a process pool can run it; notes come back as text because a
-    worker's stderr is not the caller's."""
+def _compile_one(job: tuple[str, str, bool]) -> tuple[str, str, list]:
+    """Draw a document's figures (if asked) and compile it; (stdout line, stderr notes,
+    overfull boxes). Module-level so that a process pool can run it; notes come back as
+    text because a worker's stderr is not the caller's."""
     directory, name, figures = Path(job[0]), job[1], job[2]
     notes = io.StringIO()
     tex, variant = directory / name, name[:-4]
     if figures and variant in CATALOGUE:
         _figure(CATALOGUE[variant], tex, notes)
-    compile_pdf(tex, tex.with_suffix(".pdf"), [directory / figure_name(variant)])
-    return f"compiled {variant}.pdf\n", notes.getvalue()
+    overfull: list = []
+    compile_pdf(tex, tex.with_suffix(".pdf"), [directory / figure_name(variant)],
+                overfull=overfull)
+    return f"compiled {variant}.pdf\n", notes.getvalue(), overfull
 
 
 def _compile_all(directory: Path, files, args, stdout: TextIO, stderr: TextIO,
-                 figures: bool = True) -> None:
-    """Compile every .tex of ``files`` in ``directory`` (drawing the figures first), the
-    documents side by side over ``--jobs`` processes (pdflatex and matplotlib are the
-    slow part of derive --all --check --pdf)."""
+                 figures: bool = True) -> list[str]:
+    """Compile every .tex of ``files`` in ``directory`` (figures first), side by side over
+    ``--jobs`` processes; returns (and warns of) the boxes over OVERFULL_LIMIT_PT wide."""
     names = [n for n in files if n.endswith(".tex")]
     jobs = [(str(directory), n, figures and not args.no_figures) for n in names]
-    for line, notes in for_each(_compile_one, jobs, names, args.jobs):
+    wide = []
+    for name, (line, notes, boxes) in zip(names, for_each(_compile_one, jobs, names, args.jobs)):
         stdout.write(line)
         stderr.write(notes)
+        wide += [f"{name}: a line runs {pt:g} pt past the margin ({at})" for pt, at in boxes]
+    stderr.writelines(f"warning: {line}\n" for line in wide)
+    return wide
 
 
 def _parse_trajectories(text: str | None) -> list[tuple[float, float]]:

@@ -18,13 +18,13 @@ import sympy as sp
 from mpmath.libmp import (finf, fninf, from_int, fzero, mpf_abs, mpf_div, mpf_mul,
                           mpf_pow_int)
 
-from .enclosure import (PRECISION_LADDER, RELATIONS, Undecided, bind, compiled, negative,
+from .enclosure import (PRECISION_LADDER, RELATIONS, NotReal, Undecided, bind, compiled, negative,
                         positive)
 
 _TEN = from_int(10)
 _LOG10_2_NUM, _LOG10_2_DEN = 30102999566398119521373889472449, 10**32
 
-__all__ = ["SignCertificate", "certified_sign", "relation_holds", "Violation",
+__all__ = ["SignCertificate", "certified_sign", "relation_holds", "undefined_at", "Violation",
            "certify_violation", "exact_text"]
 
 
@@ -73,12 +73,34 @@ def _exact_value(expr: sp.Basic, point: Mapping) -> sp.Rational | None:
     if len(env) != len(expr.free_symbols):
         return None
     at = {s: sp.Rational(q.numerator, q.denominator) for s, q in env.items()}
+    if _too_large(expr, at):
+        return None
+    value = expr.xreplace(at)
+    return value if isinstance(value, sp.Rational) else None
+
+
+def _too_large(expr: sp.Basic, at: Mapping) -> bool:
+    """Whether exact substitution of ``at`` may build a rational of millions of digits:
+    a power with a large exponent, or exp(c*log(q) + ...) with a large c, which sympy
+    turns into q**c (SimPO's exp(beta*log(x)) at beta = 1000 and x = 1e-300: an exact
+    rational of 300,000 digits per term, gigabytes over a search)."""
     for power in expr.atoms(sp.Pow):
         e = power.exp.xreplace(at)
         if e.is_Rational and abs(e.p) > EXACT_POWER:
-            return None
-    value = expr.xreplace(at)
-    return value if isinstance(value, sp.Rational) else None
+            return True
+    for function in expr.atoms(sp.exp):
+        for term in sp.Add.make_args(function.args[0].xreplace(at)):
+            coeff, rest = term.as_coeff_Mul()
+            if not (coeff.is_Rational and rest.has(sp.log)):
+                continue
+            digits = sum(len(str(abs(q.p))) + len(str(q.q)) for q in rest.atoms(sp.Rational))
+            if abs(coeff.p) * max(digits, 1) > EXACT_DIGITS:
+                return True
+    return False
+
+
+#: The most digits exact substitution may build from exp(c*log(q)) = q**c (see above).
+EXACT_DIGITS = 20000
 
 
 def certified_sign(expr: sp.Basic, point: Mapping,
@@ -126,6 +148,38 @@ def certified_sign(expr: sp.Basic, point: Mapping,
             return SignCertificate(1 if positive(enclosure) else -1, prec,
                                    _interval_text(a, b), False)
     return None if len(ladder) > EXACT_AFTER else _exact_certificate(expr, point)
+
+
+def undefined_at(expr: sp.Basic, point: Mapping) -> bool:
+    """True when ``expr`` certainly has no real value at the exact ``point`` (a log of
+    0 or of a negative number, a division by 0, a nan branch); False when it has one or
+    when that cannot be told (a symbol without a value, a function with no enclosure)."""
+    expr = sp.sympify(expr)
+    if expr.has(sp.nan, sp.zoo) and not expr.has(sp.Piecewise):
+        return True
+    try:
+        node, env = compiled(expr), bind(expr, point)
+    except ValueError:
+        return False
+    if len(env) != len(expr.free_symbols):
+        return False
+    for prec in PRECISION_LADDER[:EXACT_AFTER]:
+        try:
+            node(env, prec)
+            return False
+        except Undecided:
+            continue
+        except (NotReal, ZeroDivisionError):
+            return True
+        except (ValueError, ArithmeticError):
+            return False
+    # Both precisions undecided: most often a denominator exactly 0 at the point (an
+    # interval [0, 0] is never certified non-zero); exact substitution tells.
+    env_exact = {s: sp.Rational(q.numerator, q.denominator) for s, q in env.items()}
+    if _too_large(expr, env_exact):
+        return False
+    value = expr.xreplace(env_exact)
+    return value.has(sp.zoo, sp.nan) or value in (sp.oo, -sp.oo) or value.is_real is False
 
 
 def _exact_certificate(expr: sp.Basic, point: Mapping) -> SignCertificate | None:

@@ -135,9 +135,13 @@ def _partials_section(d: Derivation) -> list:
                 f" ({_CHECK_WORD[step.checked]}: {step.argument})"
             blocks.append(Para((f"Step {i}: {step.description}{note}.",)))
             blocks.append(Display(_DL[pd.symbol] + " = " + latex(step.expr)))
-        blocks.append(Para(("Sign on the domain: ", SIGN_WORDS[partial.sign.sign],
-                            ". Factors of the closed form:")))
-        blocks.append(_sign_table(partial.sign))
+        if partial.sign.factors:
+            blocks.append(Para(("Sign on the domain: ", SIGN_WORDS[partial.sign.sign],
+                                ". Factors of the closed form:")))
+            blocks.append(_sign_table(partial.sign))
+        else:  # a piecewise closed form is not a product of factors
+            blocks.append(Para(("Sign on the domain: ", SIGN_WORDS[partial.sign.sign],
+                                " (the closed form is piecewise: no factor table).")))
     return blocks
 
 

@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .tex_layout import LINE_PT, breakable, columns, width
+
 __all__ = ["Math", "Code", "Heading", "Para", "Display", "Table", "Items", "Env", "Figure",
            "Document", "Inline", "render", "to_tex", "to_markdown", "tex_escape", "number_tex"]
 
@@ -112,7 +114,13 @@ def number_tex(text: str) -> str:
         return r"\text{" + tex_escape(t) + "}"
     sign, mantissa, exponent = m.groups()
     out = sign + mantissa
-    if exponent is not None:
+    if exponent is not None and len(exponent.lstrip("+-")) > 12:
+        # an exponent of hundreds of digits (a value at 1e-300 to the power 1000): its
+        # leading digits and its size say all a reader can use
+        e = exponent.lstrip("+-")
+        out += r" \cdot 10^{%s%s.%s \cdot 10^{%d}}" % (
+            "-" if exponent.startswith("-") else "", e[0], e[1:4], len(e) - 1)
+    elif exponent is not None:
         out += r" \cdot 10^{%d}" % int(exponent)
     return out
 
@@ -125,25 +133,42 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage{longtable}
 \usepackage{array}
 \newtheorem{proposition}{Proposition}
-\newsavebox{\fitbox}
-% A displayed formula wider than the line is scaled down to the line width.
-\newcommand{\fitmath}[1]{\sbox{\fitbox}{$\displaystyle #1$}%
-  \ifdim\wd\fitbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\fitbox}}\else\usebox{\fitbox}\fi}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5ex}
 \sloppy
 """
 
 
-def _tex_inline(parts: Sequence[Inline]) -> str:
+#: Where a line of code may break (after these characters): an expression or a point
+#: written without spaces is otherwise one unbreakable word that runs off the page.
+_CODE_BREAKS = set(",*+/=()[]{}:;_-")
+
+
+def _code_tex(text: str) -> str:
+    return "".join(tex_escape(c) + (r"\allowbreak{}" if c in _CODE_BREAKS else "")
+                   for c in text)
+
+
+#: A formula wider than this (points) is typeset breakable (see _breakable); in a table
+#: cell, whose column may be a sixth of the line, a narrower one already.
+_LONG_PT, _CELL_LONG_PT = 200.0, 60.0
+
+
+def _math_tex(tex: str, long_pt: float = _LONG_PT) -> str:
+    return "$" + (breakable(tex) if width((Math(tex),)) > long_pt else tex) + "$"
+
+
+def _tex_inline(parts: Sequence[Inline], long_pt: float = _LONG_PT) -> str:
+    """Inline parts as LaTeX; a formula wider than ``long_pt`` is set breakable."""
     out = []
     for p in parts:
         if isinstance(p, Math):
-            out.append("$" + p.tex + "$")
+            out.append(_math_tex(p.tex, long_pt))
         elif isinstance(p, Code):
-            out.append(r"\texttt{" + tex_escape(p.text) + "}")
-        else:
-            out.append(tex_escape(p))
+            out.append(r"\texttt{" + _code_tex(p.text) + "}")
+        else:  # a long word (a formula in plain text) may break like code
+            out.append(" ".join(_code_tex(w) if len(w) > 20 else tex_escape(w)
+                                for w in p.split(" ")))
     return "".join(out)
 
 
@@ -155,7 +180,12 @@ def _tex_block(block) -> str:
     if isinstance(block, Para):
         return _tex_inline(block.parts) + "\n"
     if isinstance(block, Display):
-        return "\\[\n\\fitmath{" + block.tex + "}\n\\]\n"
+        if width((Math(block.tex),)) * 11 / 9 <= LINE_PT:  # 11 pt text, not 9 pt
+            return "\\[\n" + block.tex + "\n\\]\n"
+        # Too long for one line: set as text-style math TeX breaks at its operators,
+        # indented like a display, rather than shrunk to an unreadable size.
+        return ("\\begin{list}{}{\\setlength{\\leftmargin}{2em}}\\item[]\\raggedright\n" +
+                _math_tex(block.tex) + "\n\\end{list}\n")
     if isinstance(block, Items):
         body = "".join(r"  \item " + _tex_inline(i) + "\n" for i in block.items)
         return "\\begin{itemize}\n" + body + "\\end{itemize}\n"
@@ -170,10 +200,11 @@ def _tex_block(block) -> str:
                 % (block.path, block.path, tex_escape(block.missing), tex_escape(block.caption)))
     if isinstance(block, Table):
         head = " & ".join(r"\textbf{%s}" % tex_escape(h) for h in block.header) + r" \\"
-        rows = "\n".join(" & ".join(_tex_inline(c) for c in row) + r" \\" for row in block.rows)
+        rows = "\n".join(" & ".join(_tex_inline(c, _CELL_LONG_PT) for c in row) + r" \\"
+                         for row in block.rows)
         size = "{\\footnotesize\n" if block.small else "{\n"
         return (size + "\\begin{longtable}{%s}\n\\toprule\n%s\n\\midrule\n\\endhead\n%s\n"
-                "\\bottomrule\n\\end{longtable}\n}\n" % (block.columns, head, rows))
+                "\\bottomrule\n\\end{longtable}\n}\n" % (columns(block.header, block.rows, block.columns), head, rows))
     raise TypeError(f"unknown block {block!r}")
 
 

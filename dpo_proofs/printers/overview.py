@@ -46,6 +46,20 @@ def _theorem_section(derivations: Sequence[Derivation], t: ClassTheorem) -> list
     ]
 
 
+#: A formula longer than this (LaTeX characters) is left to the variant's own document:
+#: a table column a sixth of the page wide cannot hold it legibly (a product of factors
+#: has no place TeX may break a line).
+BRIEF_TEX = 120
+
+
+def _brief(parts: list) -> tuple:
+    """The cell's parts, or a pointer to the variant's document when a formula is long."""
+    long = [p for p in parts if isinstance(p, Math) and len(p.tex) > BRIEF_TEX]
+    if long:
+        return ("long: see its document",)
+    return tuple(parts)
+
+
 def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
                       theorem: ClassTheorem, literature: Sequence = (),
                       not_reducible: Sequence[tuple[str, str]] = (),
@@ -63,8 +77,8 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
         if f is None:
             rows.append((name, ("incomplete",), ("",), ("",), ("",), ("",)))
         else:
-            rows.append((name, (Math(latex(f.ratio)),),
-                         tuple(region_sentence(d.analysis.region("ratio_gt_1"))),
+            rows.append((name, _brief([Math(latex(f.ratio))]),
+                         _brief(region_sentence(d.analysis.region("ratio_gt_1"))),
                          ("yes" if f.is_margin_loss else "no",),
                          (SIGN_WORDS[f.d_x1.sign.sign],), (SIGN_WORDS[f.d_x2.sign.sign],)))
         statuses = {v.claim: str(v.status) for v in d.analysis.verdicts}
@@ -102,8 +116,8 @@ def _overview_frames(derivations: Sequence[Derivation]) -> list:
         return []
     frames = [f.frame for f in with_frames[0].flows]
     finals = [((Code(d.loss.name),),
-               *[(Math(latex(f.limit.final_x1)),) if f.limit.final_x1 is not None else ("-",)
-                 for f in d.flows]) for d in with_frames]
+               *[_brief([Math(latex(f.limit.final_x1))]) if f.limit.final_x1 is not None
+                 else ("-",) for f in d.flows]) for d in with_frames]
     return [
         Heading(1, "Parametrizations"),
         Para(("Gradient flow moves parameters, and the velocity it induces on ",

@@ -15,7 +15,11 @@ from ..errors import DpoProofsError
 from ..files import write_atomic  # re-exported: the package's one atomic writer
 
 __all__ = ["LatexMissing", "LatexFailed", "latex_engine", "compile_pdf", "first_errors",
-           "write_atomic"]
+           "overfull_boxes", "OVERFULL_LIMIT_PT", "write_atomic"]
+
+#: The widest a line of a document may run past the margin (TeX points); wider is a
+#: defect the documents check reports (a formula or table running off the page).
+OVERFULL_LIMIT_PT = 10.0
 
 INSTALL_HINT = ("no LaTeX found (pdflatex or latexmk); install it, e.g. "
                 "apt-get install texlive-latex-base texlive-latex-recommended "
@@ -52,12 +56,30 @@ def first_errors(log: str, lines: int = 6) -> str:
     return "no error message in the log"
 
 
+_OVERFULL = re.compile(r"^Overfull \\[hv]box \(([\d.]+)pt too (?:wide|high)\) (.*)$")
+
+
+def overfull_boxes(log: str, limit: float = 0.0) -> list[tuple[float, str]]:
+    """(points, where) of each overfull box in a pdflatex log wider than ``limit``;
+    ``where`` is TeX's own locator ('in paragraph at lines 80--82', 'detected at
+    line 120') with the box's first line of content."""
+    lines = log.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        m = _OVERFULL.match(line)
+        if m and float(m.group(1)) > limit:
+            content = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            out.append((float(m.group(1)), f"{m.group(2)}: {content[:60]}"))
+    return out
+
+
 def compile_pdf(tex_path: Path, output: Path, extra_files: Sequence[Path] = (),
-                timeout: float = 300.0) -> Path:
+                timeout: float = 300.0, overfull: list | None = None) -> Path:
     """Build ``tex_path`` into ``output`` (a .pdf); files it includes are copied along.
 
     Runs in a fresh temporary directory so no auxiliary file lands next to the source.
-    SOURCE_DATE_EPOCH is fixed so the PDF carries no build date.
+    SOURCE_DATE_EPOCH is fixed so the PDF carries no build date. ``overfull``, a list,
+    receives the final run's overfull boxes wider than OVERFULL_LIMIT_PT.
     """
     engine = latex_engine()
     if engine is None:
@@ -82,5 +104,7 @@ def compile_pdf(tex_path: Path, output: Path, extra_files: Sequence[Path] = (),
                 done.stdout.decode(errors="replace")
             if done.returncode != 0 or not (work / "document.pdf").exists():
                 raise LatexFailed(f"{tex_path}: LaTeX error: {first_errors(log)}")
+        if overfull is not None:
+            overfull[:] = overfull_boxes(log, OVERFULL_LIMIT_PT)
         write_atomic(output, (work / "document.pdf").read_bytes())
     return output

@@ -16,7 +16,7 @@ import mpmath
 import sympy as sp
 
 from ..loss.functions import to_elementary
-from .certificates import OPS
+from .certificates import OPS, normalize
 
 __all__ = ["Certificate", "recheck", "iv_callable", "box_at", "to_iv", "certain"]
 
@@ -131,3 +131,29 @@ def recheck(cert: Certificate, expr: sp.Expr, op: str, relations: Sequence[sp.Ba
             else:
                 return False, f"unknown leaf kind {kind!r}"
     return True, "ok"
+
+
+def variable_bounds(relations: Sequence[sp.Basic]) -> dict:
+    """{v: (low, high)}: the bounds ``v >= c``, ``v > c``, ``v <= c``, ``v < c`` that
+    relations of one variable against a rational state (None where a side is unbounded).
+    A cover's root box may be clipped to them: every point of the domain satisfies them,
+    so the clipped box still contains the domain (the kernel re-reads them)."""
+    out: dict = {}
+    for r in relations:
+        gap, op = normalize(r)
+        if op not in (">", ">=") or len(gap.free_symbols) != 1:
+            continue
+        (v,) = gap.free_symbols
+        poly = gap.as_poly(v)
+        if poly is None or poly.degree() != 1 or not all(c.is_Rational for c in poly.all_coeffs()):
+            continue
+        a, b = poly.all_coeffs()
+        edge = -b / a
+        edge = Fraction(int(edge.p), int(edge.q))
+        low, high = out.get(v, (None, None))
+        if a > 0:
+            low = edge if low is None else max(low, edge)
+        else:
+            high = edge if high is None else min(high, edge)
+        out[v] = (low, high)
+    return out

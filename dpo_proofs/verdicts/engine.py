@@ -101,6 +101,57 @@ def _where_defined(problem: Problem) -> Verdict | None:
                    None, {**verdict.details, "undefined_where": where}, verdict.proof)
 
 
+def _realizable_only(problem: Problem, refuted: Verdict) -> Verdict | None:
+    """The claim decided on the realizable set when its refutation lies off it.
+
+    x1 and x2 are the probabilities of two responses to one prompt (x1 + x2 <= 1, and
+    r_w + r_l <= 1 for the reference), so a violation only at x1 + x2 > 1 says nothing
+    about any model. When the domain has a realizable point (certified), the claim is
+    decided again with the realizable set added to its domain: proved there (the kernel
+    re-checks that problem), refuted at a realizable point, or unknown; either way the
+    verdict says the domain it holds on and where it fails off it. None keeps
+    ``refuted`` (a realizable witness, or a domain with no realizable point).
+    """
+    if refuted.counterexample is None or realizable(refuted.counterexample):
+        return None
+    names = {v.name for v in problem.variables}
+    extra = [sp.Le(x1 + x2, 1)]
+    if {"r_w", "r_l"} <= names:
+        extra.append(sp.Le(problem.loss.parameter("r_w").symbol +
+                           problem.loss.parameter("r_l").symbol, 1))
+    part = dataclasses.replace(problem, domain=problem.domain + tuple(extra))
+    if domain_point(part) is None:
+        return None
+    where = " and ".join(sp.sstr(r) for r in extra)
+    off = (f"off it the claim fails (not two responses to one prompt): "
+           f"{refuted.evidence}")
+    details = {"realizable_only": where, "fails_off_it_at": refuted.counterexample}
+    verdict = _symbolic(part)
+    if verdict is None or verdict.status is not Status.PROVED:
+        verdict = _where_defined(part) or verdict
+    for prover in ([] if verdict is not None and verdict.status is Status.PROVED
+                   else _PROVERS):
+        found = prover(part)
+        if found is not None and found.status is Status.PROVED:
+            found = _rechecked(part, found)
+        if found is not None and found.status is not Status.UNKNOWN:
+            verdict = found
+            break
+    if verdict is not None and verdict.status is Status.PROVED:
+        verdict = not_vacuous(part, verdict)
+    if verdict is not None and verdict.status is Status.PROVED:
+        return Verdict(verdict.claim, Status.PROVED, verdict.method,
+                       f"on the realizable set ({where}): {verdict.evidence}; {off}",
+                       None, {**verdict.details, **details}, verdict.proof)
+    if verdict is None or verdict.status is not Status.REFUTED:
+        verdict, _ = search(part)
+    if verdict is not None and verdict.status is Status.REFUTED:
+        return verdict
+    return Verdict(refuted.claim, Status.UNKNOWN, "none",
+                   f"on the realizable set ({where}) no proof and no counterexample was "
+                   f"found; {off}", None, details)
+
+
 def _rechecked(problem: Problem, verdict: Verdict) -> Verdict:
     if verdict.proof is None:
         return Verdict(verdict.claim, Status.UNKNOWN, verdict.method,
@@ -246,13 +297,13 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
     """
     if isinstance(loss, str):
         loss = get_variant(loss)
-    if isinstance(claim, str):
-        text, _, domain = claim.partition(" where ")
-        claim = claim_from_text(text, loss, domain or None)
     notes: list[str] = []
     if frame is not None:
         frame = get_parametrization(frame)
         loss = with_frame_constants(loss, frame)  # the Gram entries become constants
+    if isinstance(claim, str):  # after the frame: its text may name a, b, c
+        text, _, domain = claim.partition(" where ")
+        claim = claim_from_text(text, loss, domain or None)
     try:
         with seeded(), time_budget(budget, f"checking {claim.name}"), \
                 parameter_domains(loss.parameters):
@@ -281,6 +332,9 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
                     if verdict.status is Status.PROVED:
                         verdict = not_vacuous(problem, verdict)
                 if verdict is not None and verdict.status is Status.REFUTED:
+                    verdict = _realizable_only(problem, verdict) or verdict
+                    if verdict.status is not Status.REFUTED:
+                        return verdict
                     return _at_defaults(_with_condition(problem, _plainer(problem, verdict)),
                                         claim, loss, params, budget, field, frame)
                 if verdict is not None and verdict.status is not Status.UNKNOWN:
@@ -289,6 +343,9 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
                     partial.append(verdict)
             verdict, notes = search(problem)
             if verdict is not None:
+                verdict = _realizable_only(problem, verdict) or verdict
+                if verdict.status is not Status.REFUTED:
+                    return verdict
                 return _at_defaults(_with_condition(problem, verdict), claim, loss, params,
                                     budget, field, frame)
     except DerivationTimeout as error:

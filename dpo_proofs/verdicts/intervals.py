@@ -25,7 +25,7 @@ import sympy as sp
 
 from ..numerics.confirm import show
 from .certificates import OPS, IntervalProof
-from .cover import Certificate, box_at, certain, iv_callable, to_iv
+from .cover import Certificate, box_at, certain, iv_callable, to_iv, variable_bounds
 from .problem import lhs_text
 from .search import refutation
 from .symbolic import tie_slacks
@@ -119,9 +119,14 @@ def interval_prover(problem, max_boxes: int = MAX_LEAVES) -> Verdict | None:
                         + ", ".join(unbounded))
     variables = [v for v in variables if v in free or v.name in ("x1", "x2")]
     root = []
+    bounds = variable_bounds(relations)
     for v in variables:
         if v.name in ("x1", "x2"):
-            root.append((Fraction(0), Fraction(1)))
+            # clipped to the domain's own bounds on v (x2 >= 1/1000): boxes at x2 = 0,
+            # where the expression has no value, would stay undecided though outside it
+            low, high = bounds.get(v, (None, None))
+            root.append((max(Fraction(0), low or Fraction(0)),
+                         min(Fraction(1), Fraction(1) if high is None else high)))
         else:
             lo, hi = ranges[v.name]
             root.append((Fraction(int(sp.Rational(lo).p), int(sp.Rational(lo).q)),

@@ -53,7 +53,7 @@ from ..field.canonical import canonical
 from ..loss.functions import to_elementary
 from ..loss.symbols import x1, x2
 
-from .cover import recheck
+from .cover import recheck, variable_bounds
 from .kernel_signs import power_signs, product_signs, sign_set
 from .certificates import (CASES, SIGN_SETS, CaseProof, DefinedProof, IntervalProof,
                            KernelError, Proof, SignProof, Slack, UnionProof, narrowed, normalize,
@@ -274,10 +274,14 @@ def _verify_interval(proof: IntervalProof, expr, op, domain, domains) -> str:
     names = {v.name for v in proof.variables}
     if not {v.name for v in free} <= names:
         raise KernelError("the cover leaves a variable unbounded")
+    bounds = variable_bounds(relations)
     for v, (lo, hi) in zip(proof.variables, cert.root):
         if v in (x1, x2):
-            if not (lo <= 0 and hi >= 1):
-                raise KernelError(f"the cover does not contain {v} in (0, 1]")
+            # the root may be clipped to bounds the domain states on v alone
+            low, high = bounds.get(v, (None, None))
+            if not ((lo <= 0 or (low is not None and low >= lo)) and
+                    (hi >= 1 or (high is not None and high <= hi))):
+                raise KernelError(f"the cover does not contain {v}'s part of the domain")
         elif v in domains:
             interval = domains[v]
             if not (sp.Interval(sp.Rational(lo.numerator, lo.denominator),

@@ -78,6 +78,10 @@ class Problem:
     ranges: tuple[tuple[str, sp.Expr, sp.Expr], ...]
     #: where the claim's text is defined (see Claim.requires), quantities substituted
     requires: tuple[sp.Basic, ...] = ()
+    #: expressions that must have a real value at a counterexample: the loss itself and
+    #: a frame's chart (a point where L is undefined, or that no coordinates reach, such
+    #: as x1 = 1 under x1 = sigmoid(t1), is no pair the claim can be about)
+    defined: tuple[sp.Basic, ...] = ()
 
     @property
     def variables(self) -> tuple[sp.Symbol, ...]:
@@ -146,8 +150,9 @@ def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None =
     domain = tuple(r for r in domain if r is not sp.true)
     requires = tuple(r for r in (q.subs(subs).subs(bound) for q in claim.requires)
                      if r is not sp.true)
+    defined = (loss.expr, *(() if frame is None else (e for _, e in frame.chart)))
     return Problem(claim, loss, expr, op, form, domain, tuple(sorted(fixed.items())),
-                   tuple(ranges), requires)
+                   tuple(ranges), requires, tuple(e.subs(bound) for e in defined))
 
 
 def constant_domains(problem: Problem) -> dict:

@@ -17,7 +17,7 @@ import mpmath
 import sympy as sp
 
 from ..numerics.confirm import mp_callable, to_mpf
-from ..numerics.certify import certified_sign, certify_violation, exact_text
+from ..numerics.certify import certified_sign, certify_violation, exact_text, undefined_at
 from .certificates import OPS
 from .domains import branches
 from .problem import Problem, lhs_text
@@ -253,6 +253,8 @@ def refutation(problem: Problem, point: Mapping, method: str, how: str,
     exact_point = {n: sp.Rational(point[n]) for n in names}
     if _on_a_seam(problem.expr, exact_point):
         return None
+    if any(undefined_at(e, {**exact_point, **dict(problem.fixed)}) for e in problem.defined):
+        return None  # L (or the frame's chart) has no value there: not a pair at all
     violation = certify_violation(problem.expr, problem.op, problem.domain, exact_point)
     if violation is None:
         return None
