@@ -503,7 +503,15 @@ def judge(case: Case, budget: float = BUDGET, seed: int = 0):
     claim = claim_from_text(case.claim, loss, case.domain)
     verdict = check(claim, loss, params=params or None, budget=budget)
     oracle = Oracle(case.variant, case.claim, case.domain, params)
-    if verdict.status is Status.PROVED:
+    if verdict.status is Status.PROVED and verdict.details.get("realizable_only"):
+        # Proved on the realizable set only (the claim fails off it): the oracle judges the
+        # proof there, and the point given off it must violate the claim as stated.
+        realizable = ", ".join(filter(None, (case.domain, "x1 + x2 <= 1",
+                                             "r_l + r_w <= 1" if "r_w" in
+                                             verdict.details["realizable_only"] else None)))
+        objection = Oracle(case.variant, case.claim, realizable, params).judge_proved(seed)
+        objection = objection or oracle.judge_refuted(verdict.details["fails_off_it_at"])
+    elif verdict.status is Status.PROVED:
         objection = oracle.judge_proved(seed)
     elif verdict.status is Status.REFUTED:
         objection = oracle.judge_refuted(verdict.counterexample or {})
