@@ -68,15 +68,29 @@ def _rational_function(expr: sp.Basic) -> bool:
 EXACT_POWER = 4096
 
 
-def _exact_value(expr: sp.Basic, point: Mapping) -> sp.Rational | None:
+def _substituted(expr: sp.Basic, point: Mapping) -> sp.Basic | None:
+    """``expr`` at the exact point by sympy's exact arithmetic; None when a symbol has no
+    value or the substitution would build numbers of millions of digits."""
     env = bind(expr, point)
     if len(env) != len(expr.free_symbols):
         return None
     at = {s: sp.Rational(q.numerator, q.denominator) for s, q in env.items()}
-    if _too_large(expr, at):
-        return None
-    value = expr.xreplace(at)
+    return None if _too_large(expr, at) else expr.xreplace(at)
+
+
+def _exact_value(expr: sp.Basic, point: Mapping) -> sp.Rational | None:
+    value = _substituted(expr, point)
     return value if isinstance(value, sp.Rational) else None
+
+
+def _compiled_at(expr: sp.Basic, point: Mapping):
+    """(enclosure closure, the point bound to expr's symbols), or None when expr has no
+    enclosure or the point leaves a symbol without a value."""
+    try:
+        node, env = compiled(expr), bind(expr, point)
+    except ValueError:
+        return None
+    return (node, env) if len(env) == len(expr.free_symbols) else None
 
 
 def _too_large(expr: sp.Basic, at: Mapping) -> bool:
@@ -123,12 +137,10 @@ def certified_sign(expr: sp.Basic, point: Mapping,
         if value is None:
             return None  # zoo or nan: a pole at the point
         return SignCertificate(int(sp.sign(value)), None, exact_text(value), True)
-    try:
-        node, env = compiled(expr), bind(expr, point)
-    except ValueError:
+    at = _compiled_at(expr, point)
+    if at is None:
         return None
-    if len(env) != len(expr.free_symbols):
-        return None
+    node, env = at
     for step, prec in enumerate(ladder):
         if step == EXACT_AFTER:
             # Two precisions that do not resolve the sign: most often the value is exactly
@@ -157,12 +169,10 @@ def undefined_at(expr: sp.Basic, point: Mapping) -> bool:
     expr = sp.sympify(expr)
     if expr.has(sp.nan, sp.zoo) and not expr.has(sp.Piecewise):
         return True
-    try:
-        node, env = compiled(expr), bind(expr, point)
-    except ValueError:
+    at = _compiled_at(expr, point)
+    if at is None:
         return False
-    if len(env) != len(expr.free_symbols):
-        return False
+    node, env = at
     for prec in PRECISION_LADDER[:EXACT_AFTER]:
         try:
             node(env, prec)
@@ -175,10 +185,9 @@ def undefined_at(expr: sp.Basic, point: Mapping) -> bool:
             return False
     # Both precisions undecided: most often a denominator exactly 0 at the point (an
     # interval [0, 0] is never certified non-zero); exact substitution tells.
-    env_exact = {s: sp.Rational(q.numerator, q.denominator) for s, q in env.items()}
-    if _too_large(expr, env_exact):
+    value = _substituted(expr, point)
+    if value is None:
         return False
-    value = expr.xreplace(env_exact)
     return value.has(sp.zoo, sp.nan) or value in (sp.oo, -sp.oo) or value.is_real is False
 
 
