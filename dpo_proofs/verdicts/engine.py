@@ -101,6 +101,33 @@ def _where_defined(problem: Problem) -> Verdict | None:
                    None, {**verdict.details, "undefined_where": where}, verdict.proof)
 
 
+def _decided(problem: Problem) -> tuple[Verdict | None, list[Verdict]]:
+    """The provers in order: the symbolic prover (or its proof where the claim is
+    defined), then each registered prover. No prover is trusted: each certificate goes
+    through the kernel, and a proof stands only with a certified point of the domain.
+    Returns the first decisive verdict (or None) and the provers' undecided verdicts.
+
+    Ranged constants stay symbolic with their domain's assumptions: a proof for the whole
+    domain covers any sub-range."""
+    verdict = _symbolic(problem)
+    if verdict is None or verdict.status is not Status.PROVED:
+        verdict = _where_defined(problem) or verdict
+    if verdict is not None and verdict.status is Status.PROVED:
+        return not_vacuous(problem, verdict), []
+    partial = []
+    for prover in _PROVERS:
+        found = prover(problem)
+        if found is not None and found.status is Status.PROVED:
+            found = _rechecked(problem, found)
+            if found.status is Status.PROVED:
+                found = not_vacuous(problem, found)
+        if found is not None and found.status is not Status.UNKNOWN:
+            return found, partial
+        if found is not None:
+            partial.append(found)
+    return None, partial
+
+
 def _realizable_only(problem: Problem, refuted: Verdict) -> Verdict | None:
     """The claim decided on the realizable set when its refutation lies off it.
 
@@ -126,19 +153,7 @@ def _realizable_only(problem: Problem, refuted: Verdict) -> Verdict | None:
     off = (f"off it the claim fails (not two responses to one prompt): "
            f"{refuted.evidence}")
     details = {"realizable_only": where, "fails_off_it_at": refuted.counterexample}
-    verdict = _symbolic(part)
-    if verdict is None or verdict.status is not Status.PROVED:
-        verdict = _where_defined(part) or verdict
-    for prover in ([] if verdict is not None and verdict.status is Status.PROVED
-                   else _PROVERS):
-        found = prover(part)
-        if found is not None and found.status is Status.PROVED:
-            found = _rechecked(part, found)
-        if found is not None and found.status is not Status.UNKNOWN:
-            verdict = found
-            break
-    if verdict is not None and verdict.status is Status.PROVED:
-        verdict = not_vacuous(part, verdict)
+    verdict, _ = _decided(part)
     if verdict is not None and verdict.status is Status.PROVED:
         return Verdict(verdict.claim, Status.PROVED, verdict.method,
                        f"on the realizable set ({where}): {verdict.evidence}; {off}",
@@ -316,31 +331,15 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
             undefined = ill_posed(problem)
             if undefined is not None:
                 return undefined
-            # Ranged constants stay symbolic with their domain's assumptions: a proof for
-            # the whole domain covers any sub-range (refutations never come from here).
-            verdict = _symbolic(problem)
-            if verdict is None or verdict.status is not Status.PROVED:
-                verdict = _where_defined(problem) or verdict
-            if verdict is not None and verdict.status is Status.PROVED:
-                return not_vacuous(problem, verdict)
-            partial = []
-            for prover in _PROVERS:
-                verdict = prover(problem)
-                if verdict is not None and verdict.status is Status.PROVED:
-                    # No prover is trusted: its certificate goes through the kernel.
-                    verdict = _rechecked(problem, verdict)
-                    if verdict.status is Status.PROVED:
-                        verdict = not_vacuous(problem, verdict)
-                if verdict is not None and verdict.status is Status.REFUTED:
-                    verdict = _realizable_only(problem, verdict) or verdict
-                    if verdict.status is not Status.REFUTED:
-                        return verdict
-                    return _at_defaults(_with_condition(problem, _plainer(problem, verdict)),
-                                        claim, loss, params, budget, field, frame)
-                if verdict is not None and verdict.status is not Status.UNKNOWN:
+            verdict, partial = _decided(problem)
+            if verdict is not None and verdict.status is Status.REFUTED:
+                verdict = _realizable_only(problem, verdict) or verdict
+                if verdict.status is not Status.REFUTED:
                     return verdict
-                if verdict is not None:
-                    partial.append(verdict)
+                return _at_defaults(_with_condition(problem, _plainer(problem, verdict)),
+                                    claim, loss, params, budget, field, frame)
+            if verdict is not None:
+                return verdict
             verdict, notes = search(problem)
             if verdict is not None:
                 verdict = _realizable_only(problem, verdict) or verdict
