@@ -11,8 +11,8 @@ import pytest
 import sympy as sp
 
 from dpo_proofs.verdicts.cover import Certificate
-from dpo_proofs.verdicts.certificates import (CaseProof, Factor, IntervalProof, KernelError,
-                                             SignProof, Slack, UnionProof)
+from dpo_proofs.verdicts.certificates import (CaseProof, EmptyProof, Factor, IntervalProof,
+                                             KernelError, SignProof, Slack, UnionProof)
 from dpo_proofs.verdicts.kernel import power_signs, sign_set, verify
 from dpo_proofs.loss.symbols import beta, x1, x2
 
@@ -164,3 +164,43 @@ def test_an_interval_cover_may_be_clipped_only_to_bounds_the_domain_states():
     verify(proof, problem.expr, problem.op, problem.domain, domains)
     with pytest.raises(KernelError, match="does not contain"):
         verify(proof, problem.expr, problem.op, (), domains)
+
+
+def test_a_relation_factor_takes_the_relation_s_sign_and_nothing_else():
+    # K9: on x1 > x2, 3*(x1 - x2) > 0 because the domain says so; a factor that is not a
+    # number times the relation's gap, or a relation the domain does not state, is refused.
+    rel = x1 > x2
+    good = SignProof((), sp.Integer(3), (Factor(x1 - x2, sp.S.One, POS, rel),))
+    assert "(by x1 > x2)" in verify(good, 3 * (x1 - x2), ">", (rel,))
+    with pytest.raises(KernelError, match="not a relation of the domain"):
+        verify(good, 3 * (x1 - x2), ">", (x1 >= x2 / 2,))
+    forged = SignProof((), sp.S.One, (Factor(x1 - x2 / 2, sp.S.One, POS, rel),))
+    with pytest.raises(KernelError, match="not a nonzero number times"):
+        verify(forged, x1 - x2 / 2, ">", (rel,))
+    # a negative multiple of the gap has the opposite sign: claiming > 0 is refused
+    flipped = SignProof((), sp.S.One, (Factor(x2 - x1, sp.S.One, POS, rel),))
+    with pytest.raises(KernelError, match="assumptions give only < 0"):
+        verify(flipped, x2 - x1, ">", (rel,))
+
+
+def test_an_empty_domain_needs_a_proof_that_a_relation_fails_on_the_others():
+    # K10: x1 > 2 never holds on the square (2 - x1 >= 0 there); any claim holds on it.
+    empty = EmptyProof(x1 > 2, SignProof((), sp.S.One, (Factor(2 - x1, sp.S.One, POS),)))
+    assert "the domain is empty" in verify(empty, x1 - 5, ">", (x1 > 2,))
+    # x1 > 1/2 is satisfiable: the 'proof' that 1/2 - x1 >= 0 is rejected
+    forged = EmptyProof(x1 > sp.Rational(1, 2),
+                        SignProof((), sp.S.One, (Factor(sp.Rational(1, 2) - x1, sp.S.One,
+                                                        NONNEG),)))
+    with pytest.raises(KernelError):
+        verify(forged, x1 - 5, ">", (x1 > sp.Rational(1, 2),))
+    with pytest.raises(KernelError, match="not a relation of the domain"):
+        verify(empty, x1 - 5, ">", (x2 > 2,))
+
+
+def test_k8_reads_a_sum_of_logarithms_through_its_product():
+    # log(x1) - log(x2) - 1 >= 0 where x1 >= 3*x2 (3 > e), not where x1 >= 2*x2 (2 < e)
+    u = sp.Dummy("u", nonnegative=True)
+    assert sign_set(sp.log(3 * x2 * (1 + u)) - sp.log(x2) - 1) == POS
+    assert sign_set(sp.log(2 * x2 * (1 + u)) - sp.log(x2) - 1) == ANY
+    # a symbolic common factor of fixed sign: beta*(log(x2) - log(x1)) on x2 = x1*(1 + u)
+    assert sign_set(beta * sp.log(x1 * (1 + u)) - beta * sp.log(x1)) == NONNEG

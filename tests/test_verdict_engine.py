@@ -20,8 +20,9 @@ R = sp.Rational
 
 
 def _ipo_claim():
-    # IPO: dL/dx1 = (2*beta*log(r_l*x1/(r_w*x2)) - 1)/(beta*x1): its sign is not fixed by
-    # the assumptions, so only interval arithmetic can prove it on this box.
+    # IPO: dL/dx1 = (2*beta*log(r_l*x1/(r_w*x2)) - 1)/(beta*x1) < 0 where x1/x2 < e**5;
+    # the symbolic prover reads it through log's monotonicity (K8), and the interval
+    # prover certifies it on a box cover.
     loss = get_variant("ipo")
     claim = claim_from_text("d_x1 < 0", loss, "x1 <= 1/2, x2 >= 2/5")
     return loss, claim, {"beta": "0.1", "r_w": "0.5", "r_l": "0.5"}
@@ -29,7 +30,8 @@ def _ipo_claim():
 
 def test_interval_proof_with_a_certificate_that_rechecks():
     loss, claim, params = _ipo_claim()
-    v = check(claim, loss, params, budget=30)
+    assert check(claim, loss, params, budget=30).status is Status.PROVED
+    v = interval_prover(reduce_claim(claim, loss, params))
     assert v.status is Status.PROVED and v.method == "interval", v.evidence
     cert = v.details["certificate"]
     assert v.details["boxes"] > 0 and float(v.details["min_margin"]) > 0
@@ -334,3 +336,21 @@ def test_a_check_that_runs_out_of_budget_in_a_thread_is_unknown_not_a_traceback(
     worker.join(30)
     assert not worker.is_alive() and len(out) == 1
     assert out[0].status is Status.UNKNOWN and "budget" in out[0].evidence
+
+
+@pytest.mark.parametrize("variant, claim, params, status", [
+    # SLiC-HF's hinge is flat where x1/x2 >= e**(1/(beta*delta_m)) = e: excluded by x1 >= 3*x2
+    ("slic_hf", "d_x2 = 0 where x1 >= 3*x2", {"delta_m": "1"}, Status.PROVED),
+    # ... but not by x1 >= 2*x2 (2 < e): there d_x2 = 1/x2 on 2 <= x1/x2 < e
+    ("slic_hf", "d_x2 = 0 where x1 >= 2*x2", {"delta_m": "1"}, Status.REFUTED),
+    # the hinge is active on all of x2 >= 1/1000 at beta = 1/10 (x1/x2 <= 1000 < e**10)
+    ("hinge", "d_x1 = -beta/x1 where x2 >= 0.001",
+     {"beta": "0.1", "r_w": "0.5", "r_l": "0.5"}, Status.PROVED),
+    ("hinge", "d_x1 = -beta/x1 where x2 >= 0.00001",
+     {"beta": "0.1", "r_w": "0.5", "r_l": "0.5"}, Status.REFUTED),
+])
+def test_a_piece_the_domain_excludes_is_proved_empty(variant, claim, params, status):
+    v = check(claim, variant, params, budget=60)
+    assert v.status is status, v.evidence
+    if status is Status.PROVED:
+        assert "the domain is empty" in v.evidence and v.details["kernel"] == "re-checked"

@@ -18,7 +18,7 @@ import sympy as sp
 from ..loss.functions import to_elementary
 
 __all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
-           "DefinedProof",
+           "DefinedProof", "EmptyProof", "negation",
            "Proof", "KernelError", "OPS", "SIGN_SETS", "CASES", "normalize", "split_cases",
            "piece_domains", "sign_text", "UNDEFINED", "narrowed"]
 
@@ -44,6 +44,17 @@ def normalize(relation: sp.Basic) -> tuple[sp.Expr, str]:
     if op in ("<", "<="):
         return -gap, op.replace("<", ">")
     return gap, op
+
+
+#: the claim ``gap op' 0`` that holds exactly where ``gap op 0`` fails
+_NEGATED = {">": ">=", ">=": ">", "=": "!=", "!=": "="}
+
+
+def negation(relation: sp.Basic) -> tuple[sp.Expr, str]:
+    """The complement of a relation as ``g op 0``: not (g > 0) is -g >= 0, not (g >= 0)
+    is -g > 0, not (g = 0) is g != 0, not (g != 0) is g = 0."""
+    gap, op = normalize(relation)
+    return (-gap if op in (">", ">=") else gap), _NEGATED[op]
 
 
 def narrowed(domains: dict, domain: Sequence[sp.Basic]) -> dict:
@@ -121,11 +132,15 @@ class Factor:
     base: sp.Expr
     exponent: sp.Expr
     signs: frozenset
+    #: a domain relation whose gap the base is (a nonzero number times it, after the
+    #: proof's substitutions): its sign is the relation's, not the assumptions' (K9)
+    relation: sp.Basic | None = None
 
     def text(self) -> str:
         f = self.base if self.exponent == 1 else sp.Pow(self.base, self.exponent,
                                                            evaluate=False)
-        return f"{sp.sstr(f)} {sign_text(self.signs)}"
+        by = f" (by {sp.sstr(self.relation)})" if self.relation is not None else ""
+        return f"{sp.sstr(f)} {sign_text(self.signs)}{by}"
 
 
 @dataclass(frozen=True)
@@ -194,7 +209,18 @@ class DefinedProof:
     parts: tuple[tuple[tuple[sp.Basic, ...], "Proof"], ...]
 
 
-Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof, DefinedProof]
+@dataclass(frozen=True)
+class EmptyProof:
+    """The domain is empty (K10): ``relation``, one of its relations, fails wherever the
+    others hold; ``proof`` proves its negation (``negation``) on the others. Any claim
+    holds on an empty set; a piece of a piecewise claim that the domain excludes (the
+    hinge's flat part where x1/x2 cannot reach e**(1/beta)) is proved this way."""
+
+    relation: sp.Basic
+    proof: "Proof"
+
+
+Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof, DefinedProof, EmptyProof]
 
 
 

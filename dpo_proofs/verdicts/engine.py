@@ -25,6 +25,7 @@ from ..loss.names import get_variant
 from ..loss.symbols import x1, x2
 from ..numerics.certify import relation_holds
 from .claim_text import claim_from_text
+from .cases import by_cases
 from .certificates import CaseProof, DefinedProof, KernelError
 from .conditions import condition_text, parameter_condition
 from .domains import domain_point, empty_domain, ill_posed, not_vacuous
@@ -112,6 +113,9 @@ def _decided(problem: Problem) -> tuple[Verdict | None, list[Verdict]]:
     verdict = _symbolic(problem)
     if verdict is None or verdict.status is not Status.PROVED:
         verdict = _where_defined(problem) or verdict
+    if verdict is None or verdict.status is not Status.PROVED:
+        pieces = by_cases(problem)  # piece by piece with every prover, or pieces excluded
+        verdict = kernel_verdict(problem, pieces, "cases") if pieces is not None else verdict
     if verdict is not None and verdict.status is Status.PROVED:
         return not_vacuous(problem, verdict), []
     partial = []

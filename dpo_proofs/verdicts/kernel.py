@@ -12,7 +12,8 @@ K1 (algebra) sympy's exact arithmetic: ``canonical(a - b) == 0`` shows a = b on 
    Piecewise, then ``piecewise_fold``) returns an equal expression.
 K2 (assumptions) sympy's assumption system decides the sign of an expression from the
    symbols' declared assumptions, with x1, x2, r_w, r_l in (0, 1] written as 1/(1 + a)
-   (a >= 0) and each constant's interval written as a bijection from a slack t >= 0;
+   (a >= 0) and each constant's interval written as a bijection from a slack t >= 0
+   (a sum of a real number c and terms of a weak sign: c > 0 plus terms >= 0 is > 0);
    relaxed, a power x**c of a probability, or b**c of a base b > 0 on a known side of 1,
    replaced by a free variable over the set it ranges in (``kernel_signs``).
 K3 (powers) b**k with an integer k: even k gives b**k >= 0 (> 0 where b != 0), odd k
@@ -39,6 +40,15 @@ K8 (monotone) log(W) has the sign of W - 1 (W > 0 by K2); k*log(U) - k*log(V) th
    sign of U - V (U, V > 0); exp(A) - exp(B) that of A - B; sqrt(P) + R is > 0 where
    P - R**2 > 0, and < 0 where P - R**2 < 0, R < 0 and P >= 0 (``kernel_signs``). A domain
    relation bounding one constant by a number (c > 0) narrows that constant's set.
+   A sum of logarithms with rational coefficients plus a term R free of logarithms,
+   sum q_i*log(U_i) + R with every U_i > 0, has the sign of
+   prod_{q_i > 0} U_i**(m*q_i) - exp(-m*R) * prod_{q_i < 0} U_i**(-m*q_i), m the
+   common denominator (log is increasing).
+K9 (relation factors) a factor that is a nonzero number k times the gap g of a domain
+   relation g op 0 (after the proof's substitutions) has the signs of k times those the
+   relation allows: g > 0 gives k*g of sign(k), g = 0 gives 0.
+K10 (empty) a domain one of whose relations fails wherever the others hold (its
+   negation proved on them) is empty: every claim holds on it.
 
 A product of factors is never empty where it stands for a nonconstant expression: the
 kernel multiplies the listed factors and compares with the claim (K1).
@@ -55,9 +65,10 @@ from ..loss.symbols import x1, x2
 
 from .cover import recheck, variable_bounds
 from .kernel_signs import power_signs, product_signs, sign_set
-from .certificates import (CASES, SIGN_SETS, CaseProof, DefinedProof, IntervalProof,
-                           KernelError, Proof, SignProof, Slack, UnionProof, narrowed, normalize,
-                           piece_domains, sign_text, split_cases, UNDEFINED)
+from .certificates import (CASES, SIGN_SETS, CaseProof, DefinedProof, EmptyProof, Factor,
+                           IntervalProof, KernelError, Proof, SignProof, Slack, UnionProof,
+                           narrowed, negation, normalize, piece_domains, sign_text,
+                           split_cases, UNDEFINED)
 
 __all__ = ["verify", "sign_set", "power_signs", "undefined_value", "COVERS"]
 
@@ -139,6 +150,8 @@ def verify(proof: Proof, expr: sp.Expr, op: str, domain: Sequence[sp.Basic],
         return _verify_interval(proof, expr, op, domain, domains)
     if isinstance(proof, DefinedProof):
         return _verify_defined(proof, expr, op, domain, domains)
+    if isinstance(proof, EmptyProof):
+        return _verify_empty(proof, domain, domains)
     raise KernelError(f"unknown certificate {type(proof).__name__}")
 
 
@@ -158,7 +171,9 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
     else:
         sets = [sign_set(proof.constant)]
         for f in proof.factors:
-            derived = power_signs(sign_set(f.base, domains), f.exponent)
+            base_signs = (sign_set(f.base, domains) if f.relation is None else
+                          _relation_signs(f, proof.slacks, domain))
+            derived = power_signs(base_signs, f.exponent)
             if not derived <= f.signs:
                 raise KernelError(f"factor {f.text()}: the assumptions give only "
                                   f"{sign_text(derived)}")
@@ -174,6 +189,33 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
     return (chain + f"= {sp.sstr(product)}" +
             (f"; by the assumptions {', '.join(shown)}" if shown else "") +
             f"; so the expression is {sign_text(signs)}")
+
+
+def _relation_signs(factor: Factor, slacks, domain) -> frozenset:
+    """K9: the signs of a factor that is a nonzero number times a domain relation's gap."""
+    if factor.relation not in domain:
+        raise KernelError(f"{sp.sstr(factor.relation)} is not a relation of the domain")
+    gap, op = normalize(factor.relation)
+    for sl in slacks:  # the proof's substitutions, in its order
+        gap = gap.subs(sl.variable, sl.value)
+    if canonical(gap) == 0:
+        raise KernelError("the relation's gap is identically 0")
+    k = canonical(factor.base / gap)
+    if not (k.is_number and k.is_real and k.is_nonzero):
+        raise KernelError(f"{sp.sstr(factor.base)} is not a nonzero number times the "
+                          f"gap of {sp.sstr(factor.relation)}")
+    return frozenset(int(sp.sign(k)) * v for v in SIGN_SETS[op])
+
+
+def _verify_empty(proof: EmptyProof, domain, domains) -> str:
+    """K10: the domain is empty: one relation's negation holds on the others."""
+    if proof.relation not in domain:
+        raise KernelError(f"{sp.sstr(proof.relation)} is not a relation of the domain")
+    rest = tuple(r for r in domain if r != proof.relation)
+    gap, op = negation(proof.relation)
+    argument = verify(proof.proof, gap, op, rest, domains)
+    return (f"the domain is empty: {sp.sstr(proof.relation)} fails wherever the other "
+            f"relations hold ({sp.sstr(gap)} {op} 0: {argument})")
 
 
 def _verify_cases(proof: CaseProof, expr, op, domain, domains) -> str:

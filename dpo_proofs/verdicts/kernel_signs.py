@@ -86,30 +86,27 @@ MONOTONE_MAX_OPS = 80
 
 
 def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
-    """K8 (monotone functions): log(W) has the sign of W - 1 (W > 0); k*log(U) -
-    k*log(V) (k > 0, U, V > 0) the sign of U - V; exp(A) - exp(B) the sign of A - B;
+    """K8 (monotone functions): a sum of logarithms plus a term free of them by
+    ``_log_sum`` (log(W) has the sign of W - 1); exp(A) - exp(B) the sign of A - B;
     sqrt(P) + R is > 0 where P - R**2 > 0, and < 0 where P - R**2 < 0, R < 0 and P >= 0."""
     from ..field.canonical import canonical
 
     def signs(e: sp.Expr) -> frozenset:
         return sign_set(canonical(e), domains)
 
-    if isinstance(expr, sp.log):
-        W = expr.args[0]
-        return signs(W - 1) if sign_set(W, domains) == {1} else _ANY
+    logs = _log_sum(expr, domains)
+    if logs is not None:
+        return logs
     if not expr.is_Add:
         return _ANY
     terms = sp.Add.make_args(expr)
     if len(terms) == 2:
         (k1, f1), (k2, f2) = (t.as_coeff_Mul() for t in terms)
-        if k1 == -k2 and k1 != 0 and type(f1) is type(f2) and type(f1) in (sp.log, sp.exp):
+        if k1 == -k2 and k1 != 0 and type(f1) is type(f2) is sp.exp:
             (U,), (V,) = f1.args, f2.args
             if k1 < 0:
                 U, V = V, U
-            if isinstance(f1, sp.log) and not (sign_set(U, domains) == {1} ==
-                                               sign_set(V, domains)):
-                return _ANY
-            if isinstance(f1, sp.exp) and not (U.is_real and V.is_real):
+            if not (U.is_real and V.is_real):
                 return _ANY
             return signs(U - V)
     roots = [t for t in terms if t.as_coeff_Mul()[1].is_Pow
@@ -127,6 +124,40 @@ def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
             inner = frozenset({-1})
         return frozenset(int(sp.sign(k)) * v for v in inner)
     return _ANY
+
+
+def _log_sum(expr: sp.Expr, domains: dict) -> frozenset | None:
+    """K8 for sums of logarithms: K*(sum q_i*log(U_i)) + R, q_i rational, K of fixed strict
+    sign, U_i > 0, R free of log, has sign(K) times the sign of
+    prod_{q_i > 0} U_i**(m*q_i) - exp(-m*R/K) * prod_{q_i < 0} U_i**(-m*q_i), m the
+    common denominator of the q_i (log is increasing). None when expr is not of that form.
+    """
+    from ..field.canonical import canonical
+
+    logs, rest, common = [], [], None
+    for term in sp.Add.make_args(expr):
+        found = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
+        if len(found) != 1:
+            rest.append(term)
+            continue
+        coeff = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not found[0]])
+        q, k = coeff.as_coeff_Mul()
+        if common is None:
+            common = k
+        if k != common or not q.is_Rational:
+            return None
+        logs.append((q, found[0].args[0]))
+    R = sp.Add(*rest)
+    if not logs or R.has(sp.log) or any(U.has(sp.log) for _, U in logs):
+        return None
+    K = sign_set(common, domains)
+    if K not in ({1}, {-1}) or any(sign_set(U, domains) != {1} for _, U in logs):
+        return None
+    m = sp.ilcm(1, *[q.q for q, _ in logs])
+    above = sp.Mul(*[U ** (m * q) for q, U in logs if q > 0])
+    below = sp.Mul(*[U ** (-m * q) for q, U in logs if q < 0])
+    gap = sign_set(canonical(above - sp.exp(-m * R / common) * below), domains)
+    return frozenset(next(iter(K)) * v for v in gap)
 
 
 def _relaxed(expr: sp.Expr, domains: dict | None):
@@ -207,7 +238,23 @@ def _assumed(e: sp.Expr) -> frozenset:
         out.discard(1)
     if e.is_nonzero:
         out.discard(0)
+    if len(out) > 1 and e.is_Add:
+        out &= _number_plus(e)
     return frozenset(out)
+
+
+def _number_plus(e: sp.Expr) -> set:
+    """c + rest with c a real number (3 - E) and rest of a weak sign: sympy's Add reads
+    only a Rational c; a positive c plus a nonnegative rest is positive (K2)."""
+    number = sp.Add(*[t for t in e.args if t.is_number])
+    rest = sp.Add(*[t for t in e.args if not t.is_number])
+    if number == 0 or rest == 0:
+        return set(_ANY)
+    if number.is_positive and rest.is_nonnegative:
+        return {1}
+    if number.is_negative and rest.is_nonpositive:
+        return {-1}
+    return set(_ANY)
 
 
 def power_signs(base_signs: frozenset, exponent: sp.Expr) -> frozenset:

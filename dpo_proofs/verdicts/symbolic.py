@@ -121,7 +121,7 @@ def prove(expr: sp.Expr, op: str, domain: Sequence[sp.Basic], domains: dict,
     if folded.has(*CASES):
         return None
     for slacks in _substitutions(domain, domains, variables):
-        proof = _sign_proof(folded, op, slacks, domains)
+        proof = _sign_proof(folded, op, slacks, domains, domain)
         if proof is not None:
             return proof
     return None
@@ -246,7 +246,25 @@ def _completed_square(base: sp.Expr, domains: dict, depth: int = SQUARE_DEPTH
     return weak
 
 
-def _sign_proof(expr, op, slacks, domains) -> SignProof | None:
+def _by_relation(base: sp.Expr, slacks, domain) -> Factor | None:
+    """``base`` as a nonzero number times a domain relation's gap (K9), or None."""
+    for r in domain:
+        gap, rop = normalize(r)
+        if not gap.free_symbols & base.free_symbols:
+            continue
+        for sl in slacks:
+            gap = gap.subs(sl.variable, sl.value)
+        try:
+            k = canonical(base / gap)
+        except (sp.PolynomialError, NotImplementedError, TypeError, ZeroDivisionError):
+            continue
+        if k.is_number and k.is_real and k.is_nonzero:
+            return Factor(base, sp.S.One, frozenset(int(sp.sign(k)) * v
+                                                    for v in SIGN_SETS[rop]), r)
+    return None
+
+
+def _sign_proof(expr, op, slacks, domains, domain=()) -> SignProof | None:
     e = expr
     for sl in slacks:
         e = e.subs(sl.variable, sl.value)
@@ -275,10 +293,17 @@ def _sign_proof(expr, op, slacks, domains) -> SignProof | None:
         try:
             signs = power_signs(sign_set(base, domains), exponent)
         except KernelError:
-            whole = sign_set(arg, domains)
-            if len(whole) == 3:
-                return None
-            base, exponent, signs = arg, sp.S.One, whole
+            signs = sign_set(arg, domains)
+            base, exponent = (arg, sp.S.One) if len(signs) < 3 else (base, exponent)
+        if len(signs) == 3 and exponent.is_integer and exponent.is_positive:
+            related = _by_relation(base, slacks, domain)
+            if related is not None:
+                factors.append(related if exponent == 1 else Factor(
+                    base, exponent, power_signs(related.signs, exponent), related.relation))
+                total = {a * b for a in total for b in factors[-1].signs}
+                continue
+        if len(signs) == 3:
+            return None
         factors.append(Factor(base, exponent, signs))
         total = {a * b for a in total for b in signs}
     if not total <= SIGN_SETS[op]:
