@@ -149,17 +149,18 @@ def test_an_interval_cover_may_be_clipped_only_to_bounds_the_domain_states():
     # cDPO's dL/dx1 < 0 on x2 >= 1/1000 at fixed constants: the prover's root box starts
     # at x2 = 1/1000 (below it the boxes reach x2 = 0, where nothing evaluates). The
     # kernel accepts that root for the domain with the bound and refuses it without.
-    from dpo_proofs import check, get_variant
+    from dpo_proofs import get_variant
     from dpo_proofs.verdicts.claim_text import claim_from_text
+    from dpo_proofs.verdicts.intervals import interval_prover
     from dpo_proofs.verdicts.problem import constant_domains, reduce_claim
     loss = get_variant("cdpo")
     params = {"beta": "0.1", "r_w": "0.5", "r_l": "0.5", "eps": "0.1"}
     claim = claim_from_text("d_x1 < 0", loss, "x2 >= 0.001")
-    verdict = check(claim, loss, params, budget=60)
+    problem = reduce_claim(claim, loss, params)
+    verdict = interval_prover(problem)  # (check proves it symbolically first, by K8)
     assert verdict.status.name == "PROVED" and verdict.method == "interval", verdict.evidence
     proof = verdict.proof
     assert proof.certificate.root[1][0] == Fraction(1, 1000)  # x2's side, clipped
-    problem = reduce_claim(claim, loss, params)
     domains = constant_domains(problem)
     verify(proof, problem.expr, problem.op, problem.domain, domains)
     with pytest.raises(KernelError, match="does not contain"):

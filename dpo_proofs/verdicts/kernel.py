@@ -13,7 +13,10 @@ K1 (algebra) sympy's exact arithmetic: ``canonical(a - b) == 0`` shows a = b on 
 K2 (assumptions) sympy's assumption system decides the sign of an expression from the
    symbols' declared assumptions, with x1, x2, r_w, r_l in (0, 1] written as 1/(1 + a)
    (a >= 0) and each constant's interval written as a bijection from a slack t >= 0
+   (a closed interval [lo, hi] as either half-line lo + t or hi - t, which contain it)
    (a sum of a real number c and terms of a weak sign: c > 0 plus terms >= 0 is > 0);
+   an expanded sum is grouped by monomials in x1, x2, r_w, r_l, each group signed as
+   coefficient times monomial, and terms >= 0 with one > 0 sum to > 0;
    relaxed, a power x**c of a probability, or b**c of a base b > 0 on a known side of 1,
    replaced by a free variable over the set it ranges in (``kernel_signs``).
 K3 (powers) b**k with an integer k: even k gives b**k >= 0 (> 0 where b != 0), odd k
@@ -43,7 +46,8 @@ K8 (monotone) log(W) has the sign of W - 1 (W > 0 by K2); k*log(U) - k*log(V) th
    A sum of logarithms with rational coefficients plus a term R free of logarithms,
    sum q_i*log(U_i) + R with every U_i > 0, has the sign of
    prod_{q_i > 0} U_i**(m*q_i) - exp(-m*R) * prod_{q_i < 0} U_i**(-m*q_i), m the
-   common denominator (log is increasing).
+   common denominator (log is increasing); U - V with U, V > 0 has the sign of
+   log(U) - log(V) expanded over U's and V's positive factors.
 K9 (relation factors) a factor that is a nonzero number k times the gap g of a domain
    relation g op 0 (after the proof's substitutions) has the signs of k times those the
    relation allows: g > 0 gives k*g of sign(k), g = 0 gives 0.

@@ -25,8 +25,12 @@ RELAX_MAX_OPS = 60
 
 # --- K2, K3: signs ----------------------------------------------------------------------
 
-def _encoding(expr: sp.Expr, domains: dict) -> dict:
-    """x in (0, 1] as 1/(1 + a), a >= 0; a constant's interval as a bijection (K2)."""
+def _encoding(expr: sp.Expr, domains: dict, side: str | None = None) -> dict:
+    """x in (0, 1] as 1/(1 + a), a >= 0; a constant's interval as a bijection (K2).
+
+    A closed interval [lo, hi] has no bijection from a slack t >= 0; with ``side`` 'low'
+    ('high') it is written as the half-line [lo, oo) ((-oo, hi]) that contains it, so a
+    sign fixed there is fixed on the interval."""
     from ..field.signs import domain_substitution
 
     out = {}
@@ -35,9 +39,17 @@ def _encoding(expr: sp.Expr, domains: dict) -> dict:
             out[s] = 1 / (1 + sp.Symbol(f"_a_{s.name}", nonnegative=True))
         elif s in domains:
             sub = domain_substitution(s, domains[s])
+            if sub is None and side is not None and _closed(domains[s]):
+                t = sp.Symbol(f"_t_{s.name}", nonnegative=True)
+                sub = domains[s].inf + t if side == "low" else domains[s].sup - t
             if sub is not None:
                 out[s] = sub
     return out
+
+
+def _closed(domain) -> bool:
+    return (isinstance(domain, sp.Interval) and domain.inf.is_finite and domain.sup.is_finite
+            and not domain.left_open and not domain.right_open and domain.inf != domain.sup)
 
 
 def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
@@ -75,9 +87,52 @@ def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
         best = best & _assumed(c)
         if len(best) == 1:
             break
+    if len(best) > 1 and sp.count_ops(expr) <= RELAX_MAX_OPS and \
+            any(_closed(domains[v]) for v in expr.free_symbols if v in domains):
+        for side in ("low", "high"):  # each a half-line containing a closed interval
+            half = sp.expand_log(expr.subs(_encoding(expr, domains, side)), force=False)
+            # no factoring: over a shifted exponent (x1**(1/100 + t)) it runs for minutes
+            for c in (half, sp.expand_mul(half)):
+                best = best & _assumed(c)
     if len(best) > 1 and sp.count_ops(expr) <= MONOTONE_MAX_OPS:
         best = best & _monotone(expr, domains)
+    if len(best) > 1 and sp.count_ops(expr) <= MONOTONE_MAX_OPS:
+        best = best & _grouped(expr, domains)
     return best
+
+
+def _grouped(expr: sp.Expr, domains: dict) -> frozenset:
+    """K2 term by term: ``expr`` expanded and grouped by its monomials in the
+    probabilities and references, lam*x2 + (1 - lam)*r_l; each group's sign is its
+    coefficient's times its monomial's, and a sum of terms >= 0 of which one is > 0 is
+    > 0 (<= 0 and < 0 alike)."""
+    expanded = sp.expand(expr)
+    if not expanded.is_Add:
+        return _ANY
+    groups: dict = {}
+    for term in expanded.args:
+        factors = sp.Mul.make_args(term)
+        mono = sp.Mul(*[f for f in factors if f.free_symbols & _VARIABLES])
+        groups.setdefault(mono, []).append(
+            sp.Mul(*[f for f in factors if not f.free_symbols & _VARIABLES]))
+    if len(groups) < 2:
+        return _ANY  # one group is the expression again (or its coefficient alone)
+    sets = [product_signs([sign_set(sp.Add(*cs), domains), sign_set(mono, domains)])
+            for mono, cs in sorted(groups.items(), key=lambda g: sp.default_sort_key(g[0]))]
+    return _sum_signs(sets)
+
+
+_VARIABLES = frozenset(PROBABILITIES) | frozenset(REFERENCES)
+
+
+def _sum_signs(sets: list[frozenset]) -> frozenset:
+    for sign in (1, -1):
+        if all(s <= {0, sign} for s in sets):
+            if all(s == {0} for s in sets):
+                return frozenset({0})
+            return frozenset({sign}) if any(s == {sign} for s in sets) else \
+                frozenset({0, sign})
+    return _ANY
 
 
 #: K8 compares through log, exp and sqrt only in expressions of at most this many
@@ -87,12 +142,33 @@ MONOTONE_MAX_OPS = 80
 
 def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
     """K8 (monotone functions): a sum of logarithms plus a term free of them by
-    ``_log_sum`` (log(W) has the sign of W - 1); exp(A) - exp(B) the sign of A - B;
+    ``_log_sum`` (log(W) has the sign of W - 1); U - V with U, V > 0 the sign of
+    log(U) - log(V) expanded; exp(A) - exp(B) the sign of A - B;
     sqrt(P) + R is > 0 where P - R**2 > 0, and < 0 where P - R**2 < 0, R < 0 and P >= 0."""
     from ..field.canonical import canonical
 
     def signs(e: sp.Expr) -> frozenset:
         return sign_set(canonical(e), domains)
+
+    global _DEPTH
+    if _DEPTH >= MONOTONE_DEPTH:
+        return _ANY  # log(U) - log(V) and U - V lead to each other: bounded by a count
+    _DEPTH += 1
+    try:
+        return _monotone_rules(expr, domains, signs)
+    finally:
+        _DEPTH -= 1
+
+
+#: the largest power a sum of logarithms is compared through (m*q_i in ``_log_sum``)
+LOG_POWER_MAX = 4
+#: nested K8 steps (a sum of logs becomes a difference of products, whose logs ...)
+MONOTONE_DEPTH = 3
+_DEPTH = 0
+
+
+def _monotone_rules(expr: sp.Expr, domains: dict, signs) -> frozenset:
+    from ..field.canonical import canonical
 
     logs = _log_sum(expr, domains)
     if logs is not None:
@@ -100,6 +176,9 @@ def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
     if not expr.is_Add:
         return _ANY
     terms = sp.Add.make_args(expr)
+    found = _log_compared(terms, domains)
+    if found is not None:
+        return found
     if len(terms) == 2:
         (k1, f1), (k2, f2) = (t.as_coeff_Mul() for t in terms)
         if k1 == -k2 and k1 != 0 and type(f1) is type(f2) is sp.exp:
@@ -126,6 +205,30 @@ def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
     return _ANY
 
 
+def _log_compared(terms, domains: dict) -> frozenset | None:
+    """U - V, U the sum of the positive terms and V of the negated negative ones (each
+    factored, both > 0), has the sign of log(U) - log(V) expanded over their positive
+    factors: (1 + s)**2 - (1 + s)**a is (2 - a)*log(1 + s) in logs."""
+    if len(terms) > 8:
+        return None
+    split = {1: [], -1: []}
+    for t in terms:
+        sign = sign_set(t, domains)
+        if len(sign) != 1 or 0 in sign:
+            return None
+        split[next(iter(sign))].append(t)
+    if not split[1] or not split[-1] or len(terms) < 2:
+        return None
+    U, V = sp.factor(sp.Add(*split[1])), sp.factor(-sp.Add(*split[-1]))
+    gap = sp.expand_log(sp.log(U) - sp.log(V), force=False)
+    if gap.has(sp.log(U)) or gap.has(sp.log(V)):
+        return None  # nothing expanded: the same question again
+    found = sign_set(gap, domains)
+    if len(found) > 1 and gap.is_Add:
+        found = found & sign_set(sp.factor(gap), domains)
+    return found if len(found) < 3 else None
+
+
 def _log_sum(expr: sp.Expr, domains: dict) -> frozenset | None:
     """K8 for sums of logarithms: K*(sum q_i*log(U_i)) + R, q_i rational, K of fixed strict
     sign, U_i > 0, R free of log, has sign(K) times the sign of
@@ -148,12 +251,15 @@ def _log_sum(expr: sp.Expr, domains: dict) -> frozenset | None:
             return None
         logs.append((q, found[0].args[0]))
     R = sp.Add(*rest)
-    if not logs or R.has(sp.log) or any(U.has(sp.log) for _, U in logs):
+    if not logs or R.has(sp.log) or R.is_extended_real is False or \
+            any(U.has(sp.log) for _, U in logs):
         return None
     K = sign_set(common, domains)
     if K not in ({1}, {-1}) or any(sign_set(U, domains) != {1} for _, U in logs):
         return None
     m = sp.ilcm(1, *[q.q for q, _ in logs])
+    if any(abs(m * q) > LOG_POWER_MAX for q, _ in logs):
+        return None  # U**10 - V**3: expanding it is the work of minutes, bounded by a count
     above = sp.Mul(*[U ** (m * q) for q, U in logs if q > 0])
     below = sp.Mul(*[U ** (-m * q) for q, U in logs if q < 0])
     gap = sign_set(canonical(above - sp.exp(-m * R / common) * below), domains)
