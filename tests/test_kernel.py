@@ -205,3 +205,19 @@ def test_k8_reads_a_sum_of_logarithms_through_its_product():
     assert sign_set(sp.log(2 * x2 * (1 + u)) - sp.log(x2) - 1) == ANY
     # a symbolic common factor of fixed sign: beta*(log(x2) - log(x1)) on x2 = x1*(1 + u)
     assert sign_set(beta * sp.log(x1 * (1 + u)) - beta * sp.log(x1)) == NONNEG
+
+
+def test_tangent_bounds_give_gibbs_inequality_and_only_an_inequality():
+    # p*log(p/a) + q*log(q/b) >= 0 for p + q = a + b = 1 (Gibbs): with p = x1/(x1 + x2)
+    # and a = 1/3 it is >= 0, = 0 only where p = a, so it is never decided to be 0.
+    p, q = x1 / (x1 + x2), x2 / (x1 + x2)
+    kl = p * sp.log(3 * p) + q * sp.log(sp.Rational(3, 2) * q)
+    assert sign_set(sp.expand(kl * (x1 + x2))) == NONNEG
+    assert verify(SignProof((), sp.S.One, (Factor(1 / (x1 + x2), sp.S.One, POS),
+                                           Factor(sp.expand(kl * (x1 + x2)), sp.S.One,
+                                                  NONNEG))),
+                  kl, ">=", ())
+    with pytest.raises(KernelError):
+        verify(SignProof((), sp.S.One, (Factor(1 / (x1 + x2), sp.S.One, POS),
+                                        Factor(sp.expand(kl * (x1 + x2)), sp.S.One,
+                                               frozenset({0})))), kl, "=", ())

@@ -147,3 +147,13 @@ def test_frames_over_workers_gives_the_same_verdicts():
         return {(v, f, x["claim"]): (x["status"], x["method"]) for v in data
                 for f in data[v] for x in data[v][f]["verdicts"]}
     assert verdicts("2") == verdicts("1")
+
+
+def test_a_user_map_s_image_is_derived_and_claims_hold_on_it():
+    # sigmoid(t) lies in (0, 1): no parameter reaches x1 = 1, where DPO's frame
+    # velocity (x1*(1 - x1))**2 * dL/dx1 vanishes; so dL/dx1 < 0 holds in the frame.
+    from dpo_proofs import Status, check, get_parametrization
+    frame = get_parametrization("x1 = sigmoid(t1), x2 = sigmoid(t2)")
+    assert frame.domain == sp.And(x1 < 1, x2 < 1)
+    assert get_parametrization("x1 = exp(a), x2 = exp(b)").domain == sp.true
+    assert check("d_x1 < 0", "dpo", frame=frame).status is Status.PROVED

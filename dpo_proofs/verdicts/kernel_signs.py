@@ -81,6 +81,10 @@ def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
             return frozenset({1})
         if expr.is_negative:
             return frozenset({-1})
+    if isinstance(expr, (sp.Pow, sp.exp)) and not expr.as_base_exp()[1].is_integer:
+        base, exponent = expr.as_base_exp()
+        if sign_set(base, domains) == {1}:
+            return power_signs(frozenset({1}), exponent)  # K3: b**c > 0 for b > 0
     encoded = sp.expand_log(expr.subs(_encoding(expr, domains)), force=False)
     best = _ANY
     for c in itertools.chain((expr, encoded), _factored(encoded), _relaxed(expr, domains)):
@@ -179,6 +183,9 @@ def _monotone_rules(expr: sp.Expr, domains: dict, signs) -> frozenset:
     found = _log_compared(terms, domains)
     if found is not None:
         return found
+    found = _tangent(terms, domains)
+    if found is not None:
+        return found
     if len(terms) == 2:
         (k1, f1), (k2, f2) = (t.as_coeff_Mul() for t in terms)
         if k1 == -k2 and k1 != 0 and type(f1) is type(f2) is sp.exp:
@@ -227,6 +234,53 @@ def _log_compared(terms, domains: dict) -> frozenset | None:
     if len(found) > 1 and gap.is_Add:
         found = found & sign_set(sp.factor(gap), domains)
     return found if len(found) < 3 else None
+
+
+def _tangent(terms, domains: dict) -> frozenset | None:
+    """The tangent bounds 1 - 1/U <= log(U) <= U - 1 (U > 0): the logs are grouped by
+    their coefficient K (up to a rational factor q), K*sum q*log(U) = K*log(W) with
+    W = prod U**q; replacing each log(W) by the bound below (above) it for K > 0 (K < 0)
+    gives an expression <= the original, so if that is >= 0 (> 0) so is the original;
+    the opposite bounds give one >= the original for <= 0. Gibbs' inequality,
+    sum p_i*log(p_i/q_i) >= 0, is one case (the KL terms of EXO and RPO)."""
+    from ..field.canonical import canonical
+
+    groups: dict = {}
+    rest = []
+    for term in terms:
+        found = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
+        if len(found) != 1:
+            rest.append(term)
+            continue
+        coeff = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not found[0]])
+        q, K = coeff.as_coeff_Mul()
+        if not q.is_Rational:
+            return None
+        groups.setdefault(K, []).append((q, found[0].args[0]))
+    if not groups or sp.Add(*rest).has(sp.log) or \
+            sum(len(g) for g in groups.values()) < 2:
+        return None
+    signs, W = {}, {}
+    for K, logs in groups.items():
+        if any(sign_set(U, domains) != {1} for _, U in logs):
+            return None
+        signs[K] = sign_set(K, domains)
+        if signs[K] not in ({1}, {-1}):
+            return None
+        W[K] = sp.Mul(*[U ** q for q, U in logs])
+    for below in (True, False):
+        # below: every log bounded so that the whole is bounded below (K > 0 takes
+        # 1 - 1/W, K < 0 takes W - 1); above: the other way
+        bound = sp.Add(*rest) + sp.Add(*[
+            K * ((1 - 1 / W[K]) if (signs[K] == {1}) == below else (W[K] - 1))
+            for K in groups])
+        found = sign_set(canonical(bound), domains)
+        # the original is only >= (<=) the bound: a bound = 0 gives >= 0 (<= 0), not 0
+        if below and found <= {0, 1}:
+            return frozenset({1}) if found == {1} else frozenset({0, 1})
+        if not below and found <= {-1, 0}:
+            return frozenset({-1}) if found == {-1} else frozenset({-1, 0})
+    return None
 
 
 def _log_sum(expr: sp.Expr, domains: dict) -> frozenset | None:
