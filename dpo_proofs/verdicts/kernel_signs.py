@@ -166,6 +166,8 @@ def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
 
 #: the largest power a sum of logarithms is compared through (m*q_i in ``_log_sum``)
 LOG_POWER_MAX = 4
+#: the largest number |c| a sum of logarithms is compared through as exp(c)
+LOG_SHIFT_MAX = 40
 #: nested K8 steps (a sum of logs becomes a difference of products, whose logs ...)
 MONOTONE_DEPTH = 3
 _DEPTH = 0
@@ -245,6 +247,9 @@ def _tangent(terms, domains: dict) -> frozenset | None:
     sum p_i*log(p_i/q_i) >= 0, is one case (the KL terms of EXO and RPO)."""
     from ..field.canonical import canonical
 
+    if any(p.exp.is_Rational and p.exp.q > LOG_POWER_MAX
+           for t in terms for p in t.atoms(sp.Pow)):
+        return None  # x**(1/20) makes the bound a polynomial of degree 40: bounded work
     groups: dict = {}
     rest = []
     for term in terms:
@@ -289,7 +294,6 @@ def _log_sum(expr: sp.Expr, domains: dict) -> frozenset | None:
     prod_{q_i > 0} U_i**(m*q_i) - exp(-m*R/K) * prod_{q_i < 0} U_i**(-m*q_i), m the
     common denominator of the q_i (log is increasing). None when expr is not of that form.
     """
-    from ..field.canonical import canonical
 
     logs, rest, common = [], [], None
     for term in sp.Add.make_args(expr):
@@ -314,9 +318,13 @@ def _log_sum(expr: sp.Expr, domains: dict) -> frozenset | None:
     m = sp.ilcm(1, *[q.q for q, _ in logs])
     if any(abs(m * q) > LOG_POWER_MAX for q, _ in logs):
         return None  # U**10 - V**3: expanding it is the work of minutes, bounded by a count
+    shift = -m * R / common
+    if shift.is_number and abs(shift) > LOG_SHIFT_MAX:
+        return None  # exp(499) is a polynomial of degree 499 in E to sympy's factor
     above = sp.Mul(*[U ** (m * q) for q, U in logs if q > 0])
     below = sp.Mul(*[U ** (-m * q) for q, U in logs if q < 0])
-    gap = sign_set(canonical(above - sp.exp(-m * R / common) * below), domains)
+    # expanded, not canonical: factoring over e**499 (beta = 1/1000) takes minutes
+    gap = sign_set(sp.expand_mul(above - sp.exp(shift) * below), domains)
     return frozenset(next(iter(K)) * v for v in gap)
 
 
