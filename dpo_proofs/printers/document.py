@@ -330,15 +330,17 @@ def _ordered(point) -> list[tuple[str, str]]:
     return [(k, values[k]) for k in order if k in values]
 
 
-def derivation_document(d: Derivation, header: Sequence[str], figure: bool = True) -> Document:
-    """The full derivation of one loss as a Document."""
+def derivation_document(d: Derivation, header: Sequence[str], figure: bool = True,
+                        made_with: str = "") -> Document:
+    """The full derivation of one loss as a Document; ``made_with`` is the line under
+    the title (versions and command)."""
     a = d.analysis
     loss = d.loss
     title = f"{loss.name}: {loss.title}" if loss.title else loss.name
     blocks: list = [*_symbols_section(d), *_loss_section(d)]
     if a.field is None:
         blocks.append(Para(("The derivation did not complete: ", Code(a.incomplete), ".")))
-        return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
+        return Document(f"Derivation for {title}", tuple(header), tuple(blocks), made_with)
     blocks += [*_partials_section(d), *_ratio_section(d), *_proposition(d),
                *_verdicts_section(d), *field_section(d), *_forms_section(d)]
     if figure:
@@ -354,7 +356,7 @@ def derivation_document(d: Derivation, header: Sequence[str], figure: bool = Tru
     # last: the Hessian in the probability frame and, with the frames, the log frame
     blocks += second_order_section(d.second_order or (d.analysis.second_order,))
     blocks += gram_section(d.analysis)
-    return Document(f"Derivation for {title}", tuple(header), tuple(blocks))
+    return Document(f"Derivation for {title}", tuple(header), tuple(blocks), made_with)
 
 
 def document_text(doc: Document, fmt: str) -> str:

@@ -84,6 +84,9 @@ class Document:
     title: str
     header: tuple[str, ...]  # comment lines at the very top (how to regenerate)
     blocks: tuple = field(default_factory=tuple)
+    #: the line under the title: the versions it was made with and the command (no date:
+    #: the same inputs give the same document)
+    made_with: str = ""
 
 
 # -- LaTeX --------------------------------------------------------------------------
@@ -212,8 +215,9 @@ def to_tex(doc: Document) -> str:
     """The document as a standalone LaTeX file."""
     lines = ["% " + h for h in doc.header]
     body = "\n".join(_tex_block(b) for b in doc.blocks)
+    made = "\\small " + _code_tex(doc.made_with) if doc.made_with else ""
     return ("\n".join(lines) + "\n" + PREAMBLE + "\\title{" + tex_escape(doc.title) + "}\n"
-            "\\date{}\n\\begin{document}\n\\maketitle\n" + body + "\\end{document}\n")
+            "\\date{" + made + "}\n\\begin{document}\n\\maketitle\n" + body + "\\end{document}\n")
 
 
 # -- Markdown -----------------------------------------------------------------------
@@ -264,7 +268,9 @@ def _md_block(block) -> str:
 def to_markdown(doc: Document) -> str:
     """The document as Markdown with $...$ and $$...$$ math."""
     header = "".join(f"<!-- {h} -->\n" for h in doc.header)
-    return header + "\n# " + doc.title + "\n\n" + "\n".join(_md_block(b) for b in doc.blocks)
+    made = f"*{_md_text(doc.made_with)}*\n\n" if doc.made_with else ""
+    return (header + "\n# " + doc.title + "\n\n" + made +
+            "\n".join(_md_block(b) for b in doc.blocks))
 
 
 def render(doc: Document, fmt: str) -> str:

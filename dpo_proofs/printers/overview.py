@@ -63,7 +63,7 @@ def _brief(parts: list) -> tuple:
 def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
                       theorem: ClassTheorem, literature: Sequence = (),
                       not_reducible: Sequence[tuple[str, str]] = (),
-                      findings: Sequence = ()) -> Document:
+                      findings: Sequence = (), made_with: str = "") -> Document:
     """All variants side by side: ratio, region R > 1, margin loss, signs, verdicts;
     ``theorem`` is the class theorem as the pipeline proved it; ``literature`` the
     published statements as decided (``verdicts.literature.Reproduction`` values);
@@ -106,7 +106,8 @@ def overview_document(derivations: Sequence[Derivation], header: Sequence[str],
         *literature_section(literature, not_reducible),
         *readings_section(findings),
     ]
-    return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks))
+    return Document("dpo_proofs: overview of the catalogue", tuple(header), tuple(blocks),
+                    made_with)
 
 
 def _overview_frames(derivations: Sequence[Derivation]) -> list:

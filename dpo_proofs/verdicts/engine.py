@@ -355,6 +355,10 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
         # The budget is a safety net, not a decision: running out says nothing either way.
         return Verdict(claim.name, Status.UNKNOWN, "none",
                        f"{error} (the claim is neither proved nor refuted)")
+    except RecursionError:
+        return Verdict(claim.name, Status.UNKNOWN, "none",
+                       "sympy recursed past Python's limit on this expression (the claim is "
+                       "neither proved nor refuted)")
     reason = ("no symbolic argument found: the sign of some factor is not fixed by the "
               "assumptions; " + ("; ".join(v.evidence for v in partial) + "; " if partial
                                  else "no interval prover applied; ") +

@@ -228,7 +228,10 @@ def _log_compared(terms, domains: dict) -> frozenset | None:
         split[next(iter(sign))].append(t)
     if not split[1] or not split[-1] or len(terms) < 2:
         return None
-    U, V = sp.factor(sp.Add(*split[1])), sp.factor(-sp.Add(*split[-1]))
+    try:
+        U, V = sp.factor(sp.Add(*split[1])), sp.factor(-sp.Add(*split[-1]))
+    except (RecursionError, sp.PolynomialError, NotImplementedError, TypeError):
+        return None
     gap = sp.expand_log(sp.log(U) - sp.log(V), force=False)
     if gap.has(sp.log(U)) or gap.has(sp.log(V)):
         return None  # nothing expanded: the same question again
@@ -279,7 +282,12 @@ def _tangent(terms, domains: dict) -> frozenset | None:
         bound = sp.Add(*rest) + sp.Add(*[
             K * ((1 - 1 / W[K]) if (signs[K] == {1}) == below else (W[K] - 1))
             for K in groups])
-        found = sign_set(canonical(bound), domains)
+        if sp.count_ops(bound) > 2 * MONOTONE_MAX_OPS:
+            return None
+        try:
+            found = sign_set(canonical(bound), domains)
+        except (RecursionError, sp.PolynomialError, NotImplementedError, TypeError):
+            return None  # sympy's factor recursed too deep (CAL-DPO): no sign from here
         # the original is only >= (<=) the bound: a bound = 0 gives >= 0 (<= 0), not 0
         if below and found <= {0, 1}:
             return frozenset({1}) if found == {1} else frozenset({0, 1})
