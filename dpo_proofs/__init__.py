@@ -16,8 +16,7 @@ from .errors import (DerivationTimeout, DpoProofsError, InvalidArgument, NotALos
 from .field.gradient import GradientField, gradient_field
 from .testing.implementation import ImplementationReport, check_implementation
 from .loss.loss import Loss, margin
-from .field.frames import Parametrization, get_parametrization
-from .field.user_frames import user_parametrization
+from .field.frames import Parametrization, get_parametrization, user_parametrization
 from .field.theorem import ClassTheorem, is_margin_loss, margin_loss_theorem
 from .loss.symbols import Parameter, beta, r_l, r_w, x1, x2
 from .testing.assertions import assert_claim, assert_ratio, assert_same_field

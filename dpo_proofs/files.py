@@ -108,10 +108,12 @@ def made_with(command: str) -> str:
     same inputs give the same file, which CI compares)."""
     import sys
 
+    from importlib.metadata import version
+
     import mpmath
     import sympy
 
-    from . import __version__
+    __version__ = version("dpo_proofs")
     python = ".".join(map(str, sys.version_info[:2]))
     return (f"Made with dpo_proofs {__version__}, sympy {sympy.__version__}, mpmath "
             f"{mpmath.__version__} and Python {python} by: {command}")

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .canonical import canonical
+from .user_frames import user_map
 from ..errors import InvalidArgument
 from ..loss.symbols import GRAM_PARAMETERS, Parameter, x1, x2
 
 __all__ = ["Parametrization", "get_parametrization", "parametrization_names", "gram_entries",
            "GENERAL_FRAMES",
-           "BUILTIN_PARAMETRIZATIONS", "zero_rest_limit"]
+           "user_parametrization", "BUILTIN_PARAMETRIZATIONS", "zero_rest_limit"]
 
 #: Frames shown side by side in tables and documents (softmax:2 is the zero-rest limit).
 BUILTIN_PARAMETRIZATIONS = ("probability", "log", "softmax", "softmax:2")
@@ -220,8 +221,6 @@ def get_parametrization(name: str | Parametrization) -> Parametrization:
         return name
     text = name.strip()
     if "=" in text:
-        from .user_frames import user_parametrization
-
         return user_parametrization(text)
     if text == "probability":
         return _probability()
@@ -240,15 +239,16 @@ def get_parametrization(name: str | Parametrization) -> Parametrization:
         "(K >= 2), gram or a map 'x1 = EXPR, x2 = EXPR' in parameters of your choice")
 
 
+@functools.lru_cache(maxsize=64)
+def user_parametrization(text: str) -> Parametrization:
+    """A map "x1 = EXPR, x2 = EXPR [where REL]" in free parameters (any other names),
+    e.g. "x1 = sigmoid(a), x2 = sigmoid(b)", parsed safely (``user_frames.user_map``):
+    the chart is solved by sympy, the image of a one-parameter coordinate derived."""
+    return _derive(*user_map(text))
+
+
 def parametrization_names() -> tuple[str, ...]:
     return BUILTIN_PARAMETRIZATIONS
-
-
-def _real_odd_roots(expr: sp.Expr) -> sp.Expr:
-    """e**(1/k) for odd k as the real root (sympy's principal root is complex for e < 0)."""
-    return expr.replace(
-        lambda e: e.is_Pow and e.exp.is_Rational and e.exp.q % 2 == 1 and e.exp.p == 1
-        and e.exp.q > 1, lambda e: sp.sign(e.base) * sp.Abs(e.base) ** e.exp)
 
 
 def _fold_real_roots(expr: sp.Expr) -> sp.Expr:

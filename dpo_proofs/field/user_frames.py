@@ -2,25 +2,25 @@
 of a map of one parameter per coordinate derived, and the frame built by ``frames``."""
 from __future__ import annotations
 
-import functools
 import re
 
 import sympy as sp
 
 from .canonical import canonical
-from .frames import Parametrization, _derive, _real_odd_roots
 from ..errors import InvalidArgument
 from ..loss.functions import sigmoid
 from ..loss.symbols import x1, x2
 
-__all__ = ["user_parametrization"]
+__all__ = ["user_map"]
 
 _ASSIGN = re.compile(r"^\s*(x1|x2)\s*=\s*(.+?)\s*$")
 
 
-@functools.lru_cache(maxsize=64)
-def user_parametrization(text: str) -> Parametrization:
-    """A map "x1 = EXPR, x2 = EXPR [where REL]" in free parameters (any other names),
+def user_map(text: str) -> tuple:
+    """The arguments from which ``frames.user_parametrization`` derives the frame: (name,
+    description, parameters, the map, its chart, its domain, the steps).
+
+    A map "x1 = EXPR, x2 = EXPR [where REL]" in free parameters (any other names),
     e.g. "x1 = sigmoid(a), x2 = sigmoid(b)". Parsed by the safe parser (no eval). REL
     states the set of (x1, x2) the map reaches, e.g. "where x1 + x2 < 1" for softmax
     over three logits; where each coordinate is a map of its own parameter its image is
@@ -68,7 +68,7 @@ def user_parametrization(text: str) -> Parametrization:
             raise InvalidArgument(f"parametrization domain {where!r} may use only x1 and x2")
         domain = sp.And(domain, stated)
         text = f"{text} where {where.strip()}"
-    return _derive(text, f"user map {text}", coords, forward, chart, domain,
+    return (text, f"user map {text}", coords, forward, chart, domain,
                    [f"x1 = {sp.sstr(forward[0])}, x2 = {sp.sstr(forward[1])}",
                     "chart solved by sympy: " + ", ".join(f"{t} = {sp.sstr(e)}"
                                                           for t, e in chart)])
@@ -111,6 +111,13 @@ def _peel(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
         target = _INVERSES[type(f)](target)
         f = f.args[0]
     return f, target
+
+
+def _real_odd_roots(expr: sp.Expr) -> sp.Expr:
+    """e**(1/k) for odd k as the real root (sympy's principal root is complex for e < 0)."""
+    return expr.replace(
+        lambda e: e.is_Pow and e.exp.is_Rational and e.exp.q % 2 == 1 and e.exp.p == 1
+        and e.exp.q > 1, lambda e: sp.sign(e.base) * sp.Abs(e.base) ** e.exp)
 
 
 def _solve_chart(text, coords, forward):

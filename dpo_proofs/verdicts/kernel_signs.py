@@ -14,6 +14,7 @@ import sympy as sp
 
 from ..loss.symbols import PROBABILITIES, REFERENCES
 from .certificates import KernelError
+from .kernel_monotone import MONOTONE_MAX_OPS, monotone_signs
 
 __all__ = ["sign_set", "quick_signs", "power_signs", "product_signs", "RELAX_MAX_OPS"]
 
@@ -99,7 +100,7 @@ def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
             for c in (half, sp.expand_mul(half)):
                 best = best & _assumed(c)
     if len(best) > 1 and sp.count_ops(expr) <= MONOTONE_MAX_OPS:
-        best = best & _monotone(expr, domains)
+        best = best & monotone_signs(expr, domains, sign_set)
     if len(best) > 1 and sp.count_ops(expr) <= MONOTONE_MAX_OPS:
         best = best & _grouped(expr, domains)
     return best
@@ -137,203 +138,6 @@ def _sum_signs(sets: list[frozenset]) -> frozenset:
             return frozenset({sign}) if any(s == {sign} for s in sets) else \
                 frozenset({0, sign})
     return _ANY
-
-
-#: K8 compares through log, exp and sqrt only in expressions of at most this many
-#: operations (each comparison is a sign question on a smaller expression).
-MONOTONE_MAX_OPS = 80
-
-
-def _monotone(expr: sp.Expr, domains: dict) -> frozenset:
-    """K8 (monotone functions): a sum of logarithms plus a term free of them by
-    ``_log_sum`` (log(W) has the sign of W - 1); U - V with U, V > 0 the sign of
-    log(U) - log(V) expanded; exp(A) - exp(B) the sign of A - B;
-    sqrt(P) + R is > 0 where P - R**2 > 0, and < 0 where P - R**2 < 0, R < 0 and P >= 0."""
-    from ..field.canonical import canonical
-
-    def signs(e: sp.Expr) -> frozenset:
-        return sign_set(canonical(e), domains)
-
-    global _DEPTH
-    if _DEPTH >= MONOTONE_DEPTH:
-        return _ANY  # log(U) - log(V) and U - V lead to each other: bounded by a count
-    _DEPTH += 1
-    try:
-        return _monotone_rules(expr, domains, signs)
-    finally:
-        _DEPTH -= 1
-
-
-#: the largest power a sum of logarithms is compared through (m*q_i in ``_log_sum``)
-LOG_POWER_MAX = 4
-#: the largest number |c| a sum of logarithms is compared through as exp(c)
-LOG_SHIFT_MAX = 40
-#: nested K8 steps (a sum of logs becomes a difference of products, whose logs ...)
-MONOTONE_DEPTH = 3
-_DEPTH = 0
-
-
-def _monotone_rules(expr: sp.Expr, domains: dict, signs) -> frozenset:
-    from ..field.canonical import canonical
-
-    logs = _log_sum(expr, domains)
-    if logs is not None:
-        return logs
-    if not expr.is_Add:
-        return _ANY
-    terms = sp.Add.make_args(expr)
-    found = _log_compared(terms, domains)
-    if found is not None:
-        return found
-    found = _tangent(terms, domains)
-    if found is not None:
-        return found
-    if len(terms) == 2:
-        (k1, f1), (k2, f2) = (t.as_coeff_Mul() for t in terms)
-        if k1 == -k2 and k1 != 0 and type(f1) is type(f2) is sp.exp:
-            (U,), (V,) = f1.args, f2.args
-            if k1 < 0:
-                U, V = V, U
-            if not (U.is_real and V.is_real):
-                return _ANY
-            return signs(U - V)
-    roots = [t for t in terms if t.as_coeff_Mul()[1].is_Pow
-             and t.as_coeff_Mul()[1].exp == sp.Rational(1, 2)]
-    if len(roots) == 1:
-        # expr = k*(sqrt(P) + R) with k the root's numeric coefficient
-        k, root = roots[0].as_coeff_Mul()
-        P, R = root.base, canonical((expr - roots[0]) / k)
-        gap, inner = signs(P - R ** 2), _ANY
-        if gap == {1}:
-            inner = frozenset({1})
-        elif gap <= {-1} and sign_set(R, domains) == {-1} and \
-                sign_set(P, domains) <= {0, 1}:
-            # sqrt(P) < -R needs sqrt(P) real: P >= 0 (a negative P has no real root)
-            inner = frozenset({-1})
-        return frozenset(int(sp.sign(k)) * v for v in inner)
-    return _ANY
-
-
-def _log_compared(terms, domains: dict) -> frozenset | None:
-    """U - V, U the sum of the positive terms and V of the negated negative ones (each
-    factored, both > 0), has the sign of log(U) - log(V) expanded over their positive
-    factors: (1 + s)**2 - (1 + s)**a is (2 - a)*log(1 + s) in logs."""
-    if len(terms) > 8:
-        return None
-    split = {1: [], -1: []}
-    for t in terms:
-        sign = sign_set(t, domains)
-        if len(sign) != 1 or 0 in sign:
-            return None
-        split[next(iter(sign))].append(t)
-    if not split[1] or not split[-1] or len(terms) < 2:
-        return None
-    try:
-        U, V = sp.factor(sp.Add(*split[1])), sp.factor(-sp.Add(*split[-1]))
-    except (RecursionError, sp.PolynomialError, NotImplementedError, TypeError):
-        return None
-    gap = sp.expand_log(sp.log(U) - sp.log(V), force=False)
-    if gap.has(sp.log(U)) or gap.has(sp.log(V)):
-        return None  # nothing expanded: the same question again
-    found = sign_set(gap, domains)
-    if len(found) > 1 and gap.is_Add:
-        found = found & sign_set(sp.factor(gap), domains)
-    return found if len(found) < 3 else None
-
-
-def _tangent(terms, domains: dict) -> frozenset | None:
-    """The tangent bounds 1 - 1/U <= log(U) <= U - 1 (U > 0): the logs are grouped by
-    their coefficient K (up to a rational factor q), K*sum q*log(U) = K*log(W) with
-    W = prod U**q; replacing each log(W) by the bound below (above) it for K > 0 (K < 0)
-    gives an expression <= the original, so if that is >= 0 (> 0) so is the original;
-    the opposite bounds give one >= the original for <= 0. Gibbs' inequality,
-    sum p_i*log(p_i/q_i) >= 0, is one case (the KL terms of EXO and RPO)."""
-    from ..field.canonical import canonical
-
-    if any(p.exp.is_Rational and p.exp.q > LOG_POWER_MAX
-           for t in terms for p in t.atoms(sp.Pow)):
-        return None  # x**(1/20) makes the bound a polynomial of degree 40: bounded work
-    groups: dict = {}
-    rest = []
-    for term in terms:
-        found = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
-        if len(found) != 1:
-            rest.append(term)
-            continue
-        coeff = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not found[0]])
-        q, K = coeff.as_coeff_Mul()
-        if not q.is_Rational:
-            return None
-        groups.setdefault(K, []).append((q, found[0].args[0]))
-    if not groups or sp.Add(*rest).has(sp.log) or \
-            sum(len(g) for g in groups.values()) < 2:
-        return None
-    signs, W = {}, {}
-    for K, logs in groups.items():
-        if any(sign_set(U, domains) != {1} for _, U in logs):
-            return None
-        signs[K] = sign_set(K, domains)
-        if signs[K] not in ({1}, {-1}):
-            return None
-        W[K] = sp.Mul(*[U ** q for q, U in logs])
-    for below in (True, False):
-        # below: every log bounded so that the whole is bounded below (K > 0 takes
-        # 1 - 1/W, K < 0 takes W - 1); above: the other way
-        bound = sp.Add(*rest) + sp.Add(*[
-            K * ((1 - 1 / W[K]) if (signs[K] == {1}) == below else (W[K] - 1))
-            for K in groups])
-        if sp.count_ops(bound) > 2 * MONOTONE_MAX_OPS:
-            return None
-        try:
-            found = sign_set(canonical(bound), domains)
-        except (RecursionError, sp.PolynomialError, NotImplementedError, TypeError):
-            return None  # sympy's factor recursed too deep (CAL-DPO): no sign from here
-        # the original is only >= (<=) the bound: a bound = 0 gives >= 0 (<= 0), not 0
-        if below and found <= {0, 1}:
-            return frozenset({1}) if found == {1} else frozenset({0, 1})
-        if not below and found <= {-1, 0}:
-            return frozenset({-1}) if found == {-1} else frozenset({-1, 0})
-    return None
-
-
-def _log_sum(expr: sp.Expr, domains: dict) -> frozenset | None:
-    """K8 for sums of logarithms: K*(sum q_i*log(U_i)) + R, q_i rational, K of fixed strict
-    sign, U_i > 0, R free of log, has sign(K) times the sign of
-    prod_{q_i > 0} U_i**(m*q_i) - exp(-m*R/K) * prod_{q_i < 0} U_i**(-m*q_i), m the
-    common denominator of the q_i (log is increasing). None when expr is not of that form.
-    """
-
-    logs, rest, common = [], [], None
-    for term in sp.Add.make_args(expr):
-        found = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
-        if len(found) != 1:
-            rest.append(term)
-            continue
-        coeff = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not found[0]])
-        q, k = coeff.as_coeff_Mul()
-        if common is None:
-            common = k
-        if k != common or not q.is_Rational:
-            return None
-        logs.append((q, found[0].args[0]))
-    R = sp.Add(*rest)
-    if not logs or R.has(sp.log) or R.is_extended_real is False or \
-            any(U.has(sp.log) for _, U in logs):
-        return None
-    K = sign_set(common, domains)
-    if K not in ({1}, {-1}) or any(sign_set(U, domains) != {1} for _, U in logs):
-        return None
-    m = sp.ilcm(1, *[q.q for q, _ in logs])
-    if any(abs(m * q) > LOG_POWER_MAX for q, _ in logs):
-        return None  # U**10 - V**3: expanding it is the work of minutes, bounded by a count
-    shift = -m * R / common
-    if shift.is_number and abs(shift) > LOG_SHIFT_MAX:
-        return None  # exp(499) is a polynomial of degree 499 in E to sympy's factor
-    above = sp.Mul(*[U ** (m * q) for q, U in logs if q > 0])
-    below = sp.Mul(*[U ** (-m * q) for q, U in logs if q < 0])
-    # expanded, not canonical: factoring over e**499 (beta = 1/1000) takes minutes
-    gap = sign_set(sp.expand_mul(above - sp.exp(shift) * below), domains)
-    return frozenset(next(iter(K)) * v for v in gap)
 
 
 def _relaxed(expr: sp.Expr, domains: dict | None):
