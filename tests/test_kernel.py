@@ -221,3 +221,16 @@ def test_tangent_bounds_give_gibbs_inequality_and_only_an_inequality():
         verify(SignProof((), sp.S.One, (Factor(1 / (x1 + x2), sp.S.One, POS),
                                         Factor(sp.expand(kl * (x1 + x2)), sp.S.One,
                                                frozenset({0})))), kl, "=", ())
+
+
+def test_a_sign_cut_off_by_the_k8_depth_is_not_served_at_the_top(monkeypatch):
+    # Asked first inside nested K8 steps (depth bound reached: no K8), the sign of
+    # log(2*(1 + u)) - log(2) must still be decided when asked at the top afterwards:
+    # a process's verdicts may not depend on the claims it decided before.
+    import dpo_proofs.verdicts.kernel_monotone as km
+    u = sp.Dummy("u", positive=True)
+    expr = sp.log(3 * (1 + u)) - sp.log(2)
+    monkeypatch.setattr(km, "_DEPTH", km.MONOTONE_DEPTH)
+    nested = sign_set(expr)
+    monkeypatch.setattr(km, "_DEPTH", 0)
+    assert sign_set(expr) == POS and nested <= ANY

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-__all__ = ["monotone_signs", "MONOTONE_MAX_OPS"]
+__all__ = ["monotone_signs", "monotone_depth", "MONOTONE_MAX_OPS"]
 
 _ANY = frozenset({-1, 0, 1})
 #: the K2 sign function: (expression, domains) -> the signs it may take
@@ -215,3 +215,8 @@ def _log_sum(expr: sp.Expr, domains: dict, sign_set: SignSet) -> frozenset | Non
     # expanded, not canonical: factoring over e**499 (beta = 1/1000) takes minutes
     gap = sign_set(sp.expand_mul(above - sp.exp(shift) * below), domains)
     return frozenset(next(iter(K)) * v for v in gap)
+
+
+def monotone_depth() -> int:
+    """How many K8 steps the current sign question is nested in (0 at the top)."""
+    return _DEPTH

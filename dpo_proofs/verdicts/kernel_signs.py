@@ -14,7 +14,7 @@ import sympy as sp
 
 from ..loss.symbols import PROBABILITIES, REFERENCES
 from .certificates import KernelError
-from .kernel_monotone import MONOTONE_MAX_OPS, monotone_signs
+from .kernel_monotone import MONOTONE_MAX_OPS, monotone_depth, monotone_signs
 
 __all__ = ["sign_set", "quick_signs", "power_signs", "product_signs", "RELAX_MAX_OPS"]
 
@@ -58,7 +58,10 @@ def sign_set(expr: sp.Expr, domains: dict | None = None) -> frozenset:
     expr = sp.sympify(expr)
     # A pure function of its arguments (Dummy variables included, by identity): the
     # prover and the kernel ask about the same factors again and again.
-    return _sign_set(expr, frozenset((domains or {}).items()))
+    # The K8 depth is part of the key: a sign asked inside nested K8 steps may be weaker
+    # (cut off by the depth bound), and must not be served to a later top-level question,
+    # or a verdict would depend on which claims the process decided before.
+    return _sign_set(expr, frozenset((domains or {}).items()), monotone_depth())
 
 
 def quick_signs(expr: sp.Expr, domains: dict | None = None) -> frozenset:
@@ -73,7 +76,7 @@ def quick_signs(expr: sp.Expr, domains: dict | None = None) -> frozenset:
 
 
 @functools.lru_cache(maxsize=4096)
-def _sign_set(expr: sp.Expr, domain_items: frozenset) -> frozenset:
+def _sign_set(expr: sp.Expr, domain_items: frozenset, depth: int = 0) -> frozenset:
     domains = dict(domain_items)
     if expr.is_number:
         if expr.is_zero:
