@@ -161,8 +161,12 @@ def relation(factor: sp.Expr, op: str) -> sp.Basic:
         lhs, rhs = sp.Add(*positive), sp.Add(*negative)
     else:
         lhs, rhs = factor, sp.S.Zero
+    # A constant factor (E, when exp(A) was written E**A) is decided, not kept as the
+    # unevaluated Eq(E, 0): whether sympy wrote exp(A) or E**A depends on what it built
+    # before, and an unevaluated relation made the flow's limit depend on that history.
+    evaluate = bool(factor.is_number)
     return {">": sp.StrictGreaterThan, "<": sp.StrictLessThan,
-            "=": sp.Eq, "!=": sp.Ne}[op](lhs, rhs, evaluate=False)
+            "=": sp.Eq, "!=": sp.Ne}[op](lhs, rhs, evaluate=evaluate)
 
 
 @dataclass(frozen=True)
