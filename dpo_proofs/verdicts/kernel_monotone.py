@@ -134,18 +134,13 @@ def _tangent(terms, domains: dict, sign_set: SignSet) -> frozenset | None:
     if any(p.exp.is_Rational and p.exp.q > LOG_POWER_MAX
            for t in terms for p in t.atoms(sp.Pow)):
         return None  # x**(1/20) makes the bound a polynomial of degree 40: bounded work
+    split = _log_terms(terms)
+    if split is None:
+        return None
+    logs, rest = split
     groups: dict = {}
-    rest = []
-    for term in terms:
-        found = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
-        if len(found) != 1:
-            rest.append(term)
-            continue
-        coeff = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not found[0]])
-        q, K = coeff.as_coeff_Mul()
-        if not q.is_Rational:
-            return None
-        groups.setdefault(K, []).append((q, found[0].args[0]))
+    for q, K, U in logs:
+        groups.setdefault(K, []).append((q, U))
     if not groups or sp.Add(*rest).has(sp.log) or \
             sum(len(g) for g in groups.values()) < 2:
         return None
@@ -177,6 +172,22 @@ def _tangent(terms, domains: dict, sign_set: SignSet) -> frozenset | None:
     return None
 
 
+def _log_terms(terms) -> tuple[list, list] | None:
+    """The terms q*K*log(U) of a sum (q rational, K the rest of the coefficient) as
+    (q, K, U), and the terms with no single log; None if some q is not rational."""
+    logs, rest = [], []
+    for term in terms:
+        found = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
+        if len(found) != 1:
+            rest.append(term)
+            continue
+        q, K = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not found[0]]).as_coeff_Mul()
+        if not q.is_Rational:
+            return None
+        logs.append((q, K, found[0].args[0]))
+    return logs, rest
+
+
 def _log_sum(expr: sp.Expr, domains: dict, sign_set: SignSet) -> frozenset | None:
     """K8 for sums of logarithms: K*(sum q_i*log(U_i)) + R, q_i rational, K of fixed strict
     sign, U_i > 0, R free of log, has sign(K) times the sign of
@@ -184,19 +195,11 @@ def _log_sum(expr: sp.Expr, domains: dict, sign_set: SignSet) -> frozenset | Non
     common denominator of the q_i (log is increasing). None when expr is not of that form.
     """
 
-    logs, rest, common = [], [], None
-    for term in sp.Add.make_args(expr):
-        found = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
-        if len(found) != 1:
-            rest.append(term)
-            continue
-        coeff = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not found[0]])
-        q, k = coeff.as_coeff_Mul()
-        if common is None:
-            common = k
-        if k != common or not q.is_Rational:
-            return None
-        logs.append((q, found[0].args[0]))
+    split = _log_terms(sp.Add.make_args(expr))
+    if split is None or len({K for _, K, _ in split[0]}) > 1:
+        return None
+    logs, rest = [(q, U) for q, _, U in split[0]], split[1]
+    common = split[0][0][1] if split[0] else None
     R = sp.Add(*rest)
     if not logs or R.has(sp.log) or R.is_extended_real is False or \
             any(U.has(sp.log) for _, U in logs):
