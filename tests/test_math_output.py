@@ -123,11 +123,12 @@ def test_label_smoothing_limits_split_at_eps_0(name):
     dpo = {"beta < 1": sp.oo, "beta = 1": r_w / (r_l * x1), "beta > 1": sp.S.Zero}
     inside = -sp.oo if name == "cdpo" else sp.oo
     for case, value in dpo.items():
-        at_zero = found.get(f"{case}, eps = 0") or found.get(case)
-        assert at_zero is not None and sp.simplify(at_zero.value - value) == 0 \
-            if value.is_finite else at_zero.value == value, (case, at_zero)
-        interior = found.get(f"{case}, 0 < eps < 1/2") or found.get(case)
-        assert interior.value == inside, (case, interior)
+        at_zero = found[f"eps = 0, {case}"]
+        assert sp.simplify(at_zero.value - value) == 0 if value.is_finite \
+            else at_zero.value == value, (case, at_zero)
+    # For eps > 0 the limit does not depend on beta: one row.
+    assert found["0 < eps < 1/2"].value == inside
+    assert len(found) == 4, found
 
 
 def test_cdpo_limit_against_numerics():
@@ -143,7 +144,7 @@ def test_cdpo_limit_against_numerics():
         t = mpmath.mpf(10) ** -40
         d = mpmath.diff(loss, t, h=t / 10**6)
         assert d < -10**38
-    assert limits("cdpo")["beta < 1, 0 < eps < 1/2"].value == -sp.oo
+    assert limits("cdpo")["0 < eps < 1/2"].value == -sp.oo
 
 
 def test_no_limit_value_is_nan_somewhere_in_the_domain():
@@ -154,6 +155,48 @@ def test_no_limit_value_is_nan_somewhere_in_the_domain():
                 assert not lim.value.has(sp.nan, sp.zoo, sp.sign), (name, lim)
             else:
                 assert lim.reason, (name, lim)
+
+
+@pytest.mark.parametrize("name, p, threshold", [
+    # By hand: SimPO and SimPO-style length normalisation, h = (beta/n_w) log x1 -
+    # (beta/n_l) log x2 - ..., so dL/dx2 = sigma(-h) * beta/(n_l x2) ~ C x2**(beta/n_l - 1);
+    # DPO-shift: h = beta log(x1/r_w) - lam beta log(x2/r_l), dL/dx2 ~ C x2**(lam beta - 1);
+    # DiscoPOP near x2 = 0 is DPO's logistic term: C x2**(beta - 1);
+    # Flex-DPO: beta_l log(x2/r_l) in h, dL/dx2 ~ C x2**(beta_l - 1).
+    ("simpo", "beta", "n_l"), ("sigmoid_norm", "beta", "n_l"),
+    ("dpo_shift", "beta", "1/lam"), ("discopop", "beta", "1"), ("flex_dpo", "beta_l", "1")])
+def test_limits_split_at_the_threshold_of_the_exponent(name, p, threshold):
+    found = limits(name)
+    assert set(found) == {f"{p} < {threshold}", f"{p} = {threshold}", f"{p} > {threshold}"}
+    assert found[f"{p} < {threshold}"].value == sp.oo
+    assert found[f"{p} > {threshold}"].value == 0
+    at = found[f"{p} = {threshold}"].value
+    assert at is not None and at.is_finite is not False and not at.has(sp.oo), at
+
+
+def test_orpo_limit_is_decided_off_x1_1():
+    # By hand: ORPO's odds term gives dL/dx2 ~ -lam (x1**(1/n_w) - 1)/x1**(1/n_w) * (...)
+    # * x2**(1/n_l - 1): +oo for n_l > 1 when x1 < 1; at x1 = 1 the odds of y_w are
+    # infinite and the sigmoid saturates, so the limit is 0.
+    found = limits("orpo")
+    assert found["n_l > 1, n_w > 1, 0 < x1 < 1"].value == sp.oo
+    assert found["n_l > 1, n_w > 1, x1 = 1"].value == 0
+    assert all(lim.value is not None for lim in found.values()), found
+
+
+def test_the_numeric_guard_refuses_sympys_limit_of_discopop_for_symbolic_beta():
+    # sympy.limit returns oo for DiscoPOP's dL/dx2 with beta left symbolic, which is false
+    # for beta > 1 (there the quantity behaves as x2**(beta - 1) -> 0).
+    from dpo_proofs.field.limit_check import contradiction
+    from dpo_proofs.field.signs import active_domains, parameter_domains
+
+    loss = get_variant("discopop")
+    with parameter_domains(loss.parameters):
+        f = field("discopop").d_x2.closed_form
+        why = contradiction(f, sp.oo, active_domains())
+        assert "beta = 3" in why and "moving away" in why, why
+        assert contradiction(f.subs(beta, 3), sp.S.Zero, active_domains()) == ""
+        assert contradiction(f.subs(beta, sp.Rational(1, 2)), sp.oo, active_domains()) == ""
 
 
 def test_hinge_limit_is_0():

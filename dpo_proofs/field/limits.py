@@ -1,9 +1,13 @@
 """Limits of dL/dx2 as x2 -> 0+, with the case split on the constants they depend on.
 
 Each constant is split into its interior (encoded so that sympy sees e.g. eps > 0) and
-each endpoint its domain includes, reported separately where the values differ; a
-piecewise quantity keeps every piece whose condition can hold as x2 -> 0+; a value sympy
-cannot decide is reported with the reason.
+each endpoint its domain includes, reported separately where the values differ; within
+each, the constant an exponent of x2 depends on is cut at the exponent's roots
+(field.thresholds: beta vs n_l for SimPO) and neighbouring cases with one value merged.
+A piecewise quantity keeps every piece whose condition can hold as x2 -> 0+. A quantity
+over the work bound is reduced to its dominant part (field.dominant). Every value is
+checked against the quantity at x2 = 1e-30 and 1e-60 (field.limit_check), and a value
+sympy cannot decide, or the check refuses, is reported with the reason.
 """
 from __future__ import annotations
 
@@ -13,16 +17,20 @@ import sympy as sp
 
 from ..budget import time_budget
 from ..errors import DerivationTimeout
-from ..loss.symbols import beta, r_l, r_w, x1, x2
+from ..loss.symbols import UNIT, beta, r_l, r_w, x1, x2
 from .canonical import canonical, disjoint_pieces
-from .signs import active_domains
+from .dominant import dominant
+from .limit_check import contradiction
+from .signs import active_domains, sign_of
+from .thresholds import Case, cases_along, merged
 
 __all__ = ["Limit", "LIMIT_OPS", "LIMIT_SECONDS", "limits_at_zero"]
 
 
 @dataclass(frozen=True)
 class Limit:
-    """lim_{x2 -> 0+} of a quantity, in one case of beta (or for every beta)."""
+    """lim_{x2 -> 0+} of a quantity in one case of the constants ("beta < n_l",
+    "0 < eps < 1/2", "every beta", ...)."""
 
     quantity: str
     case: str
@@ -40,14 +48,8 @@ LIMIT_OPS = 200
 #: (none does in the catalogue); its expiry is reported, and never cached.
 LIMIT_SECONDS = 120.0
 
-_BETA_CASES = (
-    # beta = 1/(1+b) < 1, beta = 1, beta = 1+b > 1 with b > 0: sympy's limit can decide
-    # powers like x2**(beta - 1) once the sign of beta - 1 is encoded this way.
-    # (case, beta in terms of b, b in terms of beta)
-    ("beta < 1", lambda b: 1 / (1 + b), lambda v: 1 / v - 1),
-    ("beta = 1", lambda b: sp.S.One, None),
-    ("beta > 1", lambda b: 1 + b, lambda v: v - 1),
-)
+#: How a limit whose value depends on an undecided sign is reported.
+SIGN_UNDECIDED = "whose value depends on a sign it could not decide"
 
 #: Symbols that are never case-split: the variables, and the reference probabilities,
 #: whose symbols are positive, so sympy's limit already holds for each r in (0, 1].
@@ -116,8 +118,7 @@ def _sympy_limit(expr: sp.Expr) -> tuple[sp.Expr | None, str]:
     """sympy.limit(expr, x2, 0, '+') within the work bound, or (None, why not)."""
     ops = sp.count_ops(expr)
     if ops > LIMIT_OPS:
-        return None, (f"the expression has {ops} operations, over the work bound of "
-                      f"{LIMIT_OPS} for sympy.limit")
+        return _dominant_limit(expr, ops)
     try:
         with time_budget(LIMIT_SECONDS, "sympy.limit"):
             limit = sp.limit(expr, x2, 0, "+")
@@ -129,12 +130,49 @@ def _sympy_limit(expr: sp.Expr) -> tuple[sp.Expr | None, str]:
         return None, "sympy.limit returned it unevaluated"
     if limit.has(sp.AccumBounds):
         return None, f"sympy.limit returned bounds, not a value: {sp.sstr(limit)}"
+    if limit.has(sp.sign):
+        limit = limit.xreplace({a: _decided_sign(a.args[0]) for a in limit.atoms(sp.sign)})
     if limit.has(sp.nan, sp.zoo, sp.sign, sp.Abs):
         # -oo*sign(eps) is nan at eps = 0: a value that depends on a sign sympy could not
         # decide is not a limit valid on the whole domain.
-        return None, (f"sympy.limit returned {sp.sstr(limit)}, whose value depends on a "
-                      "sign it could not decide")
+        return None, f"sympy.limit returned {sp.sstr(limit)}, {SIGN_UNDECIDED}"
     return limit, ""
+
+
+def _decided_sign(arg: sp.Expr) -> sp.Expr:
+    """sign(arg) as -1, 0 or 1 where it is the same for every value of the symbols (their
+    assumptions and the constants' domains); else sign(arg) unchanged.
+
+    A difference P - Q of positive terms has the sign of log P - log Q, expanded: ORPO's
+    (1 + c)**(-1/n_w) - 1 is negative because -log(1 + c)/n_w is."""
+    decided = sign_of(arg)
+    if decided is None:
+        terms = sp.Add.make_args(sp.expand(arg))
+        plus = sp.Add(*[t for t in terms if not t.could_extract_minus_sign()])
+        minus = -sp.Add(*[t for t in terms if t.could_extract_minus_sign()])
+        if plus.is_positive and minus.is_positive:
+            decided = sign_of(sp.expand_log(sp.log(plus) - sp.log(minus), force=True))
+    return sp.sign(arg) if decided is None else sp.Integer(decided)
+
+
+def _dominant_limit(expr: sp.Expr, ops: int) -> tuple[sp.Expr | None, str]:
+    """The limit of an expression over the work bound through its dominant part
+    (field.dominant): lim expr = lim lead once every correction is shown to tend to 0."""
+    over = (f"the expression has {ops} operations, over the work bound of {LIMIT_OPS} "
+            "for sympy.limit")
+    split = dominant(expr)
+    if split is None:
+        return None, over + ", and its dominant part is not decided"
+    lead, corrections = split
+    for part in (lead, *corrections):
+        if sp.count_ops(part) > LIMIT_OPS:
+            return None, over + ", and so is a part of its dominant form"
+    for c in corrections:
+        value, why = _sympy_limit(c)
+        if value != 0:
+            return None, over + (f"; the correction {sp.sstr(c)} of its dominant part is "
+                                 f"not shown to tend to 0 ({why or sp.sstr(value)})")
+    return _sympy_limit(lead)
 
 
 def _eventually(cond: sp.Basic) -> tuple[sp.Basic | None, str]:
@@ -208,14 +246,16 @@ def _back(value: sp.Expr, back: dict) -> sp.Expr:
     return canonical(value) if value.free_symbols else value
 
 
-def _constant_cases(expr: sp.Expr) -> list[tuple[str, dict, dict, dict]]:
-    """Every combination of interior / included endpoint of the constants in ``expr``:
-    (case text, substitution, back-substitution, endpoint values), interior first."""
+def _constant_cases(expr: sp.Expr, extra: dict) -> list[tuple[str, dict, dict, dict]]:
+    """Every combination of interior / included endpoint of the constants in ``expr`` (and
+    of the symbols in ``extra``, symbol -> interval): (case text, substitution,
+    back-substitution, endpoint values), interior first."""
     from itertools import product
 
-    domains = active_domains()
+    domains = {**active_domains(), **extra}
     choices = []
-    for i, symbol in enumerate(sorted(expr.free_symbols - _NOT_CONSTANTS - {beta}, key=str)):
+    split = (expr.free_symbols - _NOT_CONSTANTS - {beta}) | set(extra)
+    for i, symbol in enumerate(sorted(split, key=str)):
         domain = domains.get(symbol)
         if domain is None:
             continue
@@ -243,33 +283,72 @@ def _constant_cases(expr: sp.Expr) -> list[tuple[str, dict, dict, dict]]:
     return out or [("", {}, {}, {})]
 
 
+def _rows(d_x2: sp.Expr, subs: dict, back: dict, at: dict) -> list[tuple[Case, sp.Expr | None, str]]:
+    """(case along the split constant, limit, reason) in one case of the other constants:
+    the thresholds are read from d_x2 there (at its endpoint values ``at``), each case is
+    encoded for sympy, and neighbours with the same value are merged."""
+    count = iter(range(10**6))
+    cases = cases_along(d_x2.subs(at) if at else d_x2,
+                        lambda: sp.Dummy(f"b{next(count)}", positive=True))
+    found = []
+    for case in cases:
+        encoded = case.apply(d_x2).subs(subs)
+        limit, reason = _limit_of(encoded)
+        if limit is not None:
+            reason = contradiction(encoded, limit, active_domains())
+            limit = None if reason else limit
+        full = {**back, **case.back}
+        if limit is not None:
+            limit = _back(limit, full)
+        else:
+            reason = _readable(reason, full)
+        found.append((limit, reason))
+
+    def same(i: int, j: int) -> bool:
+        a, b = found[i][0], found[j][0]
+        return a is not None and b is not None and _same_value(a, b)
+
+    return [(case, *found[k]) for case, k in merged(cases, same)]
+
+
+def _every(d_x2: sp.Expr) -> str:
+    names = sorted((s for s in d_x2.free_symbols - _NOT_CONSTANTS), key=lambda s: (s != beta, s.name))
+    return "every " + ", ".join(sp.sstr(s) for s in names) if names else "every point"
+
+
+def _blocks(d_x2: sp.Expr, extra: dict) -> list:
+    return [(text, at, _rows(d_x2, subs, back, at))
+            for text, subs, back, at in _constant_cases(d_x2, extra)]
+
+
 def limits_at_zero(d_x2: sp.Expr) -> tuple[Limit, ...]:
-    """lim_{x2 -> 0+} dL/dx2 in each case of beta (beta < 1, = 1, > 1) and, where the
-    value differs there, at each endpoint a constant's domain includes (eps = 0 of
-    [0, 1/2) is plain DPO, whose limit is not that of eps > 0)."""
-    b = sp.Dummy("b", positive=True)  # never equal to a user parameter named b
-    cases = _BETA_CASES if beta in d_x2.free_symbols else (("every beta", None, None),)
-    constants = _constant_cases(d_x2)
+    """lim_{x2 -> 0+} dL/dx2 in each case of the constants where its value differs.
+
+    The cases are the interior and each included endpoint of every constant's domain
+    (eps = 0 of [0, 1/2) is plain DPO, whose limit is not that of eps > 0) and, within
+    each, the sides of the thresholds read off the exponents of x2 (field.thresholds:
+    beta vs 1 for DPO, beta vs n_l for SimPO). A case whose rows are those of the
+    interior at its endpoint values is not repeated."""
+    blocks = _blocks(d_x2, {})
+    if any(value is None and SIGN_UNDECIDED in reason and "x1" in reason
+           for _, _, rows in blocks for _, value, reason in rows):
+        # ORPO's limit is -oo*sign(x1**(1/n_w) - 1): decided on x1 < 1, not at x1 = 1.
+        blocks = _blocks(d_x2, {x1: UNIT})
+    interior = blocks[0][2]
+
+    def repeats(at: dict, rows) -> bool:
+        # The same cases (thresholds at the endpoint values) with the same limits.
+        return len(rows) == len(interior) and all(
+            c.parameter == e.parameter and (c.lo_closed, c.hi_closed) == (e.lo_closed, e.hi_closed)
+            and _same_value(c.lo.subs(at), e.lo) and _same_value(c.hi.subs(at), e.hi)
+            and v is not None and w is not None and _same_value(v.subs(at), w)
+            for (c, v, _), (e, w, _) in zip(interior, rows))
+
+    if all(repeats(at, rows) for _, at, rows in blocks[1:]):
+        blocks = [("", {}, interior)]
     out = []
-    for case, value, inverse in cases:
-        expr = d_x2 if value is None else d_x2.subs(beta, value(b))
-        beta_back = {b: inverse(beta)} if inverse is not None else {}
-        found = []
-        for text, subs, back, at in constants:
-            limit, reason = _limit_of(expr.subs(subs))
-            if limit is not None:
-                limit = _back(limit, {**back, **beta_back})
-            else:
-                reason = _readable(reason, {**back, **beta_back})
-            found.append((text, at, limit, reason))
-        generic = found[0][2]
-        # One case when the interior's value also holds at every endpoint combination.
-        if generic is not None and all(
-                lim is not None and _same_value(generic.subs(at), lim)
-                for _, at, lim, _ in found[1:]):
-            out.append(Limit("d_x2", case, generic))
-            continue
-        for text, _, limit, reason in found:
-            name = case if not text else (text if case == "every beta" else f"{case}, {text}")
-            out.append(Limit("d_x2", name, limit, reason))
+    for text, _, rows in blocks:
+        for case, value, reason in rows:
+            name = ", ".join(t for t in (text, case.text()) if t) or _every(d_x2)
+            out.append(Limit("d_x2", name, value, reason))
     return tuple(out)

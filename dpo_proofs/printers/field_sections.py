@@ -59,8 +59,9 @@ def field_section(d: Derivation) -> list:
         rows.append(((lim.case,), value))
     blocks += [Heading(2, "Limits as x2 -> 0+"),
                Para(("The limit of ", Math(DL2), " as ", Math(r"x_{2} \to 0^{+}"),
-                     " (by sympy.limit, in each case of ", Math(r"\beta"),
-                     " when it matters):")),
+                     " (by sympy.limit, in each case of the constants where it differs: the"
+                     " cases are cut where an exponent of ", Math("x_{2}"),
+                     " in it changes sign):")),
                Table(("case", r"limit of dL/dx2"), tuple(rows), "ll")]
     return blocks + _equilibria_section(d)
 
