@@ -317,3 +317,18 @@ def test_text_summary_speaks_mathematics_not_sympy():
     assert "Piecewise" not in hinge.split("R = |dL/dx2|")[1].splitlines()[0]
     framed = analyze("dpo", parametrization="log").summary()
     assert "speed ratio = 1  <=>  x1 = x2" in framed
+
+
+def test_thresholds_are_the_roots_of_the_leading_exponent():
+    # By hand: x2**(beta/n_l - 1) / (1 + x2**beta) ~ x2**(beta/n_l - 1): one threshold,
+    # beta = n_l; 1/x2 + x2**beta has no threshold (the exponent -1 does not move).
+    from dpo_proofs.field.thresholds import cases_along, thresholds
+
+    n_l = sp.Symbol("n_l", positive=True)
+    assert thresholds(x2**(beta / n_l - 1) / (1 + x2**beta)) == (beta, [n_l])
+    assert thresholds(1 / x2 + x2**beta) == (None, [])
+    d = iter(sp.Dummy(f"d{i}", positive=True) for i in range(9))
+    texts = [c.text() for c in cases_along(x2**(2 * beta - 1) + x2**(beta - 3),
+                                           lambda: next(d))]
+    # Leading exponent min(2 beta - 1, beta - 3): beta - 3 for beta > -2, always: root 3.
+    assert texts == ["beta < 3", "beta = 3", "beta > 3"]
