@@ -107,10 +107,13 @@ def test_hangs_are_now_quick_one_line_errors(argv):
 
 def test_a_user_parameter_named_like_an_internal_symbol():
     # field.py's limit used a Symbol('b', positive=True): a user's b collided (IndexError)
-    code, out, err = run("analyze", "--expr", "-log(x1) + b*beta*x2", "--param", "b=(0,oo)",
+    # dL/dx2 = b*beta*x2**(beta - 1): split at beta = 1 through internal dummies, and
+    # at beta = 1 the limit is the user's b (by hand).
+    code, out, err = run("analyze", "--expr", "-log(x1) + b*x2**beta", "--param", "b=(0,oo)",
                          "--budget", "60")
     assert "Traceback" not in err and code in (0, 1), err
     assert "lim x2->0+ dL/dx2 (beta = 1) = b" in out
+    assert "lim x2->0+ dL/dx2 (beta < 1) = oo" in out
 
 
 def test_value_where_the_quantity_is_undefined_is_reported_not_raised():
