@@ -11,6 +11,7 @@ sympy cannot decide, or the check refuses, is reported with the reason.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -22,7 +23,7 @@ from .canonical import canonical, disjoint_pieces
 from .dominant import dominant
 from .limit_check import contradiction
 from .signs import active_domains, sign_of
-from .thresholds import Case, cases_along, merged
+from .thresholds import Case, cases_along, merged, open_interval
 
 __all__ = ["Limit", "LIMIT_OPS", "LIMIT_SECONDS", "limits_at_zero"]
 
@@ -57,25 +58,15 @@ _NOT_CONSTANTS = {x1, x2, r_w, r_l}
 
 
 def _interior(symbol: sp.Symbol, domain: sp.Interval, c: sp.Symbol):
-    """(symbol written through c > 0 onto the interior of ``domain``, c in terms of symbol),
-    or None when the symbol's own assumptions already describe the interior (positive
-    symbol on (0, oo)) or the domain is the real line.
-
-    sympy.limit decides signs from assumptions only: eps in (0, 1/2) as (1/2)/(1 + c)
-    lets it see that eps > 0, which the symbol eps (nonnegative) does not say.
-    """
+    """(symbol written through c > 0 onto the interior of ``domain``, c in terms of
+    symbol), or None when the symbol's own assumptions already describe the interior
+    (positive symbol on (0, oo)) or the domain is the real line."""
     if not isinstance(domain, sp.Interval):
         return None
     lo, hi = domain.inf, domain.sup
-    if lo.is_finite and hi is sp.oo:
-        if lo == 0 and symbol.is_positive:
-            return None
-        return lo + c, lambda v: v - lo
-    if lo is sp.S.NegativeInfinity and hi.is_finite:
-        return hi - c, lambda v: hi - v
-    if lo.is_finite and hi.is_finite:
-        return lo + (hi - lo) / (1 + c), lambda v: (hi - lo) / (v - lo) - 1
-    return None
+    if (lo == 0 and hi is sp.oo and symbol.is_positive) or not (lo.is_finite or hi.is_finite):
+        return None
+    return open_interval(symbol, lo, hi, c)
 
 
 def _interior_text(symbol: sp.Symbol, domain: sp.Interval) -> str:
@@ -250,8 +241,6 @@ def _constant_cases(expr: sp.Expr, extra: dict) -> list[tuple[str, dict, dict, d
     """Every combination of interior / included endpoint of the constants in ``expr`` (and
     of the symbols in ``extra``, symbol -> interval): (case text, substitution,
     back-substitution, endpoint values), interior first."""
-    from itertools import product
-
     domains = {**active_domains(), **extra}
     choices = []
     split = (expr.free_symbols - _NOT_CONSTANTS - {beta}) | set(extra)
@@ -264,7 +253,7 @@ def _constant_cases(expr: sp.Expr, extra: dict) -> list[tuple[str, dict, dict, d
         options = []
         if inner is not None:
             options.append((_interior_text(symbol, domain), {symbol: inner[0]},
-                            {c: inner[1](symbol)}, {}))
+                            {c: inner[1]}, {}))
         elif _endpoints(domain):
             options.append((_interior_text(symbol, domain), {}, {}, {}))
         else:
@@ -273,7 +262,7 @@ def _constant_cases(expr: sp.Expr, extra: dict) -> list[tuple[str, dict, dict, d
                     for v in _endpoints(domain)]
         choices.append(options)
     out = []
-    for combo in product(*choices):
+    for combo in itertools.product(*choices):
         subs, back, at = {}, {}, {}
         for _, s_, b_, a_ in combo:
             subs.update(s_)
@@ -287,7 +276,7 @@ def _rows(d_x2: sp.Expr, subs: dict, back: dict, at: dict) -> list[tuple[Case, s
     """(case along the split constant, limit, reason) in one case of the other constants:
     the thresholds are read from d_x2 there (at its endpoint values ``at``), each case is
     encoded for sympy, and neighbours with the same value are merged."""
-    count = iter(range(10**6))
+    count = itertools.count()
     cases = cases_along(d_x2.subs(at) if at else d_x2,
                         lambda: sp.Dummy(f"b{next(count)}", positive=True))
     found = []

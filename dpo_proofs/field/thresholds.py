@@ -1,13 +1,12 @@
 """Where the behaviour of dL/dx2 as x2 -> 0+ changes: thresholds read off its exponents.
 
 As x2 -> 0+ the term x2**a of a sum dominates x2**b when a < b, and a quotient behaves
-like x2**(a - b) for its leading numerator and denominator exponents. So the limit can
-change only where two exponents of x2 in one sum (numerator and denominator together)
-are equal. Each such difference that depends on a constant is solved for one constant p
-(beta first); its roots inside p's domain are the thresholds, and p's domain is cut at
-them: SimPO's dL/dx2 ~ x2**(beta/n_l - 1) splits on beta vs n_l, DPO-shift's on beta vs
-1/lam, DPO's (and cDPO's at eps = 0) on beta vs 1, and ORPO's on nothing but n_l's own
-endpoint.
+like x2**e with e the numerator's least exponent minus the denominator's. So the limit
+changes where e changes sign. e is solved for one constant p (beta first); its roots
+inside p's domain are the thresholds, and p's domain is cut at them: SimPO's
+dL/dx2 ~ x2**(beta/n_l - 1) splits on beta vs n_l, DPO-shift's on beta vs 1/lam, DPO's
+(and cDPO's at eps = 0) on beta vs 1, ORPO's on nothing but n_l's own endpoint. Where a
+sum's least exponent is not decided, the differences of its exponents are solved instead.
 
 The cut only chooses the cases: every value is still sympy.limit's in its case, the
 cases cover p's domain, and neighbouring cases with the same value are merged again, so
@@ -25,17 +24,15 @@ from ..loss.symbols import beta, r_l, r_w, x1, x2
 from .canonical import exp_to_powers
 from .signs import active_domains, sign_of
 
-__all__ = ["Case", "MAX_THRESHOLDS", "EXPAND_OPS", "GROUP_MAX", "order", "thresholds", "cases_along", "merged"]
+__all__ = ["Case", "MAX_THRESHOLDS", "GROUP_MAX", "order", "thresholds", "cases_along", "merged",
+           "open_interval"]
 
 #: At most this many thresholds on the split constant (2*k + 1 cases, each its own
 #: sympy.limit); further roots are left out, which is sound (see the module docstring).
 MAX_THRESHOLDS = 3
-#: A sum with more distinct exponents than this adds no candidates (their pairwise
-#: differences would each be solved): the work stays bounded by a count.
+#: A sum with more distinct exponents than this is not ordered (each pair is compared,
+#: and an undecided pair is solved for its roots): the work stays bounded by a count.
 GROUP_MAX = 16
-#: Sums are expanded into monomials only up to this size (count_ops); a larger one
-#: contributes the exponents of its powers of x2 as they stand.
-EXPAND_OPS = 300
 
 _VARIABLES = {x1, x2, r_w, r_l}
 
@@ -57,36 +54,6 @@ def _inside(s: sp.Expr, domain: sp.Interval) -> bool:
     return above and below
 
 
-def _x2_exponent(term: sp.Expr) -> sp.Expr:
-    return sp.expand(term.as_powers_dict().get(x2, sp.S.Zero)) if term.has(x2) else sp.S.Zero
-
-
-def _groups(expr: sp.Expr, out: list[set]) -> None:
-    """Append to ``out`` the x2-exponents of the terms of each sum in ``expr``: the top
-    level (numerator and denominator together), then the arguments of functions and the
-    bases of non-integer powers that contain x2."""
-    if not isinstance(expr, sp.Expr) or not expr.has(x2):
-        return
-    if isinstance(expr, sp.Piecewise):
-        for piece, _ in expr.args:
-            _groups(piece, out)
-        return
-    num, den = sp.fraction(sp.together(expr))
-    group = set()
-    for part in (num, den):
-        if sp.count_ops(part) <= EXPAND_OPS:
-            part = sp.expand(part)
-        for term in sp.Add.make_args(part):
-            term = sp.powsimp(term, combine="exp")
-            group.add(_x2_exponent(term))
-            for inner in term.atoms(sp.Function, sp.Pow):
-                if isinstance(inner, sp.Pow) and (inner.base == x2 or inner.exp.is_Integer):
-                    continue
-                for arg in (inner.args if isinstance(inner, sp.Function) else (inner.base,)):
-                    _groups(arg, out)
-    out.append(group)
-
-
 def order(expr: sp.Expr, undecided: list) -> sp.Expr | None:
     """The exponent e with expr ~ c * x2**e (times powers of log x2) as x2 -> 0+, or None;
     a minimum of exponents whose order is not decided adds their difference to
@@ -100,6 +67,8 @@ def order(expr: sp.Expr, undecided: list) -> sp.Expr | None:
         if any(o is None for o in orders):
             return None
         distinct = sorted(set(orders), key=sp.default_sort_key)
+        if len(distinct) > GROUP_MAX:
+            return None
         for low in distinct:  # the exponent no other is below
             if all(o == low or sign_of(sp.expand(o - low)) == 1 for o in distinct):
                 return low
@@ -143,19 +112,17 @@ def thresholds(expr: sp.Expr) -> tuple[sp.Symbol | None, list[sp.Expr]]:
     difference of two exponents in one sum is a candidate."""
     expr = exp_to_powers(expr)
     roots: dict[sp.Symbol, list[sp.Expr]] = {}
-    undecided: list[sp.Expr] = []
     pieces = [e for e, _ in expr.args] if isinstance(expr, sp.Piecewise) else [expr]
     for piece in pieces:
+        undecided: list[sp.Expr] = []
         num, den = sp.fraction(sp.together(piece))
         top, bottom = order(num, undecided), order(den, undecided)
         if top is not None and bottom is not None:
             _roots(sp.expand(top - bottom), roots)
-            continue
-        groups: list[set] = []
-        _groups(piece, groups)
-        for group in (g for g in groups if len(g) <= GROUP_MAX):
-            for a, b in combinations(sorted(group, key=sp.default_sort_key), 2):
-                _roots(sp.expand(a - b), roots)
+        # Where a sum's least exponent is not decided, its exponents' differences are
+        # the candidates (bounded: at most GROUP_MAX exponents per sum).
+        for d in undecided:
+            _roots(d, roots)
     for p in sorted(roots, key=lambda s: (s != beta, s.name)):
         ordered = _sorted(roots[p][:MAX_THRESHOLDS])
         if ordered is not None:
@@ -211,17 +178,18 @@ class Case:
                 f"{lt(self.hi_closed)} {sp.sstr(self.hi)}")
 
 
-def _open(p: sp.Symbol, lo: sp.Expr, hi: sp.Expr, d: sp.Symbol) -> tuple[dict, dict]:
-    """p in the open interval (lo, hi) written through d > 0, and d in terms of p."""
+def open_interval(p: sp.Symbol, lo: sp.Expr, hi: sp.Expr, d: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    """p in the open interval (lo, hi) written through d > 0, and d in terms of p.
+
+    sympy decides signs from assumptions only: eps in (0, 1/2) as (1/2)/(1 + d) lets it
+    see eps > 0, and beta > n_l as n_l*(1 + d) makes beta/n_l - 1 = d."""
     if hi is sp.oo:
         if sign_of(lo) == 1:
-            return {p: lo * (1 + d)}, {d: p / lo - 1}
-        return {p: lo + d}, {d: p - lo}
+            return lo * (1 + d), p / lo - 1
+        return lo + d, p - lo
     if lo is sp.S.NegativeInfinity:
-        return {p: hi - d}, {d: hi - p}
-    if lo == 0:
-        return {p: hi / (1 + d)}, {d: hi / p - 1}
-    return {p: lo + (hi - lo) / (1 + d)}, {d: (hi - lo) / (p - lo) - 1}
+        return hi - d, hi - p
+    return lo + (hi - lo) / (1 + d), (hi - lo) / (p - lo) - 1
 
 
 def cases_along(expr: sp.Expr, dummy: Callable[[], sp.Symbol]) -> list[Case]:
@@ -234,8 +202,9 @@ def cases_along(expr: sp.Expr, dummy: Callable[[], sp.Symbol]) -> list[Case]:
     ends = [domain.inf, *values, domain.sup]
     out = []
     for i in range(len(ends) - 1):
-        subs, back = _open(p, ends[i], ends[i + 1], dummy())
-        out.append(Case(p, ends[i], ends[i + 1], False, False, subs, back))
+        d = dummy()
+        value, inverse = open_interval(p, ends[i], ends[i + 1], d)
+        out.append(Case(p, ends[i], ends[i + 1], False, False, {p: value}, {d: inverse}))
         if i < len(values):
             out.append(Case(p, values[i], values[i], True, True, {p: values[i]}, {}))
     return out
