@@ -169,3 +169,19 @@ def test_exact_substitution_refuses_numbers_of_millions_of_digits():
 def test_the_api_reads_a_where_clause_in_the_frames_constants():
     verdict = check("v_w > 0 where c < a", "dpo", frame="gram")
     assert verdict.status is Status.PROVED, verdict.evidence
+
+
+def test_refutation_where_sympy_decides_a_seam_is_never_crossed():
+    """In the sigmoid map the speed ratio holds Abs((x1 - 1)**-2): sympy evaluates
+    Eq((x1 - 1)**-2, 0) to False, which once crashed the seam test of every refutation
+    in this frame. The seam is a difference certified nonzero at the point."""
+    from dpo_proofs import check
+
+    frame = "x1 = sigmoid(t1), x2 = sigmoid(t2)"
+    v = check("ratio > 1", "dpo", frame=frame)
+    assert str(v.status) == "refuted"
+    x_1, x_2 = (sp.Rational(v.counterexample[n]) for n in ("x1", "x2"))
+    # R = x2 (1 - x2)^2 / (x1 (1 - x1)^2) by hand, <= 1 at the witness
+    assert x_2 * (1 - x_2) ** 2 / (x_1 * (1 - x_1) ** 2) <= 1
+    assert str(check("ratio = x2*(1 - x2)**2/(x1*(1 - x1)**2)", "dpo",
+                     frame=frame).status) == "proved"

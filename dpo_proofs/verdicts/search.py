@@ -275,15 +275,16 @@ def _on_a_seam(expr: sp.Basic, point: Mapping) -> bool:
     so no refutation may rest on it. Each condition's two sides must be certified
     different at the point.
     """
-    seams = [r for pw in expr.atoms(sp.Piecewise) for _, cond in pw.args
+    # each seam as the difference that vanishes on it (an sp.Eq could evaluate to False)
+    seams = [r.lhs - r.rhs for pw in expr.atoms(sp.Piecewise) for _, cond in pw.args
              if cond not in (sp.true, sp.false)
              for r in cond.atoms(sp.core.relational.Relational)]
     for kind in (sp.Max, sp.Min):
         for m in expr.atoms(kind):
-            seams += [sp.Eq(a, b) for a, b in itertools.combinations(m.args, 2)]
-    seams += [sp.Eq(a.args[0], 0) for a in expr.atoms(sp.Abs, sp.Heaviside, sp.sign)]
-    for relation in seams:
-        cert = certified_sign(relation.lhs - relation.rhs, point)
+            seams += [a - b for a, b in itertools.combinations(m.args, 2)]
+    seams += [a.args[0] for a in expr.atoms(sp.Abs, sp.Heaviside, sp.sign)]
+    for difference in seams:
+        cert = certified_sign(difference, point)
         if cert is None or cert.sign == 0:
             return True
     return False
