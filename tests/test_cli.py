@@ -113,3 +113,28 @@ def test_verify_table_fits_100_columns_with_marks_and_a_wide_form():
     stream.flush()
     text = raw.getvalue().decode("ascii")
     assert next(line for line in text.splitlines() if line.startswith("dpo ")).split()[2] == "+"
+
+
+def test_verify_table_writes_r_as_mathematics_not_sympy():
+    """The R column is read by people: no **, Abs(...), Piecewise((nan, ...)) or *."""
+    import io
+
+    from dpo_proofs.cli.app import main
+
+    code, out, _ = run("verify", "hinge", "nca_pair", "dpop", "--quiet")
+    assert code == 0
+    rows = {line.split()[0]: line for line in out.splitlines()
+            if line.startswith(("hinge ", "nca_pair ", "dpop "))}
+    # hinge's R is x1/x2 wherever dL/dx1 != 0 and undefined on its flat part
+    assert rows["hinge"].split()[1:4] == ["x1/x2", "where", "defined"]
+    assert rows["nca_pair"][17:].startswith("x1\u00b7x2^(\u03b2 \u2212 1)\u00b7")
+    assert rows["dpop"][17:].startswith("piecewise: x1/x2 | x1/(x2\u00b7(\u2026")
+    for row in rows.values():
+        assert not any(bad in row for bad in ("**", "Abs(", "Piecewise", "nan", "*"))
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    assert main(["verify", "nca_pair", "--quiet"], stream, io.StringIO()) == 0
+    stream.flush()
+    row = next(line for line in raw.getvalue().decode("ascii").splitlines()
+               if line.startswith("nca_pair"))
+    assert row[17:].startswith("x1*x2^(beta - 1)*")

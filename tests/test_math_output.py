@@ -332,3 +332,29 @@ def test_thresholds_are_the_roots_of_the_leading_exponent():
                                            lambda: next(d))]
     # Leading exponent min(2 beta - 1, beta - 3): beta - 3 for beta > -2, always: root 3.
     assert texts == ["beta < 3", "beta = 3", "beta > 3"]
+
+
+def test_readable_printer_writes_what_the_expression_is():
+    """Each printed string, read back with ^ -> ** and |.| -> Abs by hand, is the same
+    expression: the printer formats and never changes the value."""
+    from dpo_proofs.printers.readable import readable, readable_cell
+
+    b = sp.Symbol("beta", positive=True)
+    lam = sp.Symbol("lam", positive=True)
+    cases = {x1 * x2 ** (b - 1) / sp.Abs(2 * r_w ** b - x1 ** b):
+             "x1*x2^(beta - 1)/|2*r_w^beta - x1^beta|",
+             x1 ** -2: "1/x1^2", 1 / (x1 + x2): "1/(x1 + x2)",
+             x1 ** sp.Rational(1, 3): "x1^(1/3)", (x1 * x2) ** (b / 2): "(x1*x2)^(beta/2)"}
+    for expr, ascii_text in cases.items():
+        assert readable(expr, unicode=False) == ascii_text
+        back = ascii_text.replace("^", "**")
+        back = back.replace("|2*r_w**beta - x1**beta|", "Abs(2*r_w**beta - x1**beta)")
+        assert sp.simplify(sp.sympify(back, locals={"beta": b, "r_w": r_w, "x1": x1,
+                                                    "x2": x2}) - expr) == 0
+    assert readable(x1 ** (b - 1) * lam) == "\u03bb\u00b7x1^(\u03b2 \u2212 1)"
+    assert readable(sp.And(x1 > x2, sp.Ne(x1, 1))) == "x1 > x2 and x1 \u2260 1"
+    assert readable(sp.true) == "everywhere" and readable(sp.false) == "nowhere"
+    hinge_like = sp.Piecewise((sp.nan, x1 < x2), (x1 / x2, True))
+    assert readable_cell(hinge_like) == "x1/x2 where defined"
+    two = sp.Piecewise((x1 / x2, x1 < r_w), (x1 / (2 * x2), True))
+    assert readable_cell(two, unicode=False) == "piecewise: x1/x2 | x1/(2*x2)"

@@ -7,7 +7,8 @@ from ..pipeline import analyze, for_each
 from ..field.frames import BUILTIN_PARAMETRIZATIONS, get_parametrization
 from ..loss.catalogue import CATALOGUE
 from ..loss.names import get_variant
-from .options import BUDGETS, add_progress_options, budget_seconds, dump_json, progress
+from .options import (BUDGETS, add_progress_options, budget_seconds, dump_json, output_marks,
+                      progress)
 
 __all__ = ["add_subcommands", "frame_results"]
 
@@ -28,7 +29,7 @@ def frame_results(names, frames, budget=None, jobs: int | None = 1, on_done=None
 
 
 def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
-    from ..printers.table import frames_table
+    from ..printers.table import ASCII_MARKS, MARKS, frames_table
 
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
     frames = [f.strip() for f in args.parametrizations.split(";" if "=" in
@@ -40,7 +41,8 @@ def _cmd_frames(args, stdout: TextIO, stderr: TextIO) -> int:
         dump_json({v: {a.frame: a.to_json() for a in rows} for v, rows in results.items()},
                   stdout, indent=None if args.compact else 2)
     else:
-        stdout.write(frames_table(results) + "\n")
+        unicode = output_marks(stdout, MARKS, ASCII_MARKS) is MARKS
+        stdout.write(frames_table(results, unicode) + "\n")
         for v, frame, f in failed:
             stdout.write(f"FAILED {v} [{frame}]: {f}\n")
         stdout.write(f"{len(results)} variants x {len(frames)} parametrizations, "

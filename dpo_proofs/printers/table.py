@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from .equilibria import wrong_way_footer
+from .readable import readable, readable_cell
 from .text import SIGN_WORDS
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ def _compact(results: Sequence["Analysis"], marks: Mapping[str, str]) -> list[st
         " ".join(f"{h:^5}" for h in SHORT.values()) + "  flags"
     lines = [head, "-" * len(head)]
     for a in results:
-        ratio = "incomplete" if a.field is None else sp.sstr(a.field.ratio)
+        ratio = "incomplete" if a.field is None else readable_cell(a.field.ratio,
+                                                                   marks is MARKS)
         cells = []
         for claim in SHORT:
             v = a.verdict(claim) if a.field is not None else None
@@ -73,8 +75,8 @@ def _compact(results: Sequence["Analysis"], marks: Mapping[str, str]) -> list[st
     unknown = [(a.variant, v) for a in results for v in a.verdicts
                if str(v.status) == "unknown"]
     if unknown:
-        lines += ["", "Unknown:"] + [f"  {n:<16} {v.claim}: {_cut(v.evidence, 78, ellipsis)}"
-                                     for n, v in unknown]
+        lines += ["", "Unknown:"] + [
+            _cut(f"  {n:<16} {v.claim}: {v.evidence}", 100, ellipsis) for n, v in unknown]
     return lines
 
 
@@ -115,9 +117,10 @@ def _wide(results: Sequence["Analysis"]) -> list[str]:
     return lines
 
 
-def frames_table(results: Mapping[str, Sequence["Analysis"]]) -> str:
+def frames_table(results: Mapping[str, Sequence["Analysis"]], unicode: bool = True) -> str:
     """Every built-in claim of every variant, one column per parametrization; below
-    each variant, its speed ratio and the region where it exceeds 1, frame by frame."""
+    each variant, its speed ratio and the region where it exceeds 1, frame by frame
+    (written as ``readable`` writes them; ``unicode=False`` for an ASCII output)."""
     out = []
     for variant, analyses in results.items():
         frames = [a.frame for a in analyses]
@@ -127,13 +130,13 @@ def frames_table(results: Mapping[str, Sequence["Analysis"]]) -> str:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         for a in analyses:
-            ratio = sp.sstr(a.field.ratio) if a.field else "-"
-            out.append(f"  [{a.frame}] speed ratio = {ratio};  > 1 where {_gt_1(a)}")
+            ratio = readable(a.field.ratio, unicode) if a.field else "-"
+            out.append(f"  [{a.frame}] speed ratio = {ratio};  > 1 where {_gt_1(a, unicode)}")
         out.append("")
     return "\n".join(out).rstrip()
 
 
-def _gt_1(a: "Analysis") -> str:
+def _gt_1(a: "Analysis", unicode: bool) -> str:
     if a.field is None:
         return "-"
-    return sp.sstr(a.region("ratio_gt_1"))
+    return readable(a.region("ratio_gt_1"), unicode)
