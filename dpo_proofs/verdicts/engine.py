@@ -339,9 +339,9 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
             # of the provers' time (a certified violation means no proof exists). Not an
             # equality: at 30 digits a true one looks violated by its rounding at every
             # point, and each would go to certification.
-            verdict, partial = None, []
+            verdict, partial, tried = None, [], {}
             if problem.op != "=":
-                verdict, notes = search(problem, phases=PHASES[:1])
+                verdict, notes = search(problem, phases=PHASES[:1], tried=tried)
             if verdict is None:
                 verdict, partial = _decided(problem)
             if verdict is not None and verdict.status is Status.REFUTED:
@@ -353,7 +353,7 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
             if verdict is not None:
                 return verdict
             verdict, notes = search(problem, phases=PHASES if problem.op == "=" else
-                                    PHASES[1:])
+                                    PHASES[1:], tried=tried)
             if verdict is not None:
                 verdict = _realizable_only(problem, verdict) or verdict
                 if verdict.status is not Status.REFUTED:

@@ -77,8 +77,8 @@ def _hypothesis_candidates(problem: Problem, violated) -> tuple[dict | None, str
                       f"{str(error).splitlines()[0] if str(error) else ''}".rstrip(": "))
 
 
-def search(problem: Problem, count: int = 300, phases: tuple[str, ...] = PHASES
-           ) -> tuple[Verdict | None, list[str]]:
+def search(problem: Problem, count: int = 300, phases: tuple[str, ...] = PHASES,
+           tried: dict[str, int] | None = None) -> tuple[Verdict | None, list[str]]:
     """Look for a point of the domain where the claim fails, certified at that point.
 
     A candidate is screened at 30 digits (cheap, unsound) and, if it looks violated,
@@ -87,18 +87,21 @@ def search(problem: Problem, count: int = 300, phases: tuple[str, ...] = PHASES
     draws and hypothesis' examples are all bounded by counts, never by a clock, so the
     same claim gets the same verdict and point on any machine, idle or loaded.
     Returns the verdict (or None) and notes for an unknown verdict's reason.
+    ``tried`` (points tried per phase) is updated in place: a search in two calls (the
+    engine tries the moderate phase before its provers) counts every point it tried.
     """
     notes: list[str] = []
+    tried = {} if tried is None else tried
     for branch in branches(problem.domain):
-        verdict, more = _search_branch(problem, branch, count, phases)
+        verdict, more = _search_branch(problem, branch, count, phases, tried)
         if verdict is not None:
             return verdict, []
         notes += [n for n in more if n not in notes]
     return None, notes
 
 
-def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
-                   ) -> tuple[Verdict | None, list[str]]:
+def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...],
+                   tried: dict[str, int]) -> tuple[Verdict | None, list[str]]:
     """The search on one branch of the domain (a union equality split into branches)."""
     variables = problem.variables
     names = [v.name for v in variables]
@@ -116,7 +119,6 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
     for e in ties.values():
         # A variable solved from an equality must still be a probability: 0 < e <= 1.
         domain_fns += [(mp_callable(e, variables), ">"), (mp_callable(1 - e, variables), ">=")]
-    tried: dict[str, int] = {}
     uncertified = 0
 
     def completed(point) -> dict:
