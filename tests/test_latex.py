@@ -239,3 +239,26 @@ def test_breakable_keeps_the_formula_and_removes_only_boxes():
     out = _breakable(tex)
     assert r"\left" not in out.replace(r"\leftarrow", "") and r"\right" not in out
     assert r"\leftarrow" in out and r"\log" in out and "/ b" in out
+
+
+def test_prose_mathematics_is_typeset_and_the_rest_is_text():
+    """The package's plain-text sentences, set in a document: the mathematics in $...$,
+    words (and/or, x-axis, a file name) untouched, a number alone left as text."""
+    from dpo_proofs.printers.markup import tex_escape
+    from dpo_proofs.printers.prose import prose_tex
+
+    cases = {
+        "Step 1: chain rule through the margin: dL/dx = phi'(h) dh/dx.":
+            r"Step 1: chain rule through the margin: $\partial L/\partial x = \varphi'(h) \,"
+            r"\partial h/\partial x$.",
+        "R > 1 wherever x1 > x2.": r"$R > 1$ wherever $x_1 > x_2$.",
+        "limit of dL/dx2 as x2 -> 0+": r"limit of $\partial L/\partial x_2$ as "
+                                       r"$x_2 \to 0^+$",
+        "beta <= 1": r"$\beta \le 1$",
+        "reduced form with K = (r_w/r_l)^beta:": r"reduced form with $K = (r_w/r_l)^{\beta}$:",
+        "where (c/a)(c/b) <= 1.": r"where $(c/a)(c/b) \le 1$.",
+        "and/or the x-axis, 2 cases, a file dpo.tex": "and/or the x-axis, 2 cases, a file dpo.tex",
+        "P1 & 3 < 4": r"P1 \& 3 \textless{} 4",
+    }
+    for text, tex in cases.items():
+        assert prose_tex(text, tex_escape) == tex

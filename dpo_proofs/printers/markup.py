@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .tex_layout import LINE_PT, breakable, columns, width
+from .prose import prose_tex
 
 __all__ = ["Math", "Code", "Heading", "Para", "Display", "Table", "Items", "Env", "Figure",
            "Document", "Inline", "render", "to_tex", "to_markdown", "tex_escape", "number_tex"]
@@ -169,17 +170,20 @@ def _tex_inline(parts: Sequence[Inline], long_pt: float = _LONG_PT) -> str:
             out.append(_math_tex(p.tex, long_pt))
         elif isinstance(p, Code):
             out.append(r"\texttt{" + _code_tex(p.text) + "}")
-        else:  # a long word (a formula in plain text) may break like code
-            out.append(" ".join(_code_tex(w) if len(w) > 20 else tex_escape(w)
-                                for w in p.split(" ")))
+        else:  # its mathematics typeset; a long word may break like code
+            out.append(prose_tex(p, _text_tex))
     return "".join(out)
+
+
+def _text_tex(text: str) -> str:
+    return " ".join(_code_tex(w) if len(w) > 20 else tex_escape(w) for w in text.split(" "))
 
 
 def _tex_block(block) -> str:
     if isinstance(block, Heading):
         cmd = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
         label = r"\label{%s}" % block.label if block.label else ""
-        return "\\%s{%s}%s\n" % (cmd, tex_escape(block.text), label)
+        return "\\%s{%s}%s\n" % (cmd, prose_tex(block.text, tex_escape), label)
     if isinstance(block, Para):
         return _tex_inline(block.parts) + "\n"
     if isinstance(block, Display):
@@ -200,9 +204,11 @@ def _tex_block(block) -> str:
         return ("\\begin{figure}[htbp]\n\\centering\n"
                 "\\IfFileExists{%s}{\\includegraphics[width=\\linewidth]{%s}}"
                 "{\\fbox{\\parbox{0.8\\linewidth}{%s}}}\n\\caption{%s}\n\\end{figure}\n"
-                % (block.path, block.path, tex_escape(block.missing), tex_escape(block.caption)))
+                % (block.path, block.path, tex_escape(block.missing),
+                   prose_tex(block.caption, tex_escape)))
     if isinstance(block, Table):
-        head = " & ".join(r"\textbf{%s}" % tex_escape(h) for h in block.header) + r" \\"
+        head = " & ".join(r"\textbf{%s}" % prose_tex(h, tex_escape) for h in block.header) + \
+            r" \\"
         rows = "\n".join(" & ".join(_tex_inline(c, _CELL_LONG_PT) for c in row) + r" \\"
                          for row in block.rows)
         size = "{\\footnotesize\n" if block.small else "{\n"
