@@ -205,3 +205,45 @@ def test_cli_check_in_the_gram_frame(tmp_path):
     code = main(["check", "dpo", "v_l < 0", "--domain", "c < b", "--frame", "gram",
                  "--json"], stdout=out, stderr=io.StringIO())
     assert code == 0 and json.loads(out.getvalue())["status"] == "proved"
+
+
+def test_model_gram_entries_against_hand_derived_closed_forms():
+    """Softmax models: grad u_i = grad z_i - sum_j p_j grad z_j, so by hand
+    tabular: a = 1 - 2 p_w + sum p_j^2, c = sum p_j^2 - p_w - p_l;
+    z = W h: a = |h|^2 (1 - 2 p_w + sum p_j^2) + |W_w - sum_j p_j W_j|^2,
+             c = |h|^2 (sum p_j^2 - p_w - p_l) + <W_w - W_bar, W_l - W_bar>."""
+    from dpo_proofs.field.model_gram import shared_features, tabular
+
+    m = tabular(4)
+    p = m.probs
+    q = sum(v ** 2 for v in p)
+    assert sp.expand(m.a - (1 - 2 * p[0] + q)) == 0
+    assert sp.expand(m.b - (1 - 2 * p[1] + q)) == 0
+    assert sp.expand(m.c - (q - p[0] - p[1])) == 0
+    K, d = 3, 2
+    m = shared_features(K, d)
+    p = m.probs
+    W = sp.Matrix(K, d, m.params[:K * d])
+    h = sp.Matrix(m.params[K * d:])
+    q = sum(v ** 2 for v in p)
+    bar = sum((p[j] * W[j, :] for j in range(K)), sp.zeros(1, d))
+    dw, dl = W[0, :] - bar, W[1, :] - bar
+    hh = (h.T * h)[0]
+    assert sp.expand(m.a - (hh * (1 - 2 * p[0] + q) + (dw * dw.T)[0])) == 0
+    assert sp.expand(m.b - (hh * (1 - 2 * p[1] + q) + (dl * dl.T)[0])) == 0
+    assert sp.expand(m.c - (hh * (q - p[0] - p[1]) + (dw * dl.T)[0])) == 0
+    # at equal logits (W = 0): p_j = 1/K, a = |h|^2 (1 - 1/K), c = -|h|^2 / K
+    values = {s.name: 0.0 for s in m.params[:K * d]}
+    values.update({"h_1": 1.0, "h_2": 2.0})
+    a, b, c = m.at(values)
+    assert a == pytest.approx(5 * (1 - 1 / 3)) and c == pytest.approx(-5 / 3)
+
+
+def test_model_gram_refuses_a_model_out_of_bounds():
+    from dpo_proofs.errors import InvalidArgument
+    from dpo_proofs.field.model_gram import shared_features, tabular
+
+    with pytest.raises(InvalidArgument):
+        tabular(1)
+    with pytest.raises(InvalidArgument):
+        shared_features(3, 100)

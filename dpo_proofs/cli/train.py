@@ -33,6 +33,10 @@ def _cmd_train(args, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write(f"  predicted case = observed case at {r.cases_agree} of "
                      f"{len(r.records)} steps; observed: " + ", ".join(
                          f"{k} x{n}" for k, n in r.observed().items()) + "\n")
+        if r.gram_error is not None:
+            stdout.write(f"  Gram entries a, b, c derived from the model's logits "
+                         f"(field.model_gram) vs autograd's: largest relative difference "
+                         f"{r.gram_error:.1e}\n")
         if not r.finite:
             stdout.write("  the run left the float64 range: lower --lr, or the constants "
                          "(a loss whose gradients scale like 1/beta needs a smaller step)\n")

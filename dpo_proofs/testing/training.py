@@ -27,6 +27,7 @@ import sympy as sp
 
 from ..errors import InvalidArgument
 from ..field.gram import CASES, gram_dynamics
+from ..field.model_gram import ModelGram, shared_features, tabular
 from ..loss.names import get_variant
 from ..loss.symbols import GRAM_PARAMETERS, r_l, r_w, x1, x2
 from .trl_losses import TRL_STYLE, torch
@@ -48,6 +49,7 @@ class StepRecord:
     actual: tuple[float, float]
     residual: float                         # |actual - predicted| / |predicted|
     residual_half: float                    # the same with eta/2
+    gram_derived: tuple[float, float, float] | None = None   # field.model_gram's a, b, c
 
     @property
     def predicted_case(self) -> str:
@@ -99,10 +101,24 @@ class TrainingReport:
     @property
     def confirmed(self) -> bool:
         """First order confirmed: the residual ratio near 4, or a residual at rounding
-        level (then the prediction is exact to float64 and the ratio says nothing)."""
+        level (then the prediction is exact to float64 and the ratio says nothing); and
+        the derived Gram entries, where the model has them, equal autograd's to 1e-9."""
         if not self.finite or not self.records:
             return False
+        if self.gram_error is not None and not self.gram_error < 1e-9:
+            return False   # the derived Gram entries are not the model's
         return 3.5 <= self.order_ratio <= 4.5 or self.residual < 1e-9
+
+    @property
+    def gram_error(self) -> float | None:
+        """Largest relative difference between the Gram entries derived symbolically
+        (``field.model_gram``, for the tabular and shared models) and those measured by
+        autograd, over the run; None where the model has no derived entries."""
+        pairs = [(r.gram_derived, r.gram) for r in self.records if r.gram_derived]
+        if not pairs:
+            return None
+        return max(abs(d - m) / max(abs(v) for v in measured)
+                   for derived, measured in pairs for d, m in zip(derived, measured))
 
     @property
     def cases_agree(self) -> int:
@@ -121,12 +137,21 @@ class TrainingReport:
                 "median_residual_half_step": self.residual_half,
                 "order_ratio": self.order_ratio, "confirmed": self.confirmed,
                 "finite": self.finite, "cases_agree": self.cases_agree,
+                "gram_derived_vs_autograd": self.gram_error,
                 "steps": len(self.records), "observed_cases": self.observed(),
                 "records": [{"step": r.step, "x": r.x, "gram": r.gram,
+                             "gram_derived": r.gram_derived,
                              "predicted": r.predicted, "actual": r.actual,
                              "residual": r.residual, "residual_half": r.residual_half,
                              "predicted_case": r.predicted_case,
                              "observed_case": r.observed_case} for r in self.records]}
+
+
+def _derived_gram(name: str, K: int) -> ModelGram | None:
+    """The model's Gram entries derived symbolically (its parameters flattened in the
+    order torch flattens them), where the model is a softmax of logits."""
+    return {"tabular": lambda: tabular(K), "shared": lambda: shared_features(K, 3)}.get(
+        name, lambda: None)()
 
 
 def _model(name: str, seed: int, K: int):
@@ -187,6 +212,8 @@ def train_check(variant: str, model: str = "tabular", steps: int = 20, lr: float
     v_fn = sp.lambdify(args, [g.v_w.subs(bound), g.v_l.subs(bound)], "mpmath")
 
     theta, logps = _model(model, seed, K)
+    derived = _derived_gram(model, K)
+    gram_at = derived.evaluator() if derived is not None else None
     with torch.no_grad():
         ref_w, ref_l = (t.detach().clone() for t in logps(theta))
     ref = (math.exp(ref_w.item()), math.exp(ref_l.item()))
@@ -214,7 +241,9 @@ def train_check(variant: str, model: str = "tabular", steps: int = 20, lr: float
                              norm if norm else math.inf)
             if new is None:
                 new, first = moved, (pred, actual)
-        records.append(StepRecord(step, x, G, first[0], first[1], *residuals))
+        flat = [float(v) for t in theta for v in t.detach().flatten()]
+        records.append(StepRecord(step, x, G, first[0], first[1], *residuals,
+                                  gram_at(*flat) if gram_at else None))
         theta = [t.detach().requires_grad_() for t in new]
     return TrainingReport(loss.name, model, f"{impl.__module__}.{impl.__name__}", lr, seed,
                           tuple((k, str(v)) for k, v in values.items()), tuple(records))
