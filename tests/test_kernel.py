@@ -234,3 +234,52 @@ def test_a_sign_cut_off_by_the_k8_depth_is_not_served_at_the_top(monkeypatch):
     nested = sign_set(expr)
     monkeypatch.setattr(km, "_DEPTH", 0)
     assert sign_set(expr) == POS and nested <= ANY
+
+
+def test_k11_square_bound_gives_am_gm_and_refuses_forgeries():
+    """On c**2 <= a*b: a + b - 2c > 0 where a > b (c <= sqrt(ab) < (a + b)/2), proved
+    by the symbolic step and re-checked; forged certificates are rejected."""
+    from dpo_proofs.verdicts.certificates import KernelError, RootBoundProof
+    from dpo_proofs.verdicts.symbolic import prove
+
+    a, b = sp.symbols("a b", positive=True)
+    c = sp.Symbol("c", real=True)
+    gram = sp.LessThan(c ** 2, a * b)
+    domain = (gram, sp.StrictGreaterThan(a, b))
+    expr = beta * (a + b - 2 * c)
+    sets = {a: sp.Interval.open(0, sp.oo), b: sp.Interval.open(0, sp.oo),
+            c: sp.Interval(-sp.oo, sp.oo)}
+    proof = prove(expr, ">", domain, sets)
+    assert isinstance(proof, RootBoundProof)
+    assert "a + b > 0" in verify(proof, expr, ">", domain, sets)
+    # without a > b the strict claim fails at a = b = c: no proof of it may be found
+    assert prove(expr, ">", (gram,), sets) is None
+    # a forged certificate: a - 2c > 0 is false (a = 1, b = 4, c = 2 gives -3)
+    forged = RootBoundProof(gram, c, a - 2 * c, beta, proof.cofactor_proof,
+                            proof.constant_proof, proof.bound_proof)
+    with pytest.raises(KernelError):
+        verify(forged, beta * (a - 2 * c), ">", domain, sets)
+    # the relation must be the domain's, and the expression the product
+    with pytest.raises(KernelError):
+        verify(proof, expr, ">", (sp.StrictGreaterThan(a, b),), sets)
+    with pytest.raises(KernelError):
+        verify(proof, beta * (a + b - 3 * c), ">", domain, sets)
+    # only '> 0' and '>= 0' follow from the bound
+    with pytest.raises(KernelError):
+        verify(proof, expr, "!=", domain, sets)
+
+
+def test_k11_in_the_gram_frame():
+    """Chosen-minus-rejected log-probability grows under DPO wherever a != b (AM-GM),
+    and under CPO wherever a > b: by hand, with s_w > s_l > 0 the rate is
+    (a - c) s_w + (b - c) s_l and (a s_w + b s_l)^2 - (s_w + s_l)^2 ab =
+    (a - b)(a s_w^2 - b s_l^2) > 0."""
+    from dpo_proofs import check
+
+    for variant, where in (("dpo", "a > b"), ("dpo", "a < b"), ("cpo", "a > b")):
+        v = check(f"margin_rate > 0 where {where}", variant, frame="gram")
+        assert str(v.status) == "proved", (variant, where, v.evidence)
+    v = check("margin_rate > 0 where a >= b", "dpo", frame="gram")
+    assert str(v.status) == "refuted"
+    point = {k: sp.Rational(val) for k, val in v.counterexample.items()}
+    assert point["a"] + point["b"] - 2 * point["c"] <= 0

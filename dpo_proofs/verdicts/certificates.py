@@ -18,6 +18,7 @@ import sympy as sp
 from ..loss.functions import to_elementary
 
 __all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
+           "RootBoundProof", "root_bound_parts",
            "DefinedProof", "EmptyProof", "negation",
            "Proof", "KernelError", "OPS", "SIGN_SETS", "CASES", "normalize", "split_cases",
            "piece_domains", "sign_text", "UNDEFINED", "narrowed"]
@@ -220,7 +221,26 @@ class EmptyProof:
     proof: "Proof"
 
 
-Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof, DefinedProof, EmptyProof]
+@dataclass(frozen=True)
+class RootBoundProof:
+    """expr = P * (A - k*c) on a domain holding ``relation``: Q - m*c**2 >= 0 (m > 0) (K11).
+
+    With P > 0, A > 0 and m*A**2 - k**2*Q > 0 (each proved on the domain), A exceeds
+    |k|*sqrt(Q/m) >= |k|*|c| >= k*c, so expr > 0 (>= 0 from the non-strict ones): the
+    AM-GM step c <= sqrt(a*b) <= (a + b)/2 of a Gram matrix, for instance.
+    """
+
+    relation: sp.Basic
+    variable: sp.Symbol
+    linear: sp.Expr          # A - k*c
+    cofactor: sp.Expr        # P
+    cofactor_proof: "Proof"
+    constant_proof: "Proof"  # of A op 0
+    bound_proof: "Proof"     # of m*A**2 - k**2*Q op 0
+
+
+Proof = Union[SignProof, CaseProof, UnionProof, IntervalProof, DefinedProof, EmptyProof,
+              RootBoundProof]
 
 
 
@@ -259,3 +279,27 @@ def piece_domains(pw: sp.Piecewise, domain: Sequence[sp.Basic]):
         out.append((e, c, tuple(domain) + tuple(_condition_relations(c)) + tuple(before)))
         before += _negation(c)
     return out
+
+
+def root_bound_parts(relation: sp.Basic, c: sp.Symbol, linear: sp.Expr
+                     ) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr] | None:
+    """(m, Q, A, k) when ``relation`` reads Q - m*c**2 >= 0 (or > 0) with m a positive
+    number and Q free of c, and ``linear`` is A - k*c with A, k free of c; else None."""
+    gap, op = normalize(relation)
+    if op not in (">", ">=") or not c.is_Symbol or not c.is_real:
+        return None
+    gap, linear = sp.expand(gap), sp.expand(linear)
+    try:
+        g, f = sp.Poly(gap, c), sp.Poly(linear, c)
+    except sp.PolynomialError:
+        return None
+    if g.degree() != 2 or f.degree() != 1:
+        return None
+    m = -g.coeff_monomial(c ** 2)
+    if g.coeff_monomial(c) != 0 or not (m.is_number and m.is_positive):
+        return None
+    Q = g.coeff_monomial(1)
+    A, k = f.coeff_monomial(1), -f.coeff_monomial(c)
+    if any(e.has(c) for e in (Q, A, k)):
+        return None
+    return m, Q, A, k

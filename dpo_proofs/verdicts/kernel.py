@@ -53,6 +53,10 @@ K9 (relation factors) a factor that is a nonzero number k times the gap g of a d
    relation allows: g > 0 gives k*g of sign(k), g = 0 gives 0.
 K10 (empty) a domain one of whose relations fails wherever the others hold (its
    negation proved on them) is empty: every claim holds on it.
+K11 (square bound) on a domain holding Q - m*c**2 >= 0 (m > 0 a number, Q free of c),
+   expr = P*(A - k*c) with A, k free of c is > 0 where P > 0, A > 0 and
+   m*A**2 - k**2*Q > 0 (each proved on the domain), since then
+   A > |k|*sqrt(Q/m) >= |k|*|c| >= k*c; >= 0 from A >= 0 and m*A**2 - k**2*Q >= 0.
 
 A product of factors is never empty where it stands for a nonconstant expression: the
 kernel multiplies the listed factors and compares with the claim (K1).
@@ -70,9 +74,9 @@ from ..loss.symbols import x1, x2
 from .cover import recheck, variable_bounds
 from .kernel_signs import power_signs, product_signs, sign_set
 from .certificates import (CASES, SIGN_SETS, CaseProof, DefinedProof, EmptyProof, Factor,
-                           IntervalProof, KernelError, Proof, SignProof, Slack, UnionProof,
-                           narrowed, negation, normalize, piece_domains, sign_text,
-                           split_cases, UNDEFINED)
+                           IntervalProof, KernelError, Proof, RootBoundProof, SignProof,
+                           Slack, UnionProof, narrowed, negation, normalize, piece_domains,
+                           root_bound_parts, sign_text, split_cases, UNDEFINED)
 
 __all__ = ["verify", "sign_set", "power_signs", "undefined_value", "COVERS"]
 
@@ -156,6 +160,8 @@ def verify(proof: Proof, expr: sp.Expr, op: str, domain: Sequence[sp.Basic],
         return _verify_defined(proof, expr, op, domain, domains)
     if isinstance(proof, EmptyProof):
         return _verify_empty(proof, domain, domains)
+    if isinstance(proof, RootBoundProof):
+        return _verify_root_bound(proof, expr, op, domain, domains)
     raise KernelError(f"unknown certificate {type(proof).__name__}")
 
 
@@ -193,6 +199,28 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
     return (chain + f"= {sp.sstr(product)}" +
             (f"; by the assumptions {', '.join(shown)}" if shown else "") +
             f"; so the expression is {sign_text(signs)}")
+
+
+def _verify_root_bound(proof: RootBoundProof, expr, op, domain, domains) -> str:
+    """K11: P*(A - k*c) with c**2 <= Q/m from a domain relation."""
+    if op not in (">", ">="):
+        raise KernelError("the square bound gives only '> 0' or '>= 0'")
+    if proof.relation not in domain:
+        raise KernelError(f"{sp.sstr(proof.relation)} is not a relation of the domain")
+    parts = root_bound_parts(proof.relation, proof.variable, proof.linear)
+    if parts is None:
+        raise KernelError("the relation is not Q - m*c**2 >= 0 or the factor not A - k*c")
+    m, Q, A, k = parts
+    if canonical(to_elementary(sp.sympify(expr)) - proof.cofactor * proof.linear) != 0:
+        raise KernelError("the expression is not the cofactor times the linear factor")
+    c = proof.variable
+    said = [verify(proof.cofactor_proof, proof.cofactor, ">", domain, domains),
+            verify(proof.constant_proof, A, op, domain, domains),
+            verify(proof.bound_proof, m * A ** 2 - k ** 2 * Q, op, domain, domains)]
+    return (f"= ({sp.sstr(proof.cofactor)})*({sp.sstr(proof.linear)}) with "
+            f"{sp.sstr(proof.relation)}: {sp.sstr(A)} {op} 0 and "
+            f"{sp.sstr(m * A ** 2 - k ** 2 * Q)} {op} 0 bound |{sp.sstr(k)}*{c}| by "
+            f"{sp.sstr(A)} (the cofactor: {said[0]}; A: {said[1]}; the bound: {said[2]})")
 
 
 def _relation_signs(factor: Factor, slacks, domain) -> frozenset:

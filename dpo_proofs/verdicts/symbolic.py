@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import sympy as sp
 
 from ..field.canonical import canonical
-from .certificates import (CASES, SIGN_SETS, CaseProof, Factor, KernelError, Proof, SignProof,
-                           Slack, UnionProof, narrowed, normalize, piece_domains, split_cases,
-                           UNDEFINED)
+from .certificates import (CASES, SIGN_SETS, CaseProof, Factor, KernelError, Proof,
+                           RootBoundProof, SignProof, Slack, UnionProof, narrowed, normalize,
+                           piece_domains, root_bound_parts, split_cases, UNDEFINED)
 from .kernel_signs import power_signs, quick_signs, sign_set
 from ..loss.symbols import x1, x2
 
@@ -124,6 +124,28 @@ def prove(expr: sp.Expr, op: str, domain: Sequence[sp.Basic], domains: dict,
         proof = _sign_proof(folded, op, slacks, domains, domain)
         if proof is not None:
             return proof
+    return _root_bound(folded, op, domain, domains, variables)
+
+
+def _root_bound(expr, op, domain, domains, variables) -> RootBoundProof | None:
+    """K11: a factor A - k*c of ``expr`` bounded through a relation c**2 <= Q/m of the
+    domain (a Gram matrix's c**2 <= a*b), the cofactor, A and m*A**2 - k**2*Q proved."""
+    if op not in (">", ">="):
+        return None
+    factors = [b for b, e in (f.as_base_exp() for f in sp.Mul.make_args(canonical(expr)))
+               if e == 1]
+    for relation in domain:
+        for c in sorted(relation.free_symbols, key=sp.default_sort_key):
+            for linear in factors:
+                parts = root_bound_parts(relation, c, linear) if linear.has(c) else None
+                if parts is None:
+                    continue
+                m, Q, A, k = parts
+                cofactor = sp.cancel(expr / linear)
+                proofs = [prove(e, o, domain, domains, variables) for e, o in
+                          ((cofactor, ">"), (A, op), (m * A ** 2 - k ** 2 * Q, op))]
+                if all(p is not None for p in proofs):
+                    return RootBoundProof(relation, c, linear, cofactor, *proofs)
     return None
 
 
