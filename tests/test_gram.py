@@ -215,14 +215,14 @@ def test_model_gram_entries_against_hand_derived_closed_forms():
     from dpo_proofs.field.model_gram import shared_features, tabular
 
     m = tabular(4)
-    p = m.probs
+    p = m.probs[0]   # one position: a softmax over the responses
     q = sum(v ** 2 for v in p)
     assert sp.expand(m.a - (1 - 2 * p[0] + q)) == 0
     assert sp.expand(m.b - (1 - 2 * p[1] + q)) == 0
     assert sp.expand(m.c - (q - p[0] - p[1])) == 0
     K, d = 3, 2
     m = shared_features(K, d)
-    p = m.probs
+    p = m.probs[0]
     W = sp.Matrix(K, d, m.params[:K * d])
     h = sp.Matrix(m.params[K * d:])
     q = sum(v ** 2 for v in p)
@@ -247,3 +247,25 @@ def test_model_gram_refuses_a_model_out_of_bounds():
         tabular(1)
     with pytest.raises(InvalidArgument):
         shared_features(3, 100)
+
+
+def test_token_sequence_gram_entries_against_hand_derived_closed_forms():
+    """Two tokens from K = 3, logits T_t + bias: grad u = sum_t (e_{y_t} - p_t) in each
+    position's row of T and in the bias, so by hand
+    a = sum_t |e_{y_t} - p_t|^2 + |sum_t (e_{y_t} - p_t)|^2, and c the same pairing of
+    y_w's and y_l's terms (a shared first token shares its terms)."""
+    from dpo_proofs.field.model_gram import token_sequences
+
+    y_w, y_l = (0, 1), (0, 2)
+    m = token_sequences(3, y_w, y_l)
+    p = [sp.Matrix(row) for row in m.probs]
+    e = [sp.Matrix([1 if j == i else 0 for j in range(3)]) for i in range(3)]
+
+    def grad(y):   # per position, then the bias
+        return [e[y[t]] - p[t] for t in range(2)], sum((e[y[t]] - p[t] for t in range(2)),
+                                                      sp.zeros(3, 1))
+
+    (rw, bw), (rl, bl) = grad(y_w), grad(y_l)
+    hand_a = sum((r.T * r)[0] for r in rw) + (bw.T * bw)[0]
+    hand_c = sum((u.T * v)[0] for u, v in zip(rw, rl)) + (bw.T * bl)[0]
+    assert sp.expand(m.a - hand_a) == 0 and sp.expand(m.c - hand_c) == 0

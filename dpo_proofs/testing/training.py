@@ -27,7 +27,7 @@ import sympy as sp
 
 from ..errors import InvalidArgument
 from ..field.gram import CASES, gram_dynamics
-from ..field.model_gram import ModelGram, shared_features, tabular
+from ..field.model_gram import ModelGram, shared_features, tabular, token_sequences
 from ..loss.names import get_variant
 from ..loss.symbols import GRAM_PARAMETERS, r_l, r_w, x1, x2
 from .trl_losses import TRL_STYLE, torch
@@ -35,6 +35,8 @@ from .trl_losses import TRL_STYLE, torch
 __all__ = ["TrainingReport", "StepRecord", "train_check", "MODELS"]
 
 MODELS = ("tabular", "shared", "tokens")
+#: the token model's y_w and y_l: three tokens, the first two shared
+TOKENS = ((0, 1, 2), (0, 1, 3))
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,8 @@ class TrainingReport:
     @property
     def gram_error(self) -> float | None:
         """Largest relative difference between the Gram entries derived symbolically
-        (``field.model_gram``, for the tabular and shared models) and those measured by
-        autograd, over the run; None where the model has no derived entries."""
+        (``field.model_gram``) and those measured by autograd, over the run; None where
+        the model has no derived entries."""
         pairs = [(r.gram_derived, r.gram) for r in self.records if r.gram_derived]
         if not pairs:
             return None
@@ -150,7 +152,8 @@ class TrainingReport:
 def _derived_gram(name: str, K: int) -> ModelGram | None:
     """The model's Gram entries derived symbolically (its parameters flattened in the
     order torch flattens them), where the model is a softmax of logits."""
-    return {"tabular": lambda: tabular(K), "shared": lambda: shared_features(K, 3)}.get(
+    return {"tabular": lambda: tabular(K), "shared": lambda: shared_features(K, 3),
+            "tokens": lambda: token_sequences(K, *TOKENS)}.get(
         name, lambda: None)()
 
 
@@ -176,7 +179,7 @@ def _model(name: str, seed: int, K: int):
     if name == "tokens":
         table = (0.5 * torch.randn(3, K, generator=g, dtype=dt)).requires_grad_()
         bias = (0.5 * torch.randn(K, generator=g, dtype=dt)).requires_grad_()
-        y_w, y_l = (0, 1, 2), (0, 1, 3)
+        y_w, y_l = TOKENS
 
         def logps(p):
             lp = torch.log_softmax(p[0] + p[1], 1)
