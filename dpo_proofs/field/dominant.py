@@ -15,8 +15,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..loss.symbols import x2
-from .signs import sign_of
-from .thresholds import order
+from .thresholds import least, order
 
 __all__ = ["dominant"]
 
@@ -36,14 +35,13 @@ def _split(expr: sp.Expr, corrections: list[sp.Expr]) -> sp.Expr | None:
         orders = [order(t, []) for t in expr.args]
         if any(o is None for o in orders):
             return None
-        least = [o for o in set(orders)
-                 if all(p == o or sign_of(sp.expand(p - o)) == 1 for p in orders)]
-        if len(least) != 1:
+        low = least(orders)
+        if low is None:
             return None
-        lead = sp.Add(*[t for t, o in zip(expr.args, orders) if o == least[0]])
+        lead = sp.Add(*[t for t, o in zip(expr.args, orders) if o == low])
         if lead == 0:
             return None
-        corrections += [t / lead for t, o in zip(expr.args, orders) if o != least[0]]
+        corrections += [t / lead for t, o in zip(expr.args, orders) if o != low]
         return lead
     return expr
 

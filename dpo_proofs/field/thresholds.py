@@ -24,8 +24,8 @@ from ..loss.symbols import beta, r_l, r_w, x1, x2
 from .canonical import exp_to_powers
 from .signs import active_domains, sign_of
 
-__all__ = ["Case", "MAX_THRESHOLDS", "GROUP_MAX", "order", "thresholds", "cases_along", "merged",
-           "open_interval"]
+__all__ = ["Case", "MAX_THRESHOLDS", "GROUP_MAX", "least", "order", "thresholds", "cases_along",
+           "merged", "open_interval"]
 
 #: At most this many thresholds on the split constant (2*k + 1 cases, each its own
 #: sympy.limit); further roots are left out, which is sound (see the module docstring).
@@ -54,6 +54,16 @@ def _inside(s: sp.Expr, domain: sp.Interval) -> bool:
     return above and below
 
 
+def least(exponents) -> sp.Expr | None:
+    """The exponent below every other one (decided for every value of the constants), or
+    None when their order is not decided."""
+    distinct = sorted(set(exponents), key=sp.default_sort_key)
+    for low in distinct:
+        if all(o == low or sign_of(sp.expand(o - low)) == 1 for o in distinct):
+            return low
+    return None
+
+
 def order(expr: sp.Expr, undecided: list) -> sp.Expr | None:
     """The exponent e with expr ~ c * x2**e (times powers of log x2) as x2 -> 0+, or None;
     a minimum of exponents whose order is not decided adds their difference to
@@ -69,11 +79,10 @@ def order(expr: sp.Expr, undecided: list) -> sp.Expr | None:
         distinct = sorted(set(orders), key=sp.default_sort_key)
         if len(distinct) > GROUP_MAX:
             return None
-        for low in distinct:  # the exponent no other is below
-            if all(o == low or sign_of(sp.expand(o - low)) == 1 for o in distinct):
-                return low
-        undecided += [sp.expand(a - b) for a, b in combinations(distinct, 2)]
-        return None
+        low = least(distinct)
+        if low is None:
+            undecided += [sp.expand(a - b) for a, b in combinations(distinct, 2)]
+        return low
     if isinstance(expr, sp.Mul):
         orders = [order(f, undecided) for f in expr.args]
         return None if any(o is None for o in orders) else sp.expand(sp.Add(*orders))

@@ -300,6 +300,6 @@ def root_bound_parts(relation: sp.Basic, c: sp.Symbol, linear: sp.Expr
         return None
     Q = g.coeff_monomial(1)
     A, k = f.coeff_monomial(1), -f.coeff_monomial(c)
-    if any(e.has(c) for e in (Q, A, k)):
-        return None
+    if any(e.has(c) for e in (Q, A, k)) or not (A.is_real and k.is_real):
+        return None   # k**2 = |k|**2 and A > 0 need real A and k
     return m, Q, A, k

@@ -341,7 +341,7 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
             # point, and each would go to certification.
             verdict, partial, tried = None, [], {}
             if problem.op != "=":
-                verdict, notes = search(problem, phases=PHASES[:1], tried=tried)
+                verdict, _ = search(problem, phases=PHASES[:1], tried=tried)
             if verdict is None:
                 verdict, partial = _decided(problem)
             if verdict is not None and verdict.status is Status.REFUTED:

@@ -142,9 +142,12 @@ def _root_bound(expr, op, domain, domains, variables) -> RootBoundProof | None:
                     continue
                 m, Q, A, k = parts
                 cofactor = sp.cancel(expr / linear)
-                proofs = [prove(e, o, domain, domains, variables) for e, o in
-                          ((cofactor, ">"), (A, op), (m * A ** 2 - k ** 2 * Q, op))]
-                if all(p is not None for p in proofs):
+                proofs = []
+                for e, o in ((cofactor, ">"), (A, op), (m * A ** 2 - k ** 2 * Q, op)):
+                    proofs.append(prove(e, o, domain, domains, variables))
+                    if proofs[-1] is None:
+                        break   # the next sub-proofs would be work for nothing
+                else:
                     return RootBoundProof(relation, c, linear, cofactor, *proofs)
     return None
 
