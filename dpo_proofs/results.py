@@ -122,8 +122,10 @@ class Analysis:
         """One JSON-ready dict; expressions are sympy strings that sympify reads back."""
         return _printer("json")(self)
 
-    def summary(self) -> str:
-        return _printer("text")(self)
+    def summary(self, unicode: bool = True) -> str:
+        """The analysis as text for people: expressions with ^ for powers and, with
+        ``unicode`` (the default; pass False for plain ASCII), Greek letters, · and ≤ ≥."""
+        return _printer("text")(self, unicode)
 
     def _repr_latex_(self) -> str:
         return _printer("latex")(self)

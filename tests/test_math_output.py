@@ -358,3 +358,25 @@ def test_readable_printer_writes_what_the_expression_is():
     assert readable_cell(hinge_like) == "x1/x2 where defined"
     two = sp.Piecewise((x1 / x2, x1 < r_w), (x1 / (2 * x2), True))
     assert readable_cell(two, unicode=False) == "piecewise: x1/x2 | x1/(2*x2)"
+
+
+def test_summary_prints_powers_with_caret_and_reads_back_to_the_derived_form():
+    """The analyze text writes x2^(beta - 1), never sympy's **; the ASCII line read back
+    (^ -> **) is the derived closed form, and the unicode summary uses Greek letters."""
+    from dpo_proofs import analyze
+
+    a = analyze("cpo")
+    ascii_text, text = a.summary(unicode=False), a.summary()
+    assert all(ord(c) < 128 for c in ascii_text)
+    for summary in (ascii_text, text):
+        # the derived lines (the verdicts' evidence and stated reasons quote the engine)
+        derived = [l for l in summary.splitlines() if l.startswith("  ") and
+                   not l.startswith("    ") and "(" + "the orbit" not in l]
+        assert not any("**" in l for l in derived), [l for l in derived if "**" in l]
+    line = next(l for l in ascii_text.splitlines() if l.startswith("  dL/dx2   = "))
+    shown = line.split("= ", 1)[1].rsplit("   [", 1)[0]
+    names = {s.name: s for s in a.field.d_x2.closed_form.free_symbols}
+    back = sp.sympify(shown.replace("^", "**"), locals=names)
+    assert sp.simplify(back - a.field.d_x2.closed_form) == 0
+    assert "\u03b2\u00b7x2^(\u03b2 \u2212 1)" in text   # β·x2^(β − 1)
+    assert "lim x2->0+ dL/dx2 (beta < 1) = \u221e" in text

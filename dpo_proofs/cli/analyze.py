@@ -42,7 +42,8 @@ def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
             out["at"] = values
         dump_json(out, stdout, indent=None if args.compact else 2)
     else:
-        stdout.write(result.summary() + "\n")
+        unicode = output_marks(stdout, MARKS, ASCII_MARKS) is MARKS
+        stdout.write(result.summary(unicode) + "\n")
         if values is not None:
             stdout.write("  at " + ", ".join(f"{k}={v}" for k, v in values["point"].items())
                          + ":\n")

@@ -11,6 +11,7 @@ import sympy as sp
 
 from .formulas import latex
 from .markup import Code, Display, Figure, Heading, Math, Para, Table
+from .readable import readable
 
 if TYPE_CHECKING:
     from ..field.gram import GramDynamics
@@ -67,22 +68,25 @@ def gram_json(a: "Analysis") -> dict[str, Any] | None:
             "signs": _signs(a), "checks": list(g.checks)}
 
 
-def gram_lines(a: "Analysis") -> list[str]:
-    """Plain sentences for a summary."""
+def gram_lines(a: "Analysis", unicode: bool = False) -> list[str]:
+    """Plain sentences for a summary (expressions as ``readable`` prints them)."""
+    def show(e: sp.Basic) -> str:
+        return readable(e, unicode)
+
     g = a.gram
     if g is None:
         return []
     lines = ["Any model (Gram frame, du/dt = -G grad_u L, G = [[a, c], [c, b]], "
              "c^2 <= ab): v_w = a*s_w - c*s_l, v_l = c*s_w - b*s_l"]
     if g.up is not None and g.down is not None:
-        w = _s(g.weight)
+        w = show(g.weight)
         lines.append(f"weight w = s_w/s_l = {w if len(w) <= SHOWN else w[:SHOWN] + '...'}")
         cases = case_texts(g)
         signs = _signs(a)
         where = ", ".join(f"{k} {v}" for k, v in signs.items())
         if cases and max(len(t) for t in cases.values()) <= 2 * SHOWN:
             lines.append(f"where s_w > 0 and s_l > 0 ({where}): chosen up iff "
-                         f"c < {_s(g.up)}; rejected down iff c < {_s(g.down)}")
+                         f"c < {show(g.up)}; rejected down iff c < {show(g.down)}")
     elif g.weight is not None:
         lines.append("weight w = s_w/s_l is piecewise (see the JSON)")
     else:

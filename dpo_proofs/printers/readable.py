@@ -35,6 +35,12 @@ class _Readable(StrPrinter):
 
     _print_Dummy = _print_Symbol
 
+    def _print_Infinity(self, expr: sp.Basic) -> str:
+        return "∞" if self.unicode else "oo"
+
+    def _print_NegativeInfinity(self, expr: sp.Basic) -> str:
+        return "−∞" if self.unicode else "-oo"
+
     def _print_Abs(self, expr: sp.Abs) -> str:
         return f"|{self._print(expr.args[0])}|"
 
@@ -43,8 +49,8 @@ class _Readable(StrPrinter):
         if exp.is_Rational and exp.is_negative:
             inverse = base if exp == -1 else sp.Pow(base, -exp, evaluate=False)
             return "1/" + self.parenthesize(inverse, PRECEDENCE["Mul"], strict=True)
-        if exp == sp.S.Half and self.unicode:
-            return f"√({self._print(base)})"
+        if exp == sp.S.Half:
+            return f"√({self._print(base)})" if self.unicode else f"sqrt({self._print(base)})"
         b = self.parenthesize(base, PRECEDENCE["Pow"], strict=True)
         e = self._print(exp)
         if not (exp.is_Atom and precedence(exp) >= PRECEDENCE["Atom"]) or \

@@ -12,6 +12,7 @@ import sympy as sp
 
 from .formulas import latex
 from .markup import Code, Display, Heading, Math, Para, Table
+from .readable import readable
 
 if TYPE_CHECKING:
     from ..verdicts.second_order import SecondOrder
@@ -56,7 +57,7 @@ def _verdicts(so: "SecondOrder") -> str:
     return "; ".join(f"{v.claim} {v.status}" for v in so.verdicts)
 
 
-def second_order_lines(so: "SecondOrder | None") -> list[str]:
+def second_order_lines(so: "SecondOrder | None", unicode: bool = False) -> list[str]:
     """Plain sentences for a summary."""
     if so is None:
         return []
@@ -65,7 +66,7 @@ def second_order_lines(so: "SecondOrder | None") -> list[str]:
     lines = [f"Second order{frame}: {CONVEXITY[so.convexity]}"
              + (f" ({_verdicts(so)})" if so.verdicts else "") + "."]
     if H is not None and H.entries is not None and sp.count_ops(H.det) <= 60:
-        lines.append(f"det H = {sp.sstr(H.det)}")
+        lines.append(f"det H = {readable(H.det, unicode)}")
     if so.reason:
         lines.append(f"not decided: {so.reason}")
     return lines

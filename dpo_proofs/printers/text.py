@@ -9,6 +9,7 @@ import sympy as sp
 from ..numerics.confirm import REQUIRED_DIGITS
 from .equilibria import equilibria_json, equilibria_lines
 from .gram import gram_json, gram_lines
+from .readable import readable
 from .second_order import second_order_json, second_order_lines
 
 if TYPE_CHECKING:
@@ -24,9 +25,9 @@ def expr_str(expr: sp.Basic | None) -> str | None:
     return None if expr is None else sp.sstr(expr, order="lex")
 
 
-def _derived(expr: sp.Basic | None, reason: str) -> str:
+def _derived(expr: sp.Basic | None, reason: str, show=expr_str) -> str:
     """The expression, or why it was not derived (a budget ran out)."""
-    return f"not derived ({reason})" if expr is None else expr_str(expr)
+    return f"not derived ({reason})" if expr is None else show(expr)
 
 
 def analysis_json(a: "Analysis") -> dict[str, Any]:
@@ -142,69 +143,56 @@ def _neg(sign: int | None) -> int | None:
     return None if sign is None else -sign
 
 
-_OPS = {sp.Eq: "=", sp.Ne: "!=", sp.StrictLessThan: "<", sp.LessThan: "<=",
-        sp.StrictGreaterThan: ">", sp.GreaterThan: ">="}
-
-
-def _relation_text(rel: sp.Basic, top: bool = True) -> str:
+def _relation_text(rel: sp.Basic, unicode: bool) -> str:
     """A region as a reader writes it: x1 = x2, nowhere, everywhere, ... and ... (the JSON
     keeps sympy's strings, which sympify reads back)."""
-    if rel is sp.true:
-        return "everywhere"
-    if rel is sp.false:
-        return "nowhere"
-    if type(rel) in _OPS:
-        return f"{sp.sstr(rel.lhs)} {_OPS[type(rel)]} {sp.sstr(rel.rhs)}"
-    if isinstance(rel, (sp.And, sp.Or)):
-        word = " and " if isinstance(rel, sp.And) else " or "
-        text = word.join(_relation_text(a, False) for a in rel.args)
-        return text if top else f"({text})"
-    if isinstance(rel, sp.Not):
-        return f"not {_relation_text(rel.args[0], False)}"
-    return sp.sstr(rel)
+    return readable(rel, unicode)
 
 
-def _piecewise_text(expr: sp.Basic) -> str:
+def _piecewise_text(expr: sp.Basic, unicode: bool) -> str:
     """A Piecewise as 'e1 where c1; e2 elsewhere', with nan read as undefined (R has no
     value where dL/dx1 = 0)."""
     if not isinstance(expr, sp.Piecewise):
-        return expr_str(expr)
+        return readable(expr, unicode)
     parts = []
     for e, c in expr.args:
-        value = "undefined (dL/dx1 = 0)" if e is sp.nan else expr_str(e)
+        value = "undefined (dL/dx1 = 0)" if e is sp.nan else readable(e, unicode)
         parts.append(value + (" elsewhere" if c is sp.true else
-                              f" where {_relation_text(c, False)}"))
+                              f" where {readable(c, unicode)}"))
     return "; ".join(parts)
 
 
-def frame_text(a: "Analysis") -> str:
+def frame_text(a: "Analysis", unicode: bool = False) -> str:
     """Text of an analysis in a parametrization's frame (velocity dx/dt = -M grad L)."""
+    def show(e: sp.Basic) -> str:
+        return readable(e, unicode)
+
     p, f, loss = a.parametrization, a.field, a.loss
     lines = [f"{loss.name} in the {p.name} frame: {p.description}",
-             f"  L        = {sp.sstr(loss.expr)}"]
+             f"  L        = {show(loss.expr)}"]
     if a.params:
         lines.append("  fixed: " + ", ".join(f"{k}={v}" for k, v in a.params))
     lines += [f"  {step}" for step in p.steps]
     if p.domain is not sp.true:
-        lines.append(f"  domain: {expr_str(p.domain)}")
+        lines.append(f"  domain: {show(p.domain)}")
     if f is None:
         lines.append(f"  derivation incomplete: {a.incomplete}")
     else:
         lines += [
-            f"  dx1/dt = -(M grad L)_1 = {expr_str(-f.d_x1.closed_form)}   "
+            f"  dx1/dt = -(M grad L)_1 = {show(-f.d_x1.closed_form)}   "
             f"[{SIGN_WORDS[_neg(f.d_x1.sign.sign)]}]",
-            f"  dx2/dt = -(M grad L)_2 = {expr_str(-f.d_x2.closed_form)}   "
+            f"  dx2/dt = -(M grad L)_2 = {show(-f.d_x2.closed_form)}   "
             f"[{SIGN_WORDS[_neg(f.d_x2.sign.sign)]}]",
-            f"  x1 not pushed up (dx1/dt <= 0): {_relation_text(a.region('x1_not_pushed_up'))}",
+            f"  x1 not pushed up (dx1/dt <= 0): {_relation_text(a.region('x1_not_pushed_up'), unicode)}",
             f"  x2 not pushed down (dx2/dt >= 0): "
-            f"{_relation_text(a.region('x2_not_pushed_down'))}",
-            f"  speed ratio |dx2/dt|/|dx1/dt| = {_piecewise_text(f.ratio)}",
-            f"  speed ratio > 1  <=>  {_relation_text(a.region('ratio_gt_1'))}",
-            f"  speed ratio = 1  <=>  {_relation_text(a.region('ratio_eq_1'))}",
-            f"  speed ratio < 1  <=>  {_relation_text(a.region('ratio_lt_1'))}",
+            f"{_relation_text(a.region('x2_not_pushed_down'), unicode)}",
+            f"  speed ratio |dx2/dt|/|dx1/dt| = {_piecewise_text(f.ratio, unicode)}",
+            f"  speed ratio > 1  <=>  {_relation_text(a.region('ratio_gt_1'), unicode)}",
+            f"  speed ratio = 1  <=>  {_relation_text(a.region('ratio_eq_1'), unicode)}",
+            f"  speed ratio < 1  <=>  {_relation_text(a.region('ratio_lt_1'), unicode)}",
         ]
         if f.conserved:
-            lines.append(f"  conserved by the flow: {expr_str(f.conserved.expr)}")
+            lines.append(f"  conserved by the flow: {show(f.conserved.expr)}")
         else:
             lines.append(f"  conserved quantity: none found ({f.conserved_reason})")
     if a.confirmations:
@@ -215,60 +203,71 @@ def frame_text(a: "Analysis") -> str:
     lines.append("  verdicts (d_x1, d_x2 = components of M grad L; ratio = speed ratio):")
     for v in a.verdicts:
         lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] {v.evidence}")
-    lines += [f"  {line}" for line in second_order_lines(a.second_order)]
+    lines += [f"  {line}" for line in second_order_lines(a.second_order, unicode)]
     return "\n".join(lines)
 
 
-def analysis_text(a: "Analysis") -> str:
+def analysis_text(a: "Analysis", unicode: bool = False) -> str:
+    """A summary for people: expressions as ``readable`` prints them (^ for powers; Greek
+    letters, · and ≤ ≥ with ``unicode``). The JSON keeps sympy's strings."""
     if a.parametrization is not None:
-        return frame_text(a)
+        return frame_text(a, unicode)
+
+    def show(e: sp.Basic) -> str:
+        return readable(e, unicode)
+
     loss, f = a.loss, a.field
     lines = [f"{loss.name}: {loss.title}" + (f" ({loss.citation})" if loss.citation else "")]
     if loss.trl_name:
         lines.append(f"  TRL loss_type: {loss.trl_name}")
     if a.params:
         lines.append("  fixed: " + ", ".join(f"{k}={v}" for k, v in a.params))
-    lines.append(f"  L        = {sp.sstr(loss.expr)}")
+    lines.append(f"  L        = {show(loss.expr)}")
     if f is None:
         lines.append(f"  derivation incomplete: {a.incomplete}")
     else:
         lines += [
-            f"  dL/dx1   = {expr_str(f.d_x1.closed_form)}   [{SIGN_WORDS[f.d_x1.sign.sign]}]",
-            f"  dL/dx2   = {expr_str(f.d_x2.closed_form)}   [{SIGN_WORDS[f.d_x2.sign.sign]}]",
-            f"  x1 not pushed up (dL/dx1 >= 0): {_relation_text(a.region('x1_not_pushed_up'))}",
+            f"  dL/dx1   = {show(f.d_x1.closed_form)}   [{SIGN_WORDS[f.d_x1.sign.sign]}]",
+            f"  dL/dx2   = {show(f.d_x2.closed_form)}   [{SIGN_WORDS[f.d_x2.sign.sign]}]",
+            f"  x1 not pushed up (dL/dx1 >= 0): {_relation_text(a.region('x1_not_pushed_up'), unicode)}",
             f"  x2 not pushed down (dL/dx2 <= 0): "
-            f"{_relation_text(a.region('x2_not_pushed_down'))}",
-            f"  R = |dL/dx2|/|dL/dx1| = {_piecewise_text(f.ratio)}",
-            f"  R > 1  <=>  {_relation_text(a.region('ratio_gt_1'))}",
-            f"  R = 1  <=>  {_relation_text(a.region('ratio_eq_1'))}",
-            f"  R < 1  <=>  {_relation_text(a.region('ratio_lt_1'))}",
-            f"  radial x1*dL/dx1 + x2*dL/dx2 = {expr_str(f.radial)}"
+            f"{_relation_text(a.region('x2_not_pushed_down'), unicode)}",
+            f"  R = |dL/dx2|/|dL/dx1| = {_piecewise_text(f.ratio, unicode)}",
+            f"  R > 1  <=>  {_relation_text(a.region('ratio_gt_1'), unicode)}",
+            f"  R = 1  <=>  {_relation_text(a.region('ratio_eq_1'), unicode)}",
+            f"  R < 1  <=>  {_relation_text(a.region('ratio_lt_1'), unicode)}",
+            f"  radial x1*dL/dx1 + x2*dL/dx2 = {show(f.radial)}"
             + ("   (margin loss: L depends on x1/x2 only)" if f.is_margin_loss else ""),
-            *(f"  {name} = {_derived(value, f.quantities_reason)}" for name, value in
+            *(f"  {name} = {_derived(value, f.quantities_reason, show)}" for name, value in
               (("|grad L|", f.gradient_norm), ("div grad L", f.divergence),
                ("curl grad L", f.curl))),
         ]
         if f.conserved:
-            lines.append(f"  conserved by gradient flow: {expr_str(f.conserved.expr)}")
+            lines.append(f"  conserved by gradient flow: {show(f.conserved.expr)}")
         else:
             lines.append(f"  conserved quantity: none found ({f.conserved_reason})")
         for lim in f.limits:
-            value = expr_str(lim.value) if lim.value is not None else f"undecided ({lim.reason})"
+            value = show(lim.value) if lim.value is not None else f"undecided ({lim.reason})"
             lines.append(f"  lim x2->0+ dL/dx2 ({lim.case}) = {value}")
     lines += [f"  {line}" for line in equilibria_lines(a.equilibria)]
-    lines += [f"  {line}" for line in second_order_lines(a.second_order)]
-    lines += [f"  {line}" for line in gram_lines(a)]
+    lines += [f"  {line}" for line in second_order_lines(a.second_order, unicode)]
+    lines += [f"  {line}" for line in gram_lines(a, unicode)]
     for e in a.equivalent_forms:
         word = {True: "same function", False: "DIFFERENT", None: "undecided"}[e.same]
-        lines.append(f"  form of {e.source}: {sp.sstr(e.expr)}: {word} ({e.argument})")
+        lines.append(f"  form of {e.source}: {show(e.expr)}: {word} ({e.argument})")
     if a.confirmations:
         low = min(c.digits for c in a.confirmations)
         lines.append(f"  mpmath confirmation: {len(a.confirmations)} comparisons with "
                      f"mpmath.diff of the loss, min {low:.1f} agreeing digits "
                      f"(required {REQUIRED_DIGITS}): {'ok' if a.confirmed else 'FAILED'}")
+    if a.float64:
+        # the package's own closed forms in numpy, not anyone's implementation (a
+        # log-sigmoid written as TRL writes it may be fine at the same point)
+        lines.append("  float64 findings (this package's closed forms evaluated in numpy "
+                     "float64, checked against mpmath):")
     for g in a.float64:
         point = ", ".join(f"{k}={v}" for k, v in g.point)
-        lines.append(f"  float64 fails: {g.quantity} at ({point}): {g.float64} vs "
+        lines.append(f"    {g.quantity} at ({point}): {g.float64} vs "
                      f"mpmath {g.mpmath}: {g.problem}")
     lines.append("  verdicts:")
     for v in a.verdicts:
