@@ -283,3 +283,49 @@ def test_k11_in_the_gram_frame():
     assert str(v.status) == "refuted"
     point = {k: sp.Rational(val) for k, val in v.counterexample.items()}
     assert point["a"] + point["b"] - 2 * point["c"] <= 0
+
+
+def test_a_domain_that_keeps_a_probability_below_1_opens_its_power_at_1():
+    """K2 relaxed: x**c (c > 0) is in (0, 1], and in (0, 1) only where the domain keeps x
+    below 1 (x1 + x2 <= 1 with x2 > 0, or x1 <= 9/10); x1 <= x2 does not (x1 = x2 = 1)."""
+    from dpo_proofs.verdicts.certificates import below_one
+    from dpo_proofs.verdicts.symbolic import prove
+
+    r_w, r_l = sp.symbols("r_w r_l", positive=True)
+    assert below_one([x1 + x2 <= 1]) == {x1, x2}
+    assert below_one([x1 <= sp.Rational(9, 10)]) == {x1}
+    assert below_one([sp.StrictLessThan(x1, 1)]) == {x1}
+    assert below_one([x1 <= 1]) == set() and below_one([x1 <= x2]) == set()
+    assert below_one([2 * x1 + x2 <= 2]) == {x1}   # x2 <= 2 - 2*x1 is not below 1
+    b = sp.Symbol("b", positive=True)
+    sets = {b: sp.Interval.open(0, sp.oo)}
+    expr = 1 - x1 ** b   # > 0 exactly where x1 < 1
+    for domain in ((x1 + x2 <= 1,), (x1 <= sp.Rational(9, 10),)):
+        proof = prove(expr, ">", domain, sets)
+        assert proof is not None, domain
+        verify(proof, expr, ">", domain, sets)
+    for domain in ((), (x1 <= x2,), (x1 <= 1,)):   # x1 = 1 is in these: false there
+        assert prove(expr, ">", domain, sets) is None, domain
+    # the certificate of the realizable set is refused on the square
+    proof = prove(expr, ">", (x1 + x2 <= 1,), sets)
+    with pytest.raises(KernelError):
+        verify(proof, expr, ">", (), sets)
+    # u + v - 2uv > 0 for u, v in (0, 1): ORPO's odds factor
+    u, v = x1 ** b, x2 ** (1 / b)
+    proof = prove(u + v - 2 * u * v, ">", (x1 + x2 <= 1,), sets)
+    assert proof is not None
+    verify(proof, u + v - 2 * u * v, ">", (x1 + x2 <= 1,), sets)
+    assert prove(u + v - 2 * u * v, ">", (), sets) is None   # 0 at x1 = x2 = 1
+
+
+def test_orpo_pushes_the_rejected_response_down_wherever_both_are_below_1():
+    """By hand: d_x2 = lam*x2**(1/n_l - 1)*(1 - u)/(n_l*(1 - v)*(u + v - 2uv)) with
+    u = x1**(1/n_w), v = x2**(1/n_l) in (0, 1), each factor positive; at x1 = 1, u = 1
+    and d_x2 = 0, so on the closed square only the realizable set carries the proof."""
+    from dpo_proofs import check
+
+    v = check("d_x2 > 0 where x1 <= 0.9, x2 <= 0.9", "orpo")
+    assert str(v.status) == "proved" and v.details.get("kernel") == "re-checked", v.evidence
+    v = check("d_x2 > 0", "orpo")
+    assert str(v.status) == "proved" and v.details["realizable_only"] == "x1 + x2 <= 1"
+    assert sp.Rational(v.details["fails_off_it_at"]["x1"]) == 1

@@ -16,6 +16,7 @@ from typing import Union
 import sympy as sp
 
 from ..loss.functions import to_elementary
+from ..loss.symbols import PROBABILITIES, REFERENCES
 
 __all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
            "RootBoundProof", "root_bound_parts",
@@ -86,7 +87,46 @@ def narrowed(domains: dict, domain: Sequence[sp.Basic]) -> dict:
         meet = out[v].intersect(bound)
         if isinstance(meet, sp.Interval):
             out[v] = meet
+    for v in below_one(domain):
+        out[v] = out.get(v, BELOW_ONE).intersect(BELOW_ONE)
     return out
+
+
+#: a probability's set where the domain keeps it below 1 (``below_one``)
+BELOW_ONE = sp.Interval.open(0, 1)
+
+
+def below_one(domain: Sequence[sp.Basic]) -> frozenset:
+    """The probabilities and references that the domain keeps strictly below 1 (each is
+    in (0, 1] by definition): from a relation m - sum k_i*v_i >= 0 (> 0) with numbers
+    m and k_i > 0 over probabilities v_i, v_j <= (m - sum_{i != j} k_i*v_i)/k_j, which
+    is < 1 where m/k_j < 1, or m/k_j = 1 and the relation is strict or has another
+    term (v_i > 0). So x1 + x2 <= 1 keeps both below 1, x1 <= 9/10 keeps x1; x1 <= x2
+    keeps nothing (x1 = x2 = 1)."""
+    out = set()
+    variables = set(PROBABILITIES) | set(REFERENCES)
+    for relation in domain:
+        try:
+            gap, op = normalize(relation)
+        except KernelError:
+            continue
+        free = gap.free_symbols
+        if op not in (">", ">=") or not free or not free <= variables:
+            continue
+        if not gap.is_polynomial(*free):
+            continue
+        poly = sp.Poly(gap, *sorted(free, key=str))
+        if poly.total_degree() != 1:
+            continue
+        m = poly.coeff_monomial(1)
+        k = {v: poly.coeff_monomial(v) for v in free}
+        if not (m.is_number and all(c.is_number and c.is_negative for c in k.values())):
+            continue
+        for v, c in k.items():
+            edge = m / -c
+            if edge < 1 or (edge == 1 and (op == ">" or len(k) > 1)):
+                out.add(v)
+    return frozenset(out)
 
 
 def split_cases(expr: sp.Expr) -> sp.Expr:

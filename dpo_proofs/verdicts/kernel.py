@@ -18,7 +18,10 @@ K2 (assumptions) sympy's assumption system decides the sign of an expression fro
    an expanded sum is grouped by monomials in x1, x2, r_w, r_l, each group signed as
    coefficient times monomial, and terms >= 0 with one > 0 sum to > 0;
    relaxed, a power x**c of a probability, or b**c of a base b > 0 on a known side of 1,
-   replaced by a free variable over the set it ranges in (``kernel_signs``).
+   replaced by a free variable over the set it ranges in (``kernel_signs``): x**c in
+   (0, 1] for c > 0, in (0, 1) where the domain keeps x below 1 (a relation
+   m - sum k_i*v_i >= 0 over probabilities with m/k_x < 1, or = 1 with another term or
+   a strict relation: x1 + x2 <= 1 keeps both; ``certificates.below_one``).
 K3 (powers) b**k with an integer k: even k gives b**k >= 0 (> 0 where b != 0), odd k
    the sign of b; a negative k needs b != 0; any other exponent needs b > 0 (b >= 0
    with k > 0), so a power of a base whose sign is not fixed is never decided.

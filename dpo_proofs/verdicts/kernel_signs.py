@@ -146,7 +146,8 @@ def _sum_signs(sets: list[frozenset]) -> frozenset:
 def _relaxed(expr: sp.Expr, domains: dict | None):
     """K2, relaxed: x**c (c > 0) and log(x) of a probability x as free variables.
 
-    x**c lies in (0, 1] and log(x) in (-oo, 0]; replacing each such atom by a fresh
+    x**c lies in (0, 1] and log(x) in (-oo, 0] (in (0, 1) and (-oo, 0) where the
+    domain keeps x below 1: ``certificates.below_one``); replacing each such atom by a fresh
     variable over that set lets the expression take more values, never fewer, so a
     sign fixed after the replacement is fixed before it. The same for b**c (c of fixed
     sign, not an integer) with b > 0 on a known side of 1 by K2: b**c lies in (0, 1] or
@@ -160,12 +161,14 @@ def _relaxed(expr: sp.Expr, domains: dict | None):
             if side is not None and isinstance(a, sp.Pow) and not a.exp.is_Integer:
                 atoms[a] = _power_atom(side, a.exp)
             continue
+        # strictly inside where the domain keeps the base below 1 (``narrowed``)
+        strict = _below_one(base, domains or {})
         if isinstance(a, sp.log):
-            atoms[a] = -sp.Dummy("l", nonnegative=True)
+            atoms[a] = -_slack("l", strict)
         elif a.exp.is_positive:
-            atoms[a] = 1 / (1 + sp.Dummy("u", nonnegative=True))
+            atoms[a] = 1 / (1 + _slack("u", strict))
         elif a.exp.is_negative:
-            atoms[a] = 1 + sp.Dummy("v", nonnegative=True)
+            atoms[a] = 1 + _slack("v", strict)
     atoms = {k: v for k, v in atoms.items() if v is not None}
     if not atoms or sp.count_ops(expr) > RELAX_MAX_OPS:
         return  # a bound on work, not time: the same expression is decided the same way
@@ -173,6 +176,16 @@ def _relaxed(expr: sp.Expr, domains: dict | None):
     yield from (relaxed, sp.expand_log(relaxed.subs(_encoding(relaxed, domains or {})),
                                        force=False))
     yield from _factored(relaxed.subs(_encoding(relaxed, domains or {})))
+
+
+def _below_one(v: sp.Symbol, domains: dict) -> bool:
+    """v's set (narrowed by the domain) lies below 1: then v**c (c > 0) is in (0, 1)."""
+    iv = domains.get(v)
+    return isinstance(iv, sp.Interval) and (iv.sup < 1 or (iv.sup == 1 and iv.right_open))
+
+
+def _slack(name: str, strict: bool) -> sp.Dummy:
+    return sp.Dummy(name, positive=True) if strict else sp.Dummy(name, nonnegative=True)
 
 
 def _side_of_one(base: sp.Expr) -> tuple[int, bool] | None:

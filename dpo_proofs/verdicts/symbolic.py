@@ -177,7 +177,7 @@ def _union(expr, op, relation, gap, domain, domains, variables):
 def _substitutions(domain, domains, variables):
     """[] (the whole square) first, then encodings of the domain's relations."""
     yield []
-    params = [s for s in domains]
+    params = [s for s in domains if s not in variables]  # x1, x2 narrowed below 1
     options = []
     for i, r in enumerate(domain):
         free = [v for v in (*variables, *params) if v in r.free_symbols]
