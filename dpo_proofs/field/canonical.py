@@ -7,6 +7,8 @@ result is put over one denominator, cancelled and factored.
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from ..loss.functions import to_elementary
@@ -42,7 +44,14 @@ def _rational_form(expr: sp.Expr) -> sp.Expr:
 
 def canonical(expr: sp.Expr) -> sp.Expr:
     """The package's canonical form of ``expr`` (deterministic; no ``simplify``)."""
-    expr = sp.sympify(expr)
+    return _canonical(sp.sympify(expr))
+
+
+# A pure function of the expression (Dummy symbols by identity): the field, the provers
+# and the kernel put the same expressions through it again and again (about half of the
+# calls in a derivation repeat one before), and factor() is the costliest step there.
+@functools.lru_cache(maxsize=4096)
+def _canonical(expr: sp.Expr) -> sp.Expr:
     expr = to_elementary(expr)
     if expr.has(sp.Piecewise) and not isinstance(expr, sp.Piecewise):
         expr = sp.piecewise_fold(expr)

@@ -32,7 +32,7 @@ from ..loss.loss import Loss
 from ..loss.symbols import GRAM_PARAMETERS, x1, x2
 from .canonical import canonical
 from .frames import get_parametrization
-from .in_frame import field_of, with_frame_constants
+from .in_frame import field_of
 
 __all__ = ["GramDynamics", "gram_dynamics", "CASES", "weight_at",
            "WEIGHT_POINT"]
@@ -118,12 +118,14 @@ def _derive(loss: Loss) -> GramDynamics:
     v_w, v_l = canonical(A * s_w - C * s_l), canonical(C * s_w - B * s_l)
     margin = canonical(v_w - v_l)
     checks = []
-    # The independent route: the gram frame's field M grad L, M = diag(x) G diag(x)
-    # derived from the map x = exp(A theta), gives -dx/dt; d(log x)/dt = -(M grad L)_i/x_i.
-    frame = get_parametrization("gram")
-    framed = field_of(with_frame_constants(loss, frame), frame)
-    for name, mine, theirs in (("v_w", v_w, -framed.d_x1.closed_form / x1),
-                               ("v_l", v_l, -framed.d_x2.closed_form / x2)):
+    # The independent route: the gram frame's metric M = J J^T, derived from its map
+    # x = exp(A theta) (it should be diag(x) G diag(x)), applied to grad L gives -dx/dt,
+    # and d(log x)/dt = -(M grad L)_i/x_i. Only the two components are needed, not the
+    # frame's whole field (its signs, ratio and regions): M is applied here.
+    M = get_parametrization("gram").metric
+    d1, d2 = field.d_x1.closed_form, field.d_x2.closed_form
+    for name, mine, theirs in (("v_w", v_w, -(M[0, 0] * d1 + M[0, 1] * d2) / x1),
+                               ("v_l", v_l, -(M[1, 0] * d1 + M[1, 1] * d2) / x2)):
         if canonical(sp.piecewise_fold(mine - theirs)) != 0:
             raise AssertionError(f"{loss.name}: {name} disagrees with the gram frame's "
                                  "field")  # pragma: no cover - a derivation bug
