@@ -185,3 +185,20 @@ def test_refutation_where_sympy_decides_a_seam_is_never_crossed():
     assert x_2 * (1 - x_2) ** 2 / (x_1 * (1 - x_1) ** 2) <= 1
     assert str(check("ratio = x2*(1 - x2)**2/(x1*(1 - x1)**2)", "dpo",
                      frame=frame).status) == "proved"
+
+
+def test_a_tight_claim_over_a_constant_range_is_decided_both_ways():
+    """IPO (r_w = r_l): d_x1 = 2*(log(x1/x2) - 1/(2*beta))/x1 by hand, so on
+    x1 <= 3*x2/2, d_x1 < 0 holds for every beta <= 1/(2*log(3/2)) = 1.233 and fails
+    exactly on the boundary x1 = 3*x2/2 for larger beta. Over beta in [0.01, 1.2] the
+    proof needs 1/(2*beta) >= 1/2.4 (the range as (0, 1.2], beta = 1.2/(1 + t)); over
+    [0.01, 1.3] the witness lies on the domain's boundary, which the search must test
+    exactly (at 30 digits x1 - 3*x2/2 at (1/2, 1/3) may round to either side)."""
+    fixed = {"r_w": "0.5", "r_l": "0.5"}
+    v = check("d_x1 < 0 where x1 <= 1.5*x2", "ipo", params={"beta": "0.01..1.2", **fixed})
+    assert v.status is Status.PROVED, v.evidence
+    v = check("d_x1 < 0 where x1 <= 1.5*x2", "ipo", params={"beta": "0.01..1.3", **fixed})
+    assert v.status is Status.REFUTED, v.evidence
+    point = {k: sp.Rational(x) for k, x in v.counterexample.items()}
+    assert point["x1"] <= sp.Rational(3, 2) * point["x2"]
+    assert sp.log(point["x1"] / point["x2"]) - 1 / (2 * point["beta"]) > 0   # by hand

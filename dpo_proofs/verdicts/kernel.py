@@ -13,7 +13,8 @@ K1 (algebra) sympy's exact arithmetic: ``canonical(a - b) == 0`` shows a = b on 
 K2 (assumptions) sympy's assumption system decides the sign of an expression from the
    symbols' declared assumptions, with x1, x2, r_w, r_l in (0, 1] written as 1/(1 + a)
    (a >= 0) and each constant's interval written as a bijection from a slack t >= 0
-   (a closed interval [lo, hi] as either half-line lo + t or hi - t, which contain it)
+   (a closed interval [lo, hi] as either half-line lo + t or hi - t, or for lo > 0 as
+   lo*(1 + t) or hi/(1 + t), which contain it)
    (a sum of a real number c and terms of a weak sign: c > 0 plus terms >= 0 is > 0);
    an expanded sum is grouped by monomials in x1, x2, r_w, r_l, each group signed as
    coefficient times monomial, and terms >= 0 with one > 0 sum to > 0;

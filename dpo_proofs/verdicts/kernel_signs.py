@@ -31,7 +31,9 @@ def _encoding(expr: sp.Expr, domains: dict, side: str | None = None) -> dict:
 
     A closed interval [lo, hi] has no bijection from a slack t >= 0; with ``side`` 'low'
     ('high') it is written as the half-line [lo, oo) ((-oo, hi]) that contains it, so a
-    sign fixed there is fixed on the interval."""
+    sign fixed there is fixed on the interval; for lo > 0, 'low_ratio' ('high_ratio')
+    writes [lo, oo) as lo*(1 + t) ((0, hi] as hi/(1 + t)), which keeps 1/c and log(c)
+    readable (1/(2*beta) <= (1 + t)/(2*lo) ... )."""
     from ..field.signs import domain_substitution
 
     out = {}
@@ -42,10 +44,20 @@ def _encoding(expr: sp.Expr, domains: dict, side: str | None = None) -> dict:
             sub = domain_substitution(s, domains[s])
             if sub is None and side is not None and _closed(domains[s]):
                 t = sp.Symbol(f"_t_{s.name}", nonnegative=True)
-                sub = domains[s].inf + t if side == "low" else domains[s].sup - t
+                lo, hi = domains[s].inf, domains[s].sup
+                # additive half-lines, or (lo > 0) multiplicative ones that keep the
+                # constant positive: [lo, oo) as lo*(1 + t), (0, hi] as hi/(1 + t)
+                sub = {"low": lo + t, "high": hi - t,
+                       "low_ratio": lo * (1 + t) if lo > 0 else None,
+                       "high_ratio": hi / (1 + t) if lo > 0 else None}[side]
             if sub is not None:
                 out[s] = sub
     return out
+
+
+#: the half-lines that contain a closed interval [lo, hi]: lo + t, hi - t, and for lo > 0
+#: lo*(1 + t) and hi/(1 + t) (t >= 0)
+SIDES = ("low", "high", "low_ratio", "high_ratio")
 
 
 def _closed(domain) -> bool:
@@ -97,7 +109,7 @@ def _sign_set(expr: sp.Expr, domain_items: frozenset, depth: int = 0) -> frozens
             break
     if len(best) > 1 and sp.count_ops(expr) <= RELAX_MAX_OPS and \
             any(_closed(domains[v]) for v in expr.free_symbols if v in domains):
-        for side in ("low", "high"):  # each a half-line containing a closed interval
+        for side in SIDES:  # each a half-line containing a closed interval
             half = sp.expand_log(expr.subs(_encoding(expr, domains, side)), force=False)
             # no factoring: over a shifted exponent (x1**(1/100 + t)) it runs for minutes
             for c in (half, sp.expand_mul(half)):

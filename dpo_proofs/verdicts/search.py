@@ -114,11 +114,15 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
     solved = {sl.relation for sl in tie_slacks(branch) or ()}
     expr = problem.expr.subs(ties)
     fn = mp_callable(expr, variables)
-    domain_fns = [(mp_callable((r.lhs - r.rhs).subs(ties), variables), OPS[type(r)])
-                  for r in branch if r not in solved]
+    gaps = [((r.lhs - r.rhs).subs(ties), OPS[type(r)]) for r in branch if r not in solved]
     for e in ties.values():
         # A variable solved from an equality must still be a probability: 0 < e <= 1.
-        domain_fns += [(mp_callable(e, variables), ">"), (mp_callable(1 - e, variables), ">=")]
+        gaps += [(e, ">"), (1 - e, ">=")]
+    # A rational gap is tested exactly: a tight claim fails on its domain's boundary
+    # (x1 = 3*x2/2 exactly), where 30 digits may put the point a rounding outside.
+    domain_fns = [(mp_callable(g, variables), op,
+                   g if g.free_symbols <= set(variables) and g.is_rational_function(*variables)
+                   else None) for g, op in gaps]
     uncertified = 0
 
     def completed(point) -> dict:
@@ -133,7 +137,9 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
         with mpmath.workdps(30):
             args = [to_mpf(point[n]) for n in names]
             try:
-                if not all(_holds(f(*args), op) for f, op in domain_fns):
+                exact = {v: sp.Rational(point[v.name]) for v in variables}
+                if not all(_holds(g.xreplace(exact) if g is not None else f(*args), op)
+                           for f, op, g in domain_fns):
                     return False
                 value = fn(*args)
             except (ZeroDivisionError, ValueError, TypeError, OverflowError):
