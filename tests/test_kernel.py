@@ -306,6 +306,10 @@ def test_a_domain_that_keeps_a_probability_below_1_opens_its_power_at_1():
         verify(proof, expr, ">", domain, sets)
     for domain in ((), (x1 <= x2,), (x1 <= 1,)):   # x1 = 1 is in these: false there
         assert prove(expr, ">", domain, sets) is None, domain
+    # the same for x itself (the exact encoding x = 1/(1 + a), a > 0 only below 1)
+    for domain, proved in (((x1 + x2 <= 1,), True), ((x2 <= sp.Rational(99, 100),), False),
+                           ((), False)):
+        assert (prove(1 - x1, ">", domain, sets) is not None) is proved, domain
     # the certificate of the realizable set is refused on the square
     proof = prove(expr, ">", (x1 + x2 <= 1,), sets)
     with pytest.raises(KernelError):
@@ -329,3 +333,22 @@ def test_orpo_pushes_the_rejected_response_down_wherever_both_are_below_1():
     v = check("d_x2 > 0", "orpo")
     assert str(v.status) == "proved" and v.details["realizable_only"] == "x1 + x2 <= 1"
     assert sp.Rational(v.details["fails_off_it_at"]["x1"]) == 1
+
+
+def test_orpo_at_unit_lengths_and_a_clipped_loss_by_its_disjunctive_pieces():
+    """ORPO with n_w = n_l = 1: d_x2 = lam*(1 - x1)/((1 - x2)*(x1 + x2 - 2*x1*x2)) by
+    hand, > 0 below 1 (and the domain x2 <= 0.99 is not empty). chi-PO clips
+    z = beta*(log(2*x1) + 2*x1 - log(2*x2) - 2*x2) to [-2, 2] (R_max = 1); with
+    x >= 1e-6 and beta = 1/20, |z| <= (log(1e6) + 2)/20 < 2, so d_x1 < 0 there; the
+    clipped pieces come as one condition (z >= 2) | (z <= -2), taken one disjunct at a
+    time. On the whole square it fails where z is clipped (x2 tiny)."""
+    from dpo_proofs import check
+
+    v = check("d_x2 > 0 where x2 <= 0.99, x1 <= 0.5", "orpo",
+              params={"lam": "0.01..10", "n_w": "1", "n_l": "1"})
+    assert str(v.status) == "proved" and v.method == "symbolic", v.evidence
+    chi = {"beta": "0.05", "r_w": "0.5", "r_l": "0.5", "R_max": "1"}
+    v = check("d_x1 < 0 where x1 >= 0.000001, x2 >= 0.000001", "chipo", params=chi)
+    assert str(v.status) == "proved", v.evidence
+    v = check("d_x1 < 0", "chipo", params=chi)
+    assert str(v.status) == "refuted"

@@ -311,13 +311,38 @@ def _negation(cond: sp.Basic) -> list[sp.Basic]:
     return []
 
 
+#: conditions with at most this many distinct relations are put in disjunctive normal
+#: form (propositional simplification is exponential in them)
+DNF_MAX_ATOMS = 6
+
+
+def _disjunctive(cond: sp.Basic) -> sp.Basic:
+    """A nested And/Or condition (sympy folds Max(a, Min(b, z)) into a conjunction of
+    disjunctions) in disjunctive normal form, each relation an atom: a propositional
+    equivalence, so the pieces it gives are the same function."""
+    if not isinstance(cond, sp.And) or not cond.has(sp.Or):
+        return cond
+    if len(cond.atoms(sp.core.relational.Relational)) > DNF_MAX_ATOMS:
+        return cond
+    return sp.to_dnf(cond, simplify=True)
+
+
 def piece_domains(pw: sp.Piecewise, domain: Sequence[sp.Basic]):
-    """(expr, cond, the domain where this piece applies) for each piece (K5)."""
+    """(expr, cond, the domain where this piece applies) for each piece (K5).
+
+    A piece whose condition is a disjunction a1 | a2 | ... is taken one disjunct at a
+    time, as the pieces (e, a1), (e, a2), ...: a Piecewise takes its first true piece,
+    so this is the same function, and each disjunct's relations join its domain (a
+    clipped loss is constant where z >= 2R or z <= -2R: two pieces, each with its
+    relation, where one piece with the Or would have had none)."""
     before: list[sp.Basic] = []
     out = []
     for e, c in pw.args:
-        out.append((e, c, tuple(domain) + tuple(_condition_relations(c)) + tuple(before)))
-        before += _negation(c)
+        c = _disjunctive(c)
+        for part in (c.args if isinstance(c, sp.Or) else (c,)):
+            out.append((e, part, tuple(domain) + tuple(_condition_relations(part))
+                        + tuple(before)))
+            before += _negation(part)
     return out
 
 

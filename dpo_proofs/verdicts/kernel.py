@@ -20,7 +20,8 @@ K2 (assumptions) sympy's assumption system decides the sign of an expression fro
    coefficient times monomial, and terms >= 0 with one > 0 sum to > 0;
    relaxed, a power x**c of a probability, or b**c of a base b > 0 on a known side of 1,
    replaced by a free variable over the set it ranges in (``kernel_signs``): x**c in
-   (0, 1] for c > 0, in (0, 1) where the domain keeps x below 1 (a relation
+   (0, 1] for c > 0, in (0, 1) where the domain keeps x below 1 (then also x itself is
+   written 1/(1 + a) with a > 0) (a relation
    m - sum k_i*v_i >= 0 over probabilities with m/k_x < 1, or = 1 with another term or
    a strict relation: x1 + x2 <= 1 keeps both; ``certificates.below_one``).
 K3 (powers) b**k with an integer k: even k gives b**k >= 0 (> 0 where b != 0), odd k
@@ -33,7 +34,9 @@ K4 (substitution) a domain relation g > 0 (>=, =) is replaced by v = phi(s, rest
    A != 0 by K2. A relation that is not encoded is dropped: the proof then covers a
    larger set, which is sound.
 K5 (cases) a piecewise expression is proved piece by piece, each on the domain
-   intersected with its condition (and the negations of the conditions before it),
+   intersected with its condition (and the negations of the conditions before it; a
+   condition in disjunctive normal form, propositionally equivalent, is taken one
+   disjunct at a time, as successive pieces with the same value),
    and the conditions must cover everything (the last is True); an equality domain
    g = 0 with g = c * prod f_i**k_i (c a nonzero number, k_i > 0) is the union of the
    branches f_i = 0, each proved or shown not to vanish on the domain.

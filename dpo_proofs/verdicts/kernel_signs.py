@@ -39,7 +39,10 @@ def _encoding(expr: sp.Expr, domains: dict, side: str | None = None) -> dict:
     out = {}
     for s in expr.free_symbols:
         if s in PROBABILITIES or s in REFERENCES:
-            out[s] = 1 / (1 + sp.Symbol(f"_a_{s.name}", nonnegative=True))
+            # (0, 1) where the domain keeps s below 1 (``narrowed``), else (0, 1]
+            a = (sp.Symbol(f"_a_{s.name}", positive=True) if _below_one(s, domains)
+                 else sp.Symbol(f"_a_{s.name}", nonnegative=True))
+            out[s] = 1 / (1 + a)
         elif s in domains:
             sub = domain_substitution(s, domains[s])
             if sub is None and side is not None and _closed(domains[s]):
@@ -225,6 +228,11 @@ def _power_atom(side: tuple[int, bool], exp: sp.Expr) -> sp.Expr | None:
 
 
 def _factored(encoded: sp.Expr):
+    if any(not a.args[0].is_number for a in encoded.atoms(sp.exp)):
+        # factor() takes each exp(f(a)) as a generator and together() multiplies out
+        # their rational arguments: minutes on x1 - exp(2*x2 - 2*x1 + 40)*x2 encoded
+        # (a bound on work, not on time: the same question is decided the same way)
+        return
     if encoded.is_Add or (encoded.is_Pow and encoded.base.is_Add):
         try:
             yield sp.factor(sp.together(sp.expand_log(encoded, force=False)))
