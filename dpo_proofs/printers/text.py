@@ -1,6 +1,7 @@
 """Printers of an Analysis: JSON, plain text and LaTeX. They format; they never derive."""
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
@@ -25,7 +26,7 @@ def expr_str(expr: sp.Basic | None) -> str | None:
     return None if expr is None else sp.sstr(expr, order="lex")
 
 
-def _derived(expr: sp.Basic | None, reason: str, show=expr_str) -> str:
+def _derived(expr: sp.Basic | None, reason: str, show) -> str:
     """The expression, or why it was not derived (a budget ran out)."""
     return f"not derived ({reason})" if expr is None else show(expr)
 
@@ -143,12 +144,6 @@ def _neg(sign: int | None) -> int | None:
     return None if sign is None else -sign
 
 
-def _relation_text(rel: sp.Basic, unicode: bool) -> str:
-    """A region as a reader writes it: x1 = x2, nowhere, everywhere, ... and ... (the JSON
-    keeps sympy's strings, which sympify reads back)."""
-    return readable(rel, unicode)
-
-
 def _piecewise_text(expr: sp.Basic, unicode: bool) -> str:
     """A Piecewise as 'e1 where c1; e2 elsewhere', with nan read as undefined (R has no
     value where dL/dx1 = 0)."""
@@ -164,8 +159,7 @@ def _piecewise_text(expr: sp.Basic, unicode: bool) -> str:
 
 def frame_text(a: "Analysis", unicode: bool = False) -> str:
     """Text of an analysis in a parametrization's frame (velocity dx/dt = -M grad L)."""
-    def show(e: sp.Basic) -> str:
-        return readable(e, unicode)
+    show = functools.partial(readable, unicode=unicode)
 
     p, f, loss = a.parametrization, a.field, a.loss
     lines = [f"{loss.name} in the {p.name} frame: {p.description}",
@@ -183,13 +177,13 @@ def frame_text(a: "Analysis", unicode: bool = False) -> str:
             f"[{SIGN_WORDS[_neg(f.d_x1.sign.sign)]}]",
             f"  dx2/dt = -(M grad L)_2 = {show(-f.d_x2.closed_form)}   "
             f"[{SIGN_WORDS[_neg(f.d_x2.sign.sign)]}]",
-            f"  x1 not pushed up (dx1/dt <= 0): {_relation_text(a.region('x1_not_pushed_up'), unicode)}",
+            f"  x1 not pushed up (dx1/dt <= 0): {show(a.region('x1_not_pushed_up'))}",
             f"  x2 not pushed down (dx2/dt >= 0): "
-            f"{_relation_text(a.region('x2_not_pushed_down'), unicode)}",
+            f"{show(a.region('x2_not_pushed_down'))}",
             f"  speed ratio |dx2/dt|/|dx1/dt| = {_piecewise_text(f.ratio, unicode)}",
-            f"  speed ratio > 1  <=>  {_relation_text(a.region('ratio_gt_1'), unicode)}",
-            f"  speed ratio = 1  <=>  {_relation_text(a.region('ratio_eq_1'), unicode)}",
-            f"  speed ratio < 1  <=>  {_relation_text(a.region('ratio_lt_1'), unicode)}",
+            f"  speed ratio > 1  <=>  {show(a.region('ratio_gt_1'))}",
+            f"  speed ratio = 1  <=>  {show(a.region('ratio_eq_1'))}",
+            f"  speed ratio < 1  <=>  {show(a.region('ratio_lt_1'))}",
         ]
         if f.conserved:
             lines.append(f"  conserved by the flow: {show(f.conserved.expr)}")
@@ -212,10 +206,7 @@ def analysis_text(a: "Analysis", unicode: bool = False) -> str:
     letters, · and ≤ ≥ with ``unicode``). The JSON keeps sympy's strings."""
     if a.parametrization is not None:
         return frame_text(a, unicode)
-
-    def show(e: sp.Basic) -> str:
-        return readable(e, unicode)
-
+    show = functools.partial(readable, unicode=unicode)
     loss, f = a.loss, a.field
     lines = [f"{loss.name}: {loss.title}" + (f" ({loss.citation})" if loss.citation else "")]
     if loss.trl_name:
@@ -229,13 +220,13 @@ def analysis_text(a: "Analysis", unicode: bool = False) -> str:
         lines += [
             f"  dL/dx1   = {show(f.d_x1.closed_form)}   [{SIGN_WORDS[f.d_x1.sign.sign]}]",
             f"  dL/dx2   = {show(f.d_x2.closed_form)}   [{SIGN_WORDS[f.d_x2.sign.sign]}]",
-            f"  x1 not pushed up (dL/dx1 >= 0): {_relation_text(a.region('x1_not_pushed_up'), unicode)}",
+            f"  x1 not pushed up (dL/dx1 >= 0): {show(a.region('x1_not_pushed_up'))}",
             f"  x2 not pushed down (dL/dx2 <= 0): "
-            f"{_relation_text(a.region('x2_not_pushed_down'), unicode)}",
+            f"{show(a.region('x2_not_pushed_down'))}",
             f"  R = |dL/dx2|/|dL/dx1| = {_piecewise_text(f.ratio, unicode)}",
-            f"  R > 1  <=>  {_relation_text(a.region('ratio_gt_1'), unicode)}",
-            f"  R = 1  <=>  {_relation_text(a.region('ratio_eq_1'), unicode)}",
-            f"  R < 1  <=>  {_relation_text(a.region('ratio_lt_1'), unicode)}",
+            f"  R > 1  <=>  {show(a.region('ratio_gt_1'))}",
+            f"  R = 1  <=>  {show(a.region('ratio_eq_1'))}",
+            f"  R < 1  <=>  {show(a.region('ratio_lt_1'))}",
             f"  radial x1*dL/dx1 + x2*dL/dx2 = {show(f.radial)}"
             + ("   (margin loss: L depends on x1/x2 only)" if f.is_margin_loss else ""),
             *(f"  {name} = {_derived(value, f.quantities_reason, show)}" for name, value in

@@ -59,24 +59,32 @@ def negation(relation: sp.Basic) -> tuple[sp.Expr, str]:
     return (-gap if op in (">", ">=") else gap), _NEGATED[op]
 
 
-def narrowed(domains: dict, domain: Sequence[sp.Basic]) -> dict:
-    """Each constant's interval intersected with the domain's bounds on it alone (a
-    relation k*v + m op 0 with k, m numbers, e.g. c > 0): the claim is about the domain,
-    so reading its bounds into the constants' sets only restates a hypothesis."""
-    out = dict(domains)
+def _linear_bounds(domain: Sequence[sp.Basic]):
+    """(op, poly) for each relation of the domain that reads g > 0 or g >= 0 with g of
+    degree 1 in its free symbols (``poly`` is g over them, in a fixed order)."""
     for relation in domain:
         try:
             gap, op = normalize(relation)
         except KernelError:
             continue
-        free = gap.free_symbols
-        if op not in (">", ">=") or len(free) != 1:
+        free = sorted(gap.free_symbols, key=str)
+        if op not in (">", ">=") or not free or not gap.is_polynomial(*free):
             continue
-        (v,) = free
+        poly = sp.Poly(gap, *free)
+        if poly.total_degree() == 1:
+            yield op, poly
+
+
+def narrowed(domains: dict, domain: Sequence[sp.Basic]) -> dict:
+    """Each constant's interval intersected with the domain's bounds on it alone (a
+    relation k*v + m op 0 with k, m numbers, e.g. c > 0): the claim is about the domain,
+    so reading its bounds into the constants' sets only restates a hypothesis."""
+    out = dict(domains)
+    for op, poly in _linear_bounds(domain):
+        if len(poly.gens) != 1:
+            continue
+        (v,) = poly.gens
         if v not in out or not isinstance(out[v], sp.Interval):
-            continue
-        poly = sp.Poly(gap, v) if gap.is_polynomial(v) else None
-        if poly is None or poly.degree() != 1:
             continue
         k, m = poly.all_coeffs()
         if not (k.is_number and m.is_number and k.is_real and m.is_real) or k == 0:
@@ -105,21 +113,11 @@ def below_one(domain: Sequence[sp.Basic]) -> frozenset:
     keeps nothing (x1 = x2 = 1)."""
     out = set()
     variables = set(PROBABILITIES) | set(REFERENCES)
-    for relation in domain:
-        try:
-            gap, op = normalize(relation)
-        except KernelError:
-            continue
-        free = gap.free_symbols
-        if op not in (">", ">=") or not free or not free <= variables:
-            continue
-        if not gap.is_polynomial(*free):
-            continue
-        poly = sp.Poly(gap, *sorted(free, key=str))
-        if poly.total_degree() != 1:
+    for op, poly in _linear_bounds(domain):
+        if not set(poly.gens) <= variables:
             continue
         m = poly.coeff_monomial(1)
-        k = {v: poly.coeff_monomial(v) for v in free}
+        k = {v: poly.coeff_monomial(v) for v in poly.gens}
         if not (m.is_number and all(c.is_number and c.is_negative for c in k.values())):
             continue
         for v, c in k.items():
