@@ -20,7 +20,7 @@ PACKAGE = ROOT / "dpo_proofs"
 
 #: stage of each top-level part of the package (a subpackage or a top-level module)
 STAGES = {
-    "errors": 0, "budget": 0, "files": 0, "cache": 0, "workers": 0,
+    "errors": 0, "budget": 0, "files": 0, "cache": 0, "workers": 0, "phrases": 0,
     "loss": 1,
     "field": 2,
     "numerics": 3, "verdicts": 3,

@@ -115,6 +115,36 @@ def test_verify_table_fits_100_columns_with_marks_and_a_wide_form():
     assert next(line for line in text.splitlines() if line.startswith("dpo ")).split()[2] == "+"
 
 
+def test_verify_table_takes_the_terminals_width(monkeypatch):
+    """In an 80-column terminal no line of the report wraps; in a 200-column one R is
+    shown further before the ellipsis; a pipe gets the 100-column report."""
+    import io
+
+    from dpo_proofs.cli.app import main
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = {}
+    for columns in (80, 200):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        stream = Terminal()
+        assert main(["verify", "dpo", "simpo", "discopop", "cpo", "--quiet"], stream,
+                    io.StringIO()) == 0
+        out[columns] = stream.getvalue().splitlines()
+        assert max(len(line) for line in out[columns]) <= columns, columns
+    row = {c: next(l for l in out[c] if l.startswith("cpo ")) for c in out}
+    shown = {c: row[c][17:].split("  ")[0].rstrip("\u2026 ") for c in out}
+    assert len(shown[200]) > len(shown[80]) and shown[200].startswith(shown[80])
+    # the paper's claim refuted: every point in full, wrapped rather than cut
+    points = {c: "".join(l.strip() for l in out[c] if l.startswith(" ")) for c in out}
+    assert "x1=" in points[80] and "x2=" in points[80]
+    monkeypatch.setenv("COLUMNS", "80")
+    code, piped, _ = run("verify", "dpo", "simpo", "discopop", "cpo", "--quiet")
+    assert code == 0 and max(len(line) for line in piped.splitlines()) > 80
+
+
 def test_verify_table_writes_r_as_mathematics_not_sympy():
     """The R column is read by people: no **, Abs(...), Piecewise((nan, ...)) or *."""
     import io

@@ -182,4 +182,4 @@ def test_dynamics_cli():
     code, out, err = run("dynamics", "dpo", "--parametrization", "softmax", "--start", "0.7,0.5")
     assert code == 2 and "outside" in err
     code, out, _ = run("dynamics", "dpo", "--start", "0.3,0.4")
-    assert code == 0 and "PASSED" in out and "x1_0**2 + x2_0**2" in out
+    assert code == 0 and "PASSED" in out and "x1_0^2 + x2_0^2" in out and "**" not in out

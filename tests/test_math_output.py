@@ -380,3 +380,49 @@ def test_summary_prints_powers_with_caret_and_reads_back_to_the_derived_form():
     assert sp.simplify(back - a.field.d_x2.closed_form) == 0
     assert "\u03b2\u00b7x2^(\u03b2 \u2212 1)" in text   # β·x2^(β − 1)
     assert "lim x2->0+ dL/dx2 (beta < 1) = \u221e" in text
+
+
+def test_a_phrase_keeps_its_mathematics_through_composition_and_pickling():
+    """A Phrase is its plain text (what the JSON keeps) and its parts (what the printers
+    set); composing keeps every part, and the cache's pickle gives the same phrase."""
+    import pickle
+
+    from dpo_proofs.phrases import Phrase, join
+    from dpo_proofs.printers.readable import readable_text
+
+    s0 = sp.Dummy("s0", positive=True)
+    inner = Phrase("write ", x1, " = ", x2 / (s0 + 1), " with ", s0, " > 0")
+    outer = Phrase("on x1 < x2 ", inner, "; ", join(", ", [x1 ** beta, "a word"]))
+    assert str(outer) == "on x1 < x2 write x1 = x2/(_s0 + 1) with _s0 > 0; x1**beta, a word"
+    assert [p for p in outer.parts if not isinstance(p, str)] == [x1, x2 / (s0 + 1), s0,
+                                                                 x1 ** beta]
+    again = pickle.loads(pickle.dumps(outer))
+    assert isinstance(again, Phrase) and again == outer and again.parts == outer.parts
+    assert readable_text(outer, unicode=False) == \
+        "on x1 < x2 write x1 = x2/(s0 + 1) with s0 > 0; x1^beta, a word"
+    assert readable_text("plain ** text") == "plain ** text"   # not a Phrase: as it is
+
+
+def test_a_proofs_evidence_is_printed_as_mathematics():
+    """The kernel's argument for cpo's R < 1 below the diagonal: the check command
+    writes it in readable mathematics (no **, no sympy dummy names), the JSON keeps
+    sympy's text, and the document typesets the substitution as one formula."""
+    import io
+    import json
+
+    from dpo_proofs.cli.app import main
+    from dpo_proofs.printers.formulas import said
+    from dpo_proofs.printers.markup import Math
+    from dpo_proofs import check
+
+    out = io.StringIO()
+    assert main(["check", "cpo", "ratio < 1", "--domain", "x1 < x2"], out, io.StringIO()) == 0
+    text = out.getvalue()
+    assert "proved" in text and "write x1 = x2/(s0 + 1) with s0 > 0" in text
+    assert "**" not in text and "_s0" not in text and "^\u03b2" in text
+    out = io.StringIO()
+    main(["check", "cpo", "ratio < 1", "--domain", "x1 < x2", "--json"], out, io.StringIO())
+    assert "(_s0 + 1)**beta" in json.loads(out.getvalue())["evidence"]
+    verdict = check("ratio < 1 where x1 < x2", "cpo")
+    maths = [p.tex for p in said(verdict.evidence) if isinstance(p, Math)]
+    assert r"x_{1} = \frac{x_{2}}{s_{0} + 1}" in maths and "s_{0} > 0" in maths

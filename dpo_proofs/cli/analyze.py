@@ -1,6 +1,7 @@
 """The commands that analyse the catalogue: analyze, verify, theorem, list."""
 from __future__ import annotations
 
+import shutil
 from typing import TextIO
 
 import sympy as sp
@@ -52,6 +53,14 @@ def _cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_FAILED if result.failures else EXIT_OK
 
 
+def _columns(stdout: TextIO) -> int:
+    """The terminal's width when printing to one (80 to 200 columns), else 100: a pipe
+    or a file gets the same report on every machine."""
+    if not (hasattr(stdout, "isatty") and stdout.isatty()):
+        return 100
+    return max(80, min(200, shutil.get_terminal_size((100, 24)).columns))
+
+
 def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
     names = list(CATALOGUE) if args.all or not args.variants else args.variants
     names = [get_variant(n).name for n in names]  # an unknown name fails before any work
@@ -65,7 +74,7 @@ def _cmd_verify(args, stdout: TextIO, stderr: TextIO) -> int:
         dump_json([r.to_json() for r in results], stdout, indent=None if args.compact else 2)
     else:
         marks = output_marks(stdout, MARKS, ASCII_MARKS)
-        stdout.write(verification_table(results, args.wide, marks) + "\n")
+        stdout.write(verification_table(results, args.wide, marks, _columns(stdout)) + "\n")
         for r in failed:
             for failure in r.failures:
                 stdout.write(f"FAILED {r.variant}: {failure}\n")

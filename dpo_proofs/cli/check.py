@@ -9,10 +9,13 @@ from typing import TextIO
 
 from ..field.frames import get_parametrization
 from ..field.in_frame import with_frame_constants
+from ..printers.table import ASCII_MARKS, MARKS
+from ..printers.text import verdict_text
 from ..verdicts.claim_text import claim_from_text, parse_range
 from ..verdicts.engine import check
 from .options import (BUDGETS, EXIT_FAILED, EXIT_OK, VARIANT_HELP, add_weights_option,
-                      budget_seconds, dump_json, key_values, variant_from_args)
+                      budget_seconds, dump_json, key_values, output_marks,
+                      variant_from_args)
 
 __all__ = ["add_subcommands"]
 
@@ -42,11 +45,8 @@ def _cmd_check(args, stdout: TextIO, stderr: TextIO) -> int:
                     "frame": args.frame or "probability"})
         dump_json(out, stdout, indent=2)
     else:
-        stdout.write(f"{loss.name}: {claim}\n  {verdict.status} [{verdict.method}] "
-                     f"{verdict.evidence}\n")
-        if verdict.counterexample:
-            stdout.write("  counterexample: " + ", ".join(
-                f"{k}={v}" for k, v in verdict.counterexample.items()) + "\n")
+        unicode = output_marks(stdout, MARKS, ASCII_MARKS) is MARKS
+        stdout.write(verdict_text(loss.name, str(claim), verdict, unicode))
     return EXIT_OK if str(verdict.status) == "proved" else EXIT_FAILED
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import TextIO
 
-import sympy as sp
-
 from ..errors import InvalidArgument
-from .options import BUDGETS, VARIANT_HELP, budget_seconds, dump_json, key_values
+from ..printers.dynamics import dynamics_text
+from ..printers.table import ASCII_MARKS, MARKS
+from .options import (BUDGETS, VARIANT_HELP, budget_seconds, dump_json, key_values,
+                      output_marks)
 
 __all__ = ["add_subcommands"]
 
@@ -23,42 +24,6 @@ def _start(text: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def dynamics_text(d) -> str:
-    """The closed forms, the limit argument and the two tables of checks."""
-    lines = [f"{d.variant} in the {d.frame} frame   (numerical checks at "
-             + ", ".join(f"{k}={v}" for k, v in d.values) + ")"]
-    lines.append(f"  conserved quantity I : {sp.sstr(d.conserved) if d.conserved is not None else 'none'}"
-                 + ("" if d.conserved is not None else f"  ({d.conserved_reason})"))
-    if d.orbit is not None:
-        lines.append(f"  orbit x2(x1)         : {sp.sstr(d.orbit)}")
-    lines.append(f"  final x1             : {sp.sstr(d.limit.final_x1)}")
-    lines.append(f"  final x2             : {sp.sstr(d.limit.final_x2)}")
-    lines.append(f"  limit ({d.limit.case}) : {d.limit.argument}")
-    lines.append(f"  step, first order    : dx = eta * ({sp.sstr(d.first_order[0])}, "
-                 f"{sp.sstr(d.first_order[1])})")
-    if d.second_order is not None:
-        lines.append(f"  step, second order   : + eta^2/2 * ({sp.sstr(d.second_order[0])}, "
-                     f"{sp.sstr(d.second_order[1])})")
-    if d.checks:
-        lines.append("  ODE checks (mpmath.odefun):")
-        lines.append(f"    {'start':<14}{'ends at':<16}{'other coordinate':<34}"
-                     f"{'I digits':>9}  {'final x1':<14}{'gap to limit':<24}{'s':>6}")
-        for c in d.checks:
-            gaps = " -> ".join(c.final_gaps) if c.final_gaps else "-"
-            lines.append(f"    ({c.start[0]}, {c.start[1]})".ljust(18)
-                         + f"{c.variable}={c.end}".ljust(16) + f"{c.numerical:<34}"
-                         + f"{'-' if c.conserved_digits is None else c.conserved_digits:>9}  "
-                         + f"{c.final_formula or '-':<14}{gaps:<24}{c.seconds:>6}")
-    if d.step_checks:
-        lines.append(f"  discrete step at (x1, x2) = ({d.step_point[0]}, {d.step_point[1]}): "
-                     "error of the first-order prediction vs eta^2/2 * second-order term")
-        for s in d.step_checks:
-            lines.append(f"    eta={s.eta:<6} error=({s.error_x1}, {s.error_x2})  "
-                         f"predicted=({s.predicted_x1}, {s.predicted_x2})  digits={s.digits}")
-    lines.append("PASSED" if d.passed else "FAILED")
-    return "\n".join(lines)
-
-
 def _cmd_dynamics(args, stdout: TextIO, stderr: TextIO) -> int:
     from ..numerics.odes import DEFAULT_STARTS
     from ..pipeline import dynamics
@@ -69,7 +34,8 @@ def _cmd_dynamics(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         dump_json(d.to_json(), stdout, indent=2)
     else:
-        stdout.write(dynamics_text(d) + "\n")
+        unicode = output_marks(stdout, MARKS, ASCII_MARKS) is MARKS
+        stdout.write(dynamics_text(d, unicode) + "\n")
     return 0 if d.passed else 1
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..loss.symbols import x1, x2
+from ..phrases import Phrase, join
 from .canonical import canonical, disjoint_pieces
 from .signs import bounded
 
@@ -53,8 +54,8 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
         found = _darboux(slope, d_x1, d_x2)
         if found is not None:
             return found, ""
-        return None, (f"the orbit equation dx2/dx1 = {sp.sstr(slope)} does not separate, "
-                      "and no product of powers of its polynomial factors is conserved")
+        return None, Phrase("the orbit equation dx2/dx1 = ", slope, " does not separate, "
+                            "and no product of powers of its polynomial factors is conserved")
     c = parts["coeff"]
     f = parts.get(x1, sp.S.One)
     g = parts.get(x2, sp.S.One)
@@ -75,11 +76,12 @@ def conserved_quantity(d_x1: sp.Expr, d_x2: sp.Expr) -> tuple[ConservedQuantity 
         check = flow_check(integral, d_x1, d_x2)
         if check == 0:
             break
-        reason = f"candidate {sp.sstr(integral)} fails grad I . grad L = 0: {sp.sstr(check)}"
+        reason = Phrase("candidate ", integral, " fails grad I . grad L = 0: ", check)
     else:
         return None, reason
-    derivation = (f"orbits solve dx2/dx1 = dL/dx2 / dL/dx1 = {sp.sstr(slope)}, which separates; "
-                  f"integrating gives I = {sp.sstr(integral)}, and grad I . grad L = 0 exactly")
+    derivation = Phrase("orbits solve dx2/dx1 = dL/dx2 / dL/dx1 = ", slope, ", which "
+                        "separates; integrating gives I = ", integral,
+                        ", and grad I . grad L = 0 exactly")
     return ConservedQuantity(integral, derivation, check), ""
 
 
@@ -176,8 +178,8 @@ def _darboux(slope: sp.Expr, d_x1: sp.Expr, d_x2: sp.Expr) -> ConservedQuantity 
     check = flow_check(integral, d_x1, d_x2)
     if check != 0:
         return None
-    derivation = (f"the orbit equation dx2/dx1 = {sp.sstr(slope)} does not separate; "
-                  f"with I = prod f_i**a_i over f in {sp.sstr(factors)}, grad I . field = 0 "
-                  f"is a linear system in the a_i whose solution gives I = {sp.sstr(integral)}, "
-                  "and grad I . field = 0 exactly")
+    derivation = Phrase("the orbit equation dx2/dx1 = ", slope, " does not separate; with "
+                        "I = prod f_i^a_i over the factors f_i = ", join(", ", factors),
+                        ", grad I . field = 0 is a linear system in the a_i whose solution "
+                        "gives I = ", integral, ", and grad I . field = 0 exactly")
     return ConservedQuantity(integral, derivation, check)

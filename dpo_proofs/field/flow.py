@@ -17,6 +17,7 @@ import sympy as sp
 from ..budget import time_budget
 from ..errors import DerivationTimeout
 from ..loss.symbols import X1_0, X2_0, x1, x2
+from ..phrases import Phrase, join
 from .canonical import canonical
 from .frames import Parametrization
 from .gradient import GradientField
@@ -79,6 +80,10 @@ def _solve_edge(expr, target, symbol, ok, values, budget) -> tuple[sp.Expr | Non
     return _pick(roots, values, ok), ""
 
 
+#: the level I(x1_0, x2_0) of the start, as the limit argument names it
+_I0 = sp.Symbol("I0")
+
+
 def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
     if not monotone:
         return LimitPoint(None, None, "not derived",
@@ -86,12 +91,12 @@ def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
                           "the flow need not be monotone, so its limit is not derived")
     if field.vanishing not in (sp.false, False):
         return LimitPoint(None, None, "not derived",
-                          f"the field vanishes on {sp.sstr(field.vanishing)}: the flow may stop "
-                          "there before reaching the boundary")
+                          Phrase("the field vanishes on ", field.vanishing, ": the flow may "
+                                 "stop there before reaching the boundary"))
     I0 = I.subs({x1: X1_0, x2: X2_0})
-    base = ("x1 rises and x2 falls everywhere (both proved), so x1(t), x2(t) are monotone "
-            "and bounded and converge; the trajectory stays on the level set "
-            f"I = {sp.sstr(I)} = I(x1_0, x2_0)")
+    base = Phrase("x1 rises and x2 falls everywhere (both proved), so x1(t), x2(t) are "
+                  "monotone and bounded and converge; the trajectory stays on the level set "
+                  "I = ", I, " = ", sp.Function("I")(X1_0, X2_0))
     try:
         with time_budget(budget, "the limit of I as x2 -> 0+"):
             edge = sp.limit(I, x2, 0, "+")
@@ -116,30 +121,30 @@ def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
         if square:
             final = sp.Min(r1, 1)
             x2f = sp.Piecewise((0, r1 <= 1), (r2 if r2 is not None else sp.nan, True))
-            why = (f"; as x2 -> 0+ the level set tends to {sp.sstr(edge)} = I0, so x1 -> "
-                   f"{sp.sstr(r1)} when that is <= 1; otherwise the orbit reaches x1 = 1 first"
-                   + (f", at x2 = {sp.sstr(r2)}" if r2 is not None else ""))
+            why = Phrase("; as x2 -> 0+ the level set tends to ", edge, " = ", _I0,
+                         ", so x1 -> ", r1, " when that is <= 1; otherwise the orbit reaches x1 = 1 first",
+                         Phrase(", at x2 = ", r2) if r2 is not None else "")
         else:
             final, x2f = r1, sp.S.Zero
-            why = f"; as x2 -> 0+ the level set tends to {sp.sstr(edge)} = I0, so x1 -> {sp.sstr(r1)}"
-        return LimitPoint(final, x2f, "edge x2 -> 0", base + why)
+            why = Phrase("; as x2 -> 0+ the level set tends to ", edge, " = ", _I0,
+                         ", so x1 -> ", r1)
+        return LimitPoint(final, x2f, "edge x2 -> 0", Phrase(base, why))
     if r2 is not None:
         return LimitPoint(sp.S.One, r2, "edge x1 = 1",
-                          base + f"; I is not finite and x1-dependent as x2 -> 0+ "
-                          f"(limit {sp.sstr(edge)}), and on x1 = 1 the level set has "
-                          f"x2 = {sp.sstr(r2)}: the flow leaves the domain there "
-                          "(x1 would exceed 1)")
-    undecided = [f"on {where}: {why}" for where, why in
+                          Phrase(base, "; I is not finite and x1-dependent as x2 -> 0+ "
+                                 "(limit ", edge, "), and on x1 = 1 the level set has x2 = ",
+                                 r2, ": the flow leaves the domain there (x1 would exceed 1)"))
+    undecided = [Phrase(f"on {where}: ", why) for where, why in
                  (("the edge x2 -> 0+", why1), ("the edge x1 = 1", why2)) if why]
     if undecided:
         # Where the level set meets an edge is not known, so neither is where it ends.
         return LimitPoint(None, None, "not derived",
-                          base + "; where the level set meets the boundary is undecided ("
-                          + "; ".join(undecided) + ")")
+                          Phrase(base, "; where the level set meets the boundary is "
+                                 "undecided (", join("; ", undecided), ")"))
     return LimitPoint(sp.S.One, sp.S.Zero, "corner (1, 0)",
-                      base + f"; the level set meets no open edge (as x2 -> 0+ I -> "
-                      f"{sp.sstr(edge)}), so the monotone limit is the corner x1 = 1, x2 = 0, "
-                      "approached as t -> oo")
+                      Phrase(base, "; the level set meets no open edge (as x2 -> 0+ I -> ",
+                             edge, "), so the monotone limit is the corner x1 = 1, x2 = 0, "
+                             "approached as t -> oo"))
 
 
 def second_order_term(base: GradientField, frame: Parametrization,

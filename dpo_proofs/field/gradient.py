@@ -18,6 +18,7 @@ from .limits import Limit, limits_at_zero
 from .signs import (SignAnalysis, active_domains, analyze_sign, domains_in_force,
                     parameter_domains)
 from ..loss.symbols import x1, x2
+from ..phrases import Phrase, join
 
 __all__ = ["Partial", "ConservedQuantity", "Limit", "GradientField", "gradient_field",
            "ratio_of", "conserved_quantity", "RATIO_MINUS_ONE", "SQUARES_DIFFERENCE",
@@ -319,12 +320,12 @@ def _pieces_conserved(pieces) -> tuple[ConservedQuantity | None, str]:
     if moving and len(kept) == 1 and all(f.conserved is not None for _, f in moving):
         I = kept.pop()
         return ConservedQuantity(
-            I, "on every piece where the gradient is non-zero the flow conserves "
-               f"{sp.sstr(I)} (checked piece by piece); elsewhere nothing moves",
+            I, Phrase("on every piece where the gradient is non-zero the flow conserves ",
+                      I, " (checked piece by piece); elsewhere nothing moves"),
             joined(lambda f: f.conserved.check if f.conserved else sp.S.Zero)), ""
-    return None, "the pieces conserve different quantities (or none): " + \
-        "; ".join(f"on {sp.sstr(c)}: {f.conserved_reason or sp.sstr(f.conserved.expr)}"
-                  for c, f in moving)
+    return None, Phrase("the pieces conserve different quantities (or none): ", join(
+        "; ", (Phrase("on ", c, ": ", f.conserved_reason or f.conserved.expr)
+               for c, f in moving)))
 
 
 def _boundary(cond: sp.Basic) -> list[sp.Basic]:

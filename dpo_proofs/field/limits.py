@@ -116,7 +116,10 @@ def _sympy_limit(expr: sp.Expr) -> tuple[sp.Expr | None, str]:
     except DerivationTimeout:
         return None, f"sympy.limit did not finish within {LIMIT_SECONDS:g} s"
     except (NotImplementedError, ValueError, TypeError) as error:
-        return None, f"sympy.limit could not decide: {error}"
+        # sympy's own message names its internal variables (_b0, _c1): say what it means
+        if "sign" in str(error):
+            return None, f"sympy.limit could not decide it, {SIGN_UNDECIDED} in the constants"
+        return None, f"sympy.limit could not decide it ({type(error).__name__})"
     if isinstance(limit, sp.Limit) or limit.has(sp.Limit):
         return None, "sympy.limit returned it unevaluated"
     if limit.has(sp.AccumBounds):

@@ -20,7 +20,7 @@ from ..results import Derivation
 from .field_sections import field_section, frames_section
 from .gram import gram_section
 from .second_order import second_order_section
-from .formulas import DL1, DL2, join, latex, region_sentence
+from .formulas import DL1, DL2, join, latex, region_sentence, said
 from .markup import (Code, Display, Document, Env, Figure, Heading, Inline, Items, Math,
                      Para, Table, number_tex, render)
 from .text import SIGN_WORDS
@@ -241,7 +241,7 @@ def _proposition(d: Derivation) -> list:
     if verdict is not None:
         proof.append(Para(("Independently, the engine's verdict on the claim of Feng et al. ",
                            "(R > 1 wherever x1 > x2) is ", Code(str(verdict.status)), " by ",
-                           Code(verdict.method), ": ", Code(verdict.evidence), ".")))
+                           Code(verdict.method), ": ", *said(verdict.evidence), ".")))
     return [Heading(1, "Where the dispreferred probability falls faster"),
             Env("proposition", "region R > 1", (statement,)),
             Env("proof", "", tuple(proof))]
@@ -256,7 +256,8 @@ def _verdicts_section(d: Derivation) -> list:
         where = (Math(latex(c.domain)),) if c is not None and c.domain is not sp.true else \
             ("everywhere",)
         rows.append(((Code(v.claim),), statement, where, (str(v.status),), (v.method,)))
-    evidence = Items(tuple((Code(v.claim), ": ", Code(v.evidence)) for v in d.analysis.verdicts))
+    evidence = Items(tuple((Code(v.claim), ": ", *said(v.evidence))
+                           for v in d.analysis.verdicts))
     return [Heading(1, "Verdicts on the built-in claims"),
             Table(("claim", "statement", "where", "verdict", "method"), tuple(rows), "lllll"),
             Para(("Evidence, as produced by the engine:",)), evidence]

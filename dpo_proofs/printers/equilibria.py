@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import mpmath
 import sympy as sp
 
+from .readable import readable
+
 if TYPE_CHECKING:
     from ..numerics.equilibria import Equilibria
     from ..results import Analysis
@@ -21,6 +23,10 @@ __all__ = ["equilibria_json", "equilibria_lines", "wrong_way_footer"]
 def _num(value) -> str:
     value = sp.Rational(value)
     return mpmath.nstr(mpmath.mpf(value.p) / value.q, 6)
+
+
+#: the ratio a band of x1/x2 is written in (a name, printed as it is)
+_RHO = sp.Symbol("x1/x2", positive=True)
 
 
 def _wide(value) -> str:
@@ -87,7 +93,10 @@ def equilibria_lines(eq: "Equilibria | None") -> list[str]:
     for r in eq.rays:
         shown = _ray(r)
         if r["kind"] == "band":
-            lines.append(f"The gradient vanishes on a band: {shown['where']}.")
+            exact = r.get("exact")
+            where = (readable(exact.as_relational(_RHO), unicode=False)
+                     if isinstance(exact, sp.Set) else shown["where"])
+            lines.append(f"The gradient vanishes on a band: {where}.")
         else:
             lines.append(f"Stationary ray x1/x2 = {shown['rho']} (certified in "
                          f"[{_wide(r['lo'])}, {_wide(r['hi'])}]), {shown['stability']}.")

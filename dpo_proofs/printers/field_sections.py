@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..results import Derivation
 from .equilibria import equilibria_json
-from .formulas import DL1, DL2, displays, latex
+from .formulas import DL1, DL2, displays, latex, said
 from .markup import Code, Display, Heading, Inline, Math, Para, Table
 
 __all__ = ["field_section", "frames_section"]
@@ -38,7 +38,7 @@ def field_section(d: Derivation) -> list:
     ]
     c = f.conserved
     if c is None:
-        blocks.append(Para(("None found: ", Code(f.conserved_reason), ".")))
+        blocks.append(Para(("None found: ", *said(f.conserved_reason), ".")))
     else:
         grad = c.gradient
         blocks += [
@@ -50,12 +50,12 @@ def field_section(d: Derivation) -> list:
             Display(r"\nabla I = \left(%s,\; %s\right), \qquad \nabla I \cdot \nabla L = %s"
                     % (latex(grad[0]), latex(grad[1]), latex(c.check))),
             Para(("so ", Math("I"), " is constant along every trajectory. Derivation: ",
-                  Code(c.derivation), ".")),
+                  *said(c.derivation), ".")),
         ]
     rows = []
     for lim in f.limits:
         value = (Math(latex(lim.value)),) if lim.value is not None else \
-            ("undecided: ", Code(lim.reason))
+            ("undecided: ", *said(lim.reason))
         rows.append(((lim.case,), value))
     blocks += [Heading(2, "Limits as x2 -> 0+"),
                Para(("The limit of ", Math(DL2), " as ", Math(r"x_{2} \to 0^{+}"),
@@ -73,7 +73,7 @@ def _equilibria_section(d: Derivation) -> list:
         return []
     blocks: list = [Heading(2, "Equilibria and where the flow ends")]
     if not eq.derived:
-        return blocks + [Para(("Not derived: ", Code(eq.reason), "."))]
+        return blocks + [Para(("Not derived: ", *said(eq.reason), "."))]
     shown = equilibria_json(eq)
     constants = ", ".join(f"{k} = {v}" for k, v in eq.constants)
     blocks += [
@@ -180,7 +180,7 @@ def frames_section(d: Derivation) -> list:
         for flow in d.flows:
             items: list = [Code(flow.frame), ": "]
             if flow.conserved is None:
-                items += ["no conserved quantity (", flow.conserved_reason, ")."]
+                items += ["no conserved quantity (", *said(flow.conserved_reason), ")."]
                 blocks.append(Para(tuple(items)))
                 continue
             items += ["conserved ", Math("I = " + latex(flow.conserved)), "."]
@@ -188,7 +188,8 @@ def frames_section(d: Derivation) -> list:
             if flow.limit.final_x1 is not None:
                 blocks += [Display(r"x_{1}(\infty) = " + latex(flow.limit.final_x1)),
                            Display(r"x_{2}(\infty) = " + latex(flow.limit.final_x2))]
-            blocks.append(Para(("Limit (", flow.limit.case, "): ", flow.limit.argument, ".")))
+            blocks.append(Para(("Limit (", flow.limit.case, "): ", *said(flow.limit.argument),
+                                ".")))
     blocks += [Heading(2, "Built-in claims in each frame"),
                Para(("The verdict engine re-checks every built-in claim in every frame, with ",
                      Math(r"\partial_{x_{i}} L"), " replaced by ", Math(r"(M \nabla L)_{i}"),

@@ -6,15 +6,18 @@ symbols of claims (L, R, the partials, the start of a flow) print under their na
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import sympy as sp
 
 from ..loss.symbols import X1_0, X2_0
+from ..phrases import Phrase
 from ..verdicts.values import D_X1, D_X2, LOSS, RATIO
-from .markup import Display, Inline, Math, Para
+from .markup import Code, Display, Inline, Math, Para
 
-__all__ = ["latex", "join", "region_sentence", "displays", "DL1", "DL2", "DISPLAY_LIMIT"]
+__all__ = ["latex", "join", "said", "region_sentence", "displays", "DL1", "DL2",
+           "DISPLAY_LIMIT"]
 
 DL1 = r"\frac{\partial L}{\partial x_{1}}"
 DL2 = r"\frac{\partial L}{\partial x_{2}}"
@@ -26,6 +29,47 @@ _QUANTITY_TEX = {LOSS: "L", D_X1: r"\partial_{x_{1}} L", D_X2: r"\partial_{x_{2}
 def latex(expr: sp.Basic) -> str:
     """sympy's LaTeX; the quantity symbols of claims print as L, R and partials."""
     return sp.latex(expr, symbol_names=_QUANTITY_TEX)
+
+
+#: a relation between two values of a sentence, or a value's comparison with 0
+_BETWEEN = re.compile(r"^ (=|>|<|>=|<=|!=) $")
+_WITH_ZERO = re.compile(r"^ (=|>|<|>=|<=|!=) 0(?![\w.])")
+_SYMPY_TEXT = re.compile(r"\*|\b(Eq|Piecewise|Abs|Interval)\(")
+_REL_TEX = {"=": "=", ">": ">", "<": "<", ">=": r"\ge", "<=": r"\le", "!=": r"\ne"}
+
+
+def said(text: str) -> list[Inline]:
+    """A sentence of the pipeline (evidence, a reason) as inline parts: a ``Phrase``'s
+    words as prose and its sympy values typeset, a relation between two values (or a
+    value and 0) set as one formula; a plain string is prose, or verbatim code where it
+    holds sympy's text (a product or power written * or **)."""
+    if not isinstance(text, Phrase):
+        return [Code(text) if _SYMPY_TEXT.search(text) else text]
+    out: list[Inline] = []
+    parts = list(text.parts)
+    i = 0
+    while i < len(parts):
+        p = parts[i]
+        if isinstance(p, str):
+            out.append(p)
+            i += 1
+            continue
+        tex = latex(p)
+        while i + 1 < len(parts) and isinstance(parts[i + 1], str):
+            glue = parts[i + 1]
+            between = _BETWEEN.match(glue)
+            if between and i + 2 < len(parts) and not isinstance(parts[i + 2], str):
+                tex += f" {_REL_TEX[between.group(1)]} {latex(parts[i + 2])}"
+                i += 2
+                continue
+            zero = _WITH_ZERO.match(glue)
+            if zero:
+                tex += f" {_REL_TEX[zero.group(1)]} 0"
+                parts[i + 1] = glue[zero.end():]
+            break
+        out.append(Math(tex))
+        i += 1
+    return [p for p in out if p != ""]
 
 
 def join(parts: Sequence[Inline], sep: str = ", ") -> list[Inline]:

@@ -133,7 +133,7 @@ def gram_section(a: "Analysis") -> list:
         value, where = g.sample_weight
         blocks.append(Figure(gram_figure_name(a.loss.name),
                              f"The (c/a, c/b) plane coloured by the four cases at w = "
-                             f"{sp.sstr(value)} (the defaults{', ' + where if where else ''}); "
+                             f"{readable(value, unicode=False)} (the defaults{', ' + where if where else ''}); "
                              "a Gram matrix exists where (c/a)(c/b) <= 1.",
                              f"Figure not generated (needs matplotlib): python -m dpo_proofs "
                              f"plot {a.loss.name} --gram -o {gram_figure_name(a.loss.name)}"))

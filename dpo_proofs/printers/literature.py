@@ -4,7 +4,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .markup import Code, Heading, Items, Para, Table
+import sympy as sp
+
+from .formulas import latex
+from .markup import Code, Heading, Items, Math, Para, Table
+from .readable import readable_text
 from .table import ASCII_MARKS, MARKS
 
 if TYPE_CHECKING:
@@ -25,26 +29,26 @@ def point_text(point: dict | None) -> str:
     return ", ".join(f"{k} = {v}" for k, v in point.items())
 
 
-def _evidence(r: "Reproduction") -> list[str]:
+def _evidence(r: "Reproduction", unicode: bool = False) -> list[str]:
     out = []
     failing = r.failing()
     if failing is not None:
         claimed, v = failing
         if claimed.exists:
             out.append(f"fails: {claimed} -- no such point: {v.claim} is proved "
-                       f"({v.method}: {_short(v.evidence)})")
+                       f"({v.method}: {_short(readable_text(v.evidence, unicode))})")
         else:
             out.append(f"fails: {claimed} -- refuted at {point_text(v.counterexample)}")
             holds = v.details.get("holds_exactly_when")
             if holds:
-                out.append(f"  holds exactly when {holds}")
+                out.append(f"  holds exactly when {readable_text(holds, unicode)}")
         for c, w in zip(r.statement.weaker, r.weaker):
             out.append(f"weaker reading {c}: {w.status} ({w.method})")
         return out
     undecided = r.undecided()
     if undecided is not None:
         claimed, v = undecided
-        out.append(f"undecided: {claimed} -- {_short(v.evidence)}")
+        out.append(f"undecided: {claimed} -- {_short(readable_text(v.evidence, unicode))}")
         return out
     shown = []
     for c, v in zip(r.statement.claims, r.verdicts):
@@ -53,6 +57,16 @@ def _evidence(r: "Reproduction") -> list[str]:
     if shown:
         out += shown
     return out
+
+
+def _claims_inline(claims) -> list:
+    """The claims a statement was read as, each typeset: statement, and its domain."""
+    out: list = []
+    for i, c in enumerate(claims):
+        out += ["; " if i else "", Math(latex(c.statement))]
+        if c.domain is not sp.true:
+            out += [" on ", Math(latex(c.domain))]
+    return [p for p in out if p != ""]
 
 
 def _short(text: str, width: int = 160) -> str:
@@ -82,7 +96,7 @@ def literature_report(reproductions: Sequence["Reproduction"],
         n_claims = len(s.claims)
         lines.append(f"    {r.outcome}: " + ", ".join(f"{n} {k}" for k, n in counts.items())
                      + f" of {n_claims} claim{'s' if n_claims != 1 else ''}")
-        lines += [f"    {e}" for e in _evidence(r)]
+        lines += [f"    {e}" for e in _evidence(r, not ascii_only)]
     total = {o: sum(r.outcome == o for r in reproductions) for o in OUTCOME_MARKS}
     lines.append("")
     lines.append(f"{len(reproductions)} statements: " + ", ".join(
@@ -146,7 +160,7 @@ def literature_section(reproductions: Sequence["Reproduction"],
         Heading(2, "The statements as published and as read"),
         Items(tuple((Code(r.statement.key), ": as published, ", r.statement.wording,
                      (f" ({r.statement.source})" if r.statement.source else ""),
-                     ". Read as: ", Code("; ".join(str(c) for c in r.statement.claims)),
+                     ". Read as: ", *_claims_inline(r.statement.claims),
                      (f". {r.statement.reading}" if r.statement.reading else ""), ".")
                     for r in reproductions)),
     ]

@@ -22,7 +22,8 @@ _NAMES = {"x1": "x_1", "x2": "x_2", "r_w": "r_w", "r_l": "r_l", "n_w": "n_w",
           "alpha": r"\alpha", "gamma": r"\gamma", "delta": r"\delta", "tau": r"\tau",
           "eps": r"\varepsilon", "theta": r"\theta", "theta1": r"\theta_1",
           "theta2": r"\theta_2", "theta_1": r"\theta_1", "theta_2": r"\theta_2",
-          "lam_s": r"\lambda_s", "delta_m": r"\delta_m", "z0": "z_0"}
+          "lam_s": r"\lambda_s", "delta_m": r"\delta_m", "z0": "z_0",
+          "d_x1": r"\partial_{x_1} L", "d_x2": r"\partial_{x_2} L"}
 _WEAK = {"R", "L", "h", "a", "b", "c", "H", "I", "t", "w", "K"}
 _OPS = {"<=": r"\le", ">=": r"\ge", "!=": r"\ne", "->": r"\to", "=": "=", "<": "<",
         ">": ">", "+": "+", "*": r"\cdot"}

@@ -11,7 +11,9 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-__all__ = ["readable", "readable_cell"]
+from ..phrases import Phrase
+
+__all__ = ["readable", "readable_cell", "readable_text"]
 
 #: the constants' names whose head reads as a Greek letter (beta_w -> β_w)
 GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "eps": "ε",
@@ -101,3 +103,12 @@ def readable_cell(expr: sp.Basic, unicode: bool = True) -> str:
             return f"{readable(values[0], unicode)} where defined"
         return "piecewise: " + " | ".join(readable(v, unicode) for v in values)
     return readable(expr, unicode)
+
+
+def readable_text(text: str, unicode: bool = True) -> str:
+    """A sentence of the pipeline (a verdict's evidence, a reason) with its mathematics
+    in this printer: a ``Phrase``'s sympy parts are printed by ``readable``; a plain
+    string is returned as it is."""
+    if not isinstance(text, Phrase):
+        return text
+    return "".join(p if isinstance(p, str) else readable(p, unicode) for p in text.parts)

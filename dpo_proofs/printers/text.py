@@ -10,13 +10,15 @@ import sympy as sp
 from ..numerics.confirm import REQUIRED_DIGITS
 from .equilibria import equilibria_json, equilibria_lines
 from .gram import gram_json, gram_lines
-from .readable import readable
+from .readable import readable, readable_text
 from .second_order import second_order_json, second_order_lines
 
 if TYPE_CHECKING:
     from ..results import Analysis
+    from ..verdicts.values import Verdict
 
-__all__ = ["analysis_json", "analysis_text", "analysis_latex", "expr_str", "SIGN_WORDS"]
+__all__ = ["analysis_json", "analysis_text", "analysis_latex", "expr_str", "verdict_text",
+           "SIGN_WORDS"]
 
 SIGN_WORDS = {1: "positive", -1: "negative", 0: "zero", None: "changes sign or undecided"}
 
@@ -188,7 +190,8 @@ def frame_text(a: "Analysis", unicode: bool = False) -> str:
         if f.conserved:
             lines.append(f"  conserved by the flow: {show(f.conserved.expr)}")
         else:
-            lines.append(f"  conserved quantity: none found ({f.conserved_reason})")
+            reason = readable_text(f.conserved_reason, unicode)
+            lines.append(f"  conserved quantity: none found ({reason})")
     if a.confirmations:
         low = min(c.digits for c in a.confirmations)
         lines.append(f"  mpmath confirmation: {len(a.confirmations)} comparisons of M grad L "
@@ -196,7 +199,8 @@ def frame_text(a: "Analysis", unicode: bool = False) -> str:
                      f"digits (required {REQUIRED_DIGITS}): {'ok' if a.confirmed else 'FAILED'}")
     lines.append("  verdicts (d_x1, d_x2 = components of M grad L; ratio = speed ratio):")
     for v in a.verdicts:
-        lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] {v.evidence}")
+        lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] "
+                     f"{readable_text(v.evidence, unicode)}")
     lines += [f"  {line}" for line in second_order_lines(a.second_order, unicode)]
     return "\n".join(lines)
 
@@ -236,9 +240,11 @@ def analysis_text(a: "Analysis", unicode: bool = False) -> str:
         if f.conserved:
             lines.append(f"  conserved by gradient flow: {show(f.conserved.expr)}")
         else:
-            lines.append(f"  conserved quantity: none found ({f.conserved_reason})")
+            reason = readable_text(f.conserved_reason, unicode)
+            lines.append(f"  conserved quantity: none found ({reason})")
         for lim in f.limits:
-            value = show(lim.value) if lim.value is not None else f"undecided ({lim.reason})"
+            value = (show(lim.value) if lim.value is not None else
+                     f"undecided ({readable_text(lim.reason, unicode)})")
             lines.append(f"  lim x2->0+ dL/dx2 ({lim.case}) = {value}")
     lines += [f"  {line}" for line in equilibria_lines(a.equilibria)]
     lines += [f"  {line}" for line in second_order_lines(a.second_order, unicode)]
@@ -262,7 +268,8 @@ def analysis_text(a: "Analysis", unicode: bool = False) -> str:
                      f"mpmath {g.mpmath}: {g.problem}")
     lines.append("  verdicts:")
     for v in a.verdicts:
-        lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] {v.evidence}")
+        lines.append(f"    {v.claim:<28} {str(v.status):<8} [{v.method}] "
+                     f"{readable_text(v.evidence, unicode)}")
     return "\n".join(lines)
 
 
@@ -304,10 +311,22 @@ def analysis_markdown(a: "Analysis") -> str:
     parts.append("$$" + analysis_latex(a).strip("$") + "$$")
     rows = ["| claim | status | method | evidence |", "|---|---|---|---|"]
     for v in a.verdicts:
-        evidence = v.evidence if len(v.evidence) <= 200 else v.evidence[:197] + "..."
+        evidence = readable_text(v.evidence)
+        evidence = evidence if len(evidence) <= 200 else evidence[:197] + "..."
         rows.append(f"| {v.claim} | **{v.status}** | {v.method} | "
                     f"{evidence.replace('|', '/')} |")
     parts.append("\n".join(rows))
     if a.incomplete:
         parts.append(f"Derivation incomplete: {a.incomplete}")
     return "\n\n".join(parts)
+
+
+def verdict_text(variant: str, statement: str, v: "Verdict", unicode: bool = False) -> str:
+    """One checked claim: the statement, the status and method, the evidence in readable
+    mathematics, and the counterexample (if refuted)."""
+    lines = [f"{variant}: {statement}",
+             f"  {v.status} [{v.method}] {readable_text(v.evidence, unicode)}"]
+    if v.counterexample:
+        lines.append("  counterexample: " + ", ".join(
+            f"{k} = {val}" for k, val in v.counterexample.items()))
+    return "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ import sympy as sp
 
 from ..loss.functions import to_elementary
 from ..loss.symbols import PROBABILITIES, REFERENCES
+from ..phrases import Phrase
 
 __all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalProof",
            "RootBoundProof", "root_bound_parts",
@@ -153,15 +154,14 @@ class Slack:
     inverse: sp.Expr
     quotient: sp.Expr
 
-    def text(self) -> str:
+    def text(self) -> Phrase:
         rel = self.relation  # an equality as a reader writes it, not sympy's Eq(a, b)
-        where = f"{sp.sstr(rel.lhs)} = {sp.sstr(rel.rhs)}" if isinstance(rel, sp.Eq) \
-            else sp.sstr(rel)
+        where = Phrase(rel.lhs, " = ", rel.rhs) if isinstance(rel, sp.Eq) else Phrase(rel)
         if self.slack == 0:
-            return f"on {where} write {self.variable} = {sp.sstr(self.value)}"
-        strict = ">" if self.slack.is_positive else ">="
-        return (f"on {where} write {self.variable} = {sp.sstr(self.value)} "
-                f"with {self.slack} {strict} 0")
+            return Phrase("on ", where, " write ", self.variable, " = ", self.value)
+        strict = " > 0" if self.slack.is_positive else " >= 0"
+        return Phrase("on ", where, " write ", self.variable, " = ", self.value, " with ",
+                      self.slack, strict)
 
 
 @dataclass(frozen=True)
@@ -175,11 +175,11 @@ class Factor:
     #: proof's substitutions): its sign is the relation's, not the assumptions' (K9)
     relation: sp.Basic | None = None
 
-    def text(self) -> str:
+    def text(self) -> Phrase:
         f = self.base if self.exponent == 1 else sp.Pow(self.base, self.exponent,
                                                            evaluate=False)
-        by = f" (by {sp.sstr(self.relation)})" if self.relation is not None else ""
-        return f"{sp.sstr(f)} {sign_text(self.signs)}{by}"
+        by = Phrase(" (by ", self.relation, ")") if self.relation is not None else ""
+        return Phrase(f, " ", sign_text(self.signs), by)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import sympy as sp
 
 from ..field.canonical import canonical
 from ..loss.symbols import x1, x2
+from ..phrases import Phrase, join
 from .kernel_signs import sign_set
 from .problem import Problem, constant_domains
 from .symbolic import tie_slacks
@@ -83,21 +84,23 @@ def parameter_condition(problem: Problem) -> tuple[sp.Basic, str] | None:
         condition = _readable(flip * kept[0], problem.op)
     else:
         condition = _OPS[problem.op](flip * sp.Mul(*kept), 0)
-    lhs = sp.sstr(problem.form)
+    lhs = problem.form
     if P == 1:
-        argument = f"on the domain {lhs} = {sp.sstr(C)}, a function of the constants alone"
+        argument = Phrase("on the domain ", lhs, " = ", C,
+                          ", a function of the constants alone")
     else:
-        argument = (f"on the domain {lhs} = C*P with C = {sp.sstr(C)} (the constants alone) "
-                    f"and P = {sp.sstr(P)} {'> 0' if s > 0 else '< 0'} by the assumptions "
-                    "(the sign and the product re-checked by the kernel's rules)")
+        argument = Phrase("on the domain ", lhs, " = C*P with C = ", C,
+                          " (the constants alone) and P = ", P,
+                          f" {'> 0' if s > 0 else '< 0'} by the assumptions (the sign and "
+                          "the product re-checked by the kernel's rules)")
     return condition, argument
 
 
-def condition_text(condition: sp.Basic) -> str:
+def condition_text(condition: sp.Basic) -> Phrase:
     """A condition as a reader writes it: n_w = n_l, lam != 1, a or b."""
     if isinstance(condition, (sp.Or, sp.And)):
         word = " or " if isinstance(condition, sp.Or) else " and "
-        return word.join(condition_text(c) for c in condition.args)
+        return join(word, (condition_text(c) for c in condition.args))
     if isinstance(condition, sp.Eq):
-        return f"{sp.sstr(condition.lhs)} = {sp.sstr(condition.rhs)}"
-    return sp.sstr(condition)
+        return Phrase(condition.lhs, " = ", condition.rhs)
+    return Phrase(condition)

@@ -14,6 +14,7 @@ import sympy as sp
 
 from ..field.canonical import canonical
 from ..loss.symbols import x1, x2
+from ..phrases import Phrase
 from ..numerics.certify import relation_holds
 from .certificates import OPS, KernelError, normalize
 from .kernel import undefined_value, verify
@@ -50,8 +51,8 @@ def empty_domain(problem: Problem) -> Verdict | None:
         except KernelError:
             continue
         return Verdict(name, Status.UNKNOWN, "empty domain",
-                       f"the domain is empty: {sp.sstr(r)} never holds on it "
-                       f"({sp.sstr(expr)} {nop} 0: {argument}), so the claim is vacuous")
+                       Phrase("the domain is empty: ", r, " never holds on it (", expr,
+                              f" {nop} 0: ", argument, "), so the claim is vacuous"))
     return None
 
 
@@ -66,8 +67,9 @@ def ill_posed(problem: Problem) -> Verdict | None:
     tied = _tied(problem)
     if tied is not None and undefined_value(tied):
         return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
-                       f"the claim is undefined everywhere on the domain: with its equalities "
-                       f"substituted, {sp.sstr(problem.form)} is {tied} (no number)")
+                       Phrase("the claim is undefined everywhere on the domain: with its "
+                              "equalities substituted, ", problem.form, " is ", tied,
+                              " (no number)"))
     for condition in problem.requires:
         if condition is sp.false:
             return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
@@ -82,7 +84,7 @@ def ill_posed(problem: Problem) -> Verdict | None:
                 pass
         negation = {"!=": sp.Eq(gap, 0), ">": sp.LessThan(gap, 0),
                     ">=": sp.StrictLessThan(gap, 0)}.get(op)
-        where = "" if negation is None else f" where {sp.sstr(negation)}"
+        where = "" if negation is None else Phrase(" where ", negation)
         point = None
         if negation is not None and negation is not sp.false:
             point = domain_point(dataclasses.replace(problem,
@@ -91,11 +93,11 @@ def ill_posed(problem: Problem) -> Verdict | None:
             f"{k} = {v}" for k, v in sorted((str(k), v) for k, v in point.items())) + ")"
         if point is None:
             return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
-                           f"the claim needs {sp.sstr(condition)} to be defined, and that "
-                           "could not be shown on the whole domain")
+                           Phrase("the claim needs ", condition, " to be defined, and that "
+                                  "could not be shown on the whole domain"))
         return Verdict(problem.claim.name, Status.UNKNOWN, "ill-posed",
-                       f"the claim is undefined on part of the domain: it needs "
-                       f"{sp.sstr(condition)}, which fails{where}{at}",
+                       Phrase("the claim is undefined on part of the domain: it needs ",
+                              condition, ", which fails", where, at),
                        None, {"undefined_where": sp.sstr(negation)})
     return None
 
@@ -117,9 +119,9 @@ def not_vacuous(problem: Problem, verdict: Verdict) -> Verdict:
     if point is not None:
         return verdict
     return Verdict(verdict.claim, Status.UNKNOWN, verdict.method,
-                   "the argument holds, but no point of the domain was found: the domain "
-                   "may be empty, and a claim on an empty set says nothing (" +
-                   verdict.evidence + ")")
+                   Phrase("the argument holds, but no point of the domain was found: the "
+                          "domain may be empty, and a claim on an empty set says nothing (",
+                          verdict.evidence, ")"))
 
 
 def domain_point(problem: Problem) -> dict | None:

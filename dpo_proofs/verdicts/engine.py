@@ -24,6 +24,7 @@ from ..loss.loss import Loss
 from ..loss.names import get_variant
 from ..loss.symbols import x1, x2
 from ..numerics.certify import relation_holds
+from ..phrases import Phrase, join
 from .claim_text import claim_from_text
 from .cases import by_cases
 from .certificates import CaseProof, DefinedProof, KernelError
@@ -97,8 +98,9 @@ def _where_defined(problem: Problem) -> Verdict | None:
                                         for r in problem.domain):
         return verdict   # the domain leaves out the corner anyway (the simplex does)
     return Verdict(verdict.claim, Status.PROVED, verdict.method,
-                   f"it holds wherever {lhs_text(problem)} is defined; it is undefined where "
-                   f"{where} (exact substitution gives no number): {verdict.evidence}",
+                   Phrase("it holds wherever ", lhs_text(problem), " is defined; it is "
+                          f"undefined where {where} (exact substitution gives no number): ",
+                          verdict.evidence),
                    None, {**verdict.details, "undefined_where": where}, verdict.proof)
 
 
@@ -153,22 +155,24 @@ def _realizable_only(problem: Problem, refuted: Verdict) -> Verdict | None:
     part = dataclasses.replace(problem, domain=problem.domain + tuple(extra))
     if domain_point(part) is None:
         return None
-    where = " and ".join(sp.sstr(r) for r in extra)
-    off = (f"off it the claim fails (not two responses to one prompt): "
-           f"{refuted.evidence}")
+    said = join(" and ", extra)
+    where = str(said)
+    off = Phrase("off it the claim fails (not two responses to one prompt): ",
+                 refuted.evidence)
     details = {"realizable_only": where, "fails_off_it_at": refuted.counterexample}
     verdict, _ = _decided(part)
     if verdict is not None and verdict.status is Status.PROVED:
         return Verdict(verdict.claim, Status.PROVED, verdict.method,
-                       f"on the realizable set ({where}): {verdict.evidence}; {off}",
+                       Phrase("on the realizable set (", said, "): ", verdict.evidence,
+                              "; ", off),
                        None, {**verdict.details, **details}, verdict.proof)
     if verdict is None or verdict.status is not Status.REFUTED:
         verdict, _ = search(part)
     if verdict is not None and verdict.status is Status.REFUTED:
         return verdict
     return Verdict(refuted.claim, Status.UNKNOWN, "none",
-                   f"on the realizable set ({where}) no proof and no counterexample was "
-                   f"found; {off}", None, details)
+                   Phrase("on the realizable set (", said, ") no proof and no "
+                          "counterexample was found; ", off), None, details)
 
 
 def _rechecked(problem: Problem, verdict: Verdict) -> Verdict:
@@ -179,7 +183,7 @@ def _rechecked(problem: Problem, verdict: Verdict) -> Verdict:
     if checked.status is not Status.PROVED:
         return checked
     return Verdict(verdict.claim, Status.PROVED, verdict.method,
-                   f"{verdict.evidence}; {checked.evidence}",
+                   Phrase(verdict.evidence, "; ", checked.evidence),
                    verdict.counterexample, {**verdict.details, "kernel": "re-checked"},
                    verdict.proof)
 
@@ -199,11 +203,12 @@ def kernel_verdict(problem: Problem, proof, method: str) -> Verdict:
     if undefined:
         where = sp.Or(*undefined)
         details["undefined_where"] = sp.sstr(where)
-        qualifier = (f"; it holds wherever the claim is defined (undefined where "
-                     f"{sp.sstr(where)})")
+        qualifier = Phrase("; it holds wherever the claim is defined (undefined where ",
+                           where, ")")
     return Verdict(name, Status.PROVED, method,
-                   f"{lhs_text(problem)} {problem.op} 0: {argument} (re-checked by the "
-                   f"proof kernel){qualifier}", None, details, proof)
+                   Phrase(lhs_text(problem), f" {problem.op} 0: ", argument,
+                          " (re-checked by the proof kernel)", qualifier),
+                   None, details, proof)
 
 
 def _plainer(problem: Problem, verdict: Verdict) -> Verdict:
@@ -243,8 +248,9 @@ def _with_condition(problem: Problem, verdict: Verdict) -> Verdict:
     if condition.subs(at) is not sp.false:
         return verdict
     return Verdict(verdict.claim, verdict.status, verdict.method,
-                   f"{verdict.evidence}; the claim holds exactly when {condition_text(condition)} "
-                   f"({argument})", verdict.counterexample,
+                   Phrase(verdict.evidence, "; the claim holds exactly when ",
+                          condition_text(condition), " (", argument, ")"),
+                   verdict.counterexample,
                    {**verdict.details, "holds_exactly_when": condition_text(condition)},
                    verdict.proof)
 
@@ -275,15 +281,15 @@ def _at_defaults(verdict: Verdict, claim: Claim, loss: Loss, params, budget,
     problem = reduce_claim(claim, loss, {**given, **defaults}, field, frame)
     if any(r is sp.false for r in problem.domain):
         return Verdict(verdict.claim, verdict.status, verdict.method,
-                       f"{verdict.evidence}; the defaults ({shown}) lie outside the "
-                       "claim's domain", verdict.counterexample,
+                       Phrase(verdict.evidence, f"; the defaults ({shown}) lie outside "
+                              "the claim's domain"), verdict.counterexample,
                        {**verdict.details, "at_defaults": "outside the domain"},
                        verdict.proof)
     if sp.count_ops(problem.expr) > DEFAULTS_OPS:
         words = (f"at the defaults ({shown}) no moderate point violates it; the claim there "
                  f"is too large for the quick proof attempt (over {DEFAULTS_OPS} operations)")
         return Verdict(verdict.claim, verdict.status, verdict.method,
-                       f"{verdict.evidence}; {words}", verdict.counterexample,
+                       Phrase(verdict.evidence, "; ", words), verdict.counterexample,
                        {**verdict.details, "at_defaults": "not attempted"}, verdict.proof)
     try:
         proof = _symbolic(problem)
@@ -295,7 +301,7 @@ def _at_defaults(verdict: Verdict, claim: Claim, loss: Loss, params, budget,
         words, status = (f"at the defaults ({shown}) the symbolic prover does not prove it "
                          "(no moderate point there violates it)"), "not proved"
     return Verdict(verdict.claim, verdict.status, verdict.method,
-                   f"{verdict.evidence}; {words}", verdict.counterexample,
+                   Phrase(verdict.evidence, "; ", words), verdict.counterexample,
                    {**verdict.details, "at_defaults": status}, verdict.proof)
 
 
@@ -368,10 +374,11 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
         return Verdict(claim.name, Status.UNKNOWN, "none",
                        "sympy recursed past Python's limit on this expression (the claim is "
                        "neither proved nor refuted)")
-    reason = ("no symbolic argument found: the sign of some factor is not fixed by the "
-              "assumptions; " + ("; ".join(v.evidence for v in partial) + "; " if partial
-                                 else "no interval prover applied; ") +
-              "and no counterexample was certified (sampling alone proves nothing)" +
-              "".join(f"; {n}" for n in notes))
+    reason = Phrase("no symbolic argument found: the sign of some factor is not fixed by "
+                    "the assumptions; ",
+                    Phrase(join("; ", [v.evidence for v in partial]), "; ") if partial
+                    else "no interval prover applied; ",
+                    "and no counterexample was certified (sampling alone proves nothing)",
+                    *[Phrase("; ", n) for n in notes])
     details = {k: v for p in partial for k, v in p.details.items()}
     return Verdict(claim.name, Status.UNKNOWN, "none", reason, None, details)

@@ -24,6 +24,7 @@ import mpmath
 import sympy as sp
 
 from ..numerics.confirm import show
+from ..phrases import Phrase
 from .certificates import OPS, IntervalProof
 from .cover import Certificate, box_at, certain, iv_callable, to_iv, variable_bounds
 from .problem import lhs_text
@@ -175,10 +176,10 @@ def interval_prover(problem, max_boxes: int = MAX_LEAVES) -> Verdict | None:
         counts = {k: sum(1 for v in search.leaves.values() if v == k) for k in ("in", "out")}
         return Verdict(
             name, Status.PROVED, "interval",
-            f"{lhs_text(problem)} {problem.op} 0 certified by mpmath interval arithmetic on "
-            f"{counts['in']} boxes covering the domain ({counts['out']} further boxes lie "
+            Phrase(lhs_text(problem), f" {problem.op} 0 certified by mpmath interval "
+                   f"arithmetic on {counts['in']} boxes covering the domain ({counts['out']} further boxes lie "
             f"outside it); the smallest certified margin is {cert.min_margin}; the cover "
-            "was re-checked (paths prefix-free, Kraft sum 1, every box re-evaluated)",
+            "was re-checked (paths prefix-free, Kraft sum 1, every box re-evaluated)"),
             None, {"boxes": counts["in"], "outside_boxes": counts["out"],
                    "boxes_classified": classified,
                    "min_margin": cert.min_margin, "certificate": cert.to_json()},
@@ -194,10 +195,11 @@ def interval_prover(problem, max_boxes: int = MAX_LEAVES) -> Verdict | None:
     why = (f"the budget of {max_boxes} boxes was spent" if timed_out
            else "boxes at the smallest width still undecided")
     return _unknown(
-        name, f"interval arithmetic certified {lhs_text(problem)} {problem.op} 0 on the "
-        f"domain except {len(search.undecided)} undecided boxes ({why}) covering "
-        f"{float(total):.3g} of the root box's volume, e.g. " + "; ".join(shown)
-        + (" (a claim tight on a boundary stays undecided in a band around it)"),
+        name, Phrase("interval arithmetic certified ", lhs_text(problem),
+                     f" {problem.op} 0 on the domain except {len(search.undecided)} undecided "
+                     f"boxes ({why}) covering {float(total):.3g} of the root box's volume, "
+                     "e.g. " + "; ".join(shown) + " (a claim tight on a boundary stays "
+                     "undecided in a band around it)"),
         {"certified_boxes": sum(1 for v in search.leaves.values() if v == "in"),
          "undecided_boxes": len(search.undecided),
          "undecided_volume_fraction": float(total), "boxes_classified": classified})

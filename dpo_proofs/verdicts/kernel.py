@@ -77,6 +77,7 @@ import sympy as sp
 from ..field.canonical import canonical
 from ..loss.functions import to_elementary
 from ..loss.symbols import x1, x2
+from ..phrases import Phrase, join
 
 from .cover import recheck, variable_bounds
 from .kernel_signs import power_signs, product_signs, sign_set
@@ -145,11 +146,12 @@ def _substitute(expr: sp.Expr, slacks: Sequence[Slack], domain, domains) -> sp.E
 # --- verification -----------------------------------------------------------------------
 
 def verify(proof: Proof, expr: sp.Expr, op: str, domain: Sequence[sp.Basic],
-           domains: dict | None = None) -> str:
+           domains: dict | None = None) -> Phrase:
     """Re-check ``proof`` of ``expr op 0`` on ``domain`` (relations, conjoined).
 
     ``domains`` maps each free constant's symbol to its interval. Returns the argument
-    as text; raises KernelError if any rule fails.
+    as a ``Phrase`` (its mathematics kept for the printers); raises KernelError if any
+    rule fails.
     """
     domain = tuple(domain)
     domains = narrowed(dict(domains or {}), domain)  # the domain's bounds on a constant
@@ -172,7 +174,7 @@ def verify(proof: Proof, expr: sp.Expr, op: str, domain: Sequence[sp.Basic],
     raise KernelError(f"unknown certificate {type(proof).__name__}")
 
 
-def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
+def _verify_sign(proof: SignProof, expr, op, domain, domains) -> Phrase:
     substituted = _substitute(sp.sympify(expr), proof.slacks, domain, domains)
     if not proof.constant.is_number or not proof.constant.is_real:
         raise KernelError("the constant is not a real number")
@@ -199,16 +201,16 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> str:
     if not signs <= SIGN_SETS[op]:
         raise KernelError(f"the product is {sign_text(signs)}, which does not give '{op} 0'")
     steps = [s.text() for s in proof.slacks]
-    chain = (", ".join(steps) + ": " if steps else "")
+    chain = Phrase(join(", ", steps), ": ") if steps else Phrase()
     if proof.constant == 0:
-        return chain + "the expression is identically 0"
+        return Phrase(chain, "the expression is identically 0")
     shown = [f.text() for f in proof.factors]
-    return (chain + f"= {sp.sstr(product)}" +
-            (f"; by the assumptions {', '.join(shown)}" if shown else "") +
-            f"; so the expression is {sign_text(signs)}")
+    return Phrase(chain, "it equals ", product,
+                  Phrase("; by the assumptions ", join(", ", shown)) if shown else "",
+                  "; so the expression is ", sign_text(signs))
 
 
-def _verify_root_bound(proof: RootBoundProof, expr, op, domain, domains) -> str:
+def _verify_root_bound(proof: RootBoundProof, expr, op, domain, domains) -> Phrase:
     """K11: P*(A - k*c) with c**2 <= Q/m from a domain relation."""
     if op not in (">", ">="):
         raise KernelError("the square bound gives only '> 0' or '>= 0'")
@@ -224,10 +226,10 @@ def _verify_root_bound(proof: RootBoundProof, expr, op, domain, domains) -> str:
     said = [verify(proof.cofactor_proof, proof.cofactor, ">", domain, domains),
             verify(proof.constant_proof, A, op, domain, domains),
             verify(proof.bound_proof, m * A ** 2 - k ** 2 * Q, op, domain, domains)]
-    return (f"= ({sp.sstr(proof.cofactor)})*({sp.sstr(proof.linear)}) with "
-            f"{sp.sstr(proof.relation)}: {sp.sstr(A)} {op} 0 and "
-            f"{sp.sstr(m * A ** 2 - k ** 2 * Q)} {op} 0 bound |{sp.sstr(k)}*{c}| by "
-            f"{sp.sstr(A)} (the cofactor: {said[0]}; A: {said[1]}; the bound: {said[2]})")
+    return Phrase("= ", sp.Mul(proof.cofactor, proof.linear, evaluate=False), " with ",
+                  proof.relation, ": ", A, f" {op} 0 and ", m * A ** 2 - k ** 2 * Q,
+                  f" {op} 0 bound ", sp.Abs(k * c), " by ", A, " (the cofactor: ", said[0],
+                  "; A: ", said[1], "; the bound: ", said[2], ")")
 
 
 def _relation_signs(factor: Factor, slacks, domain) -> frozenset:
@@ -246,18 +248,18 @@ def _relation_signs(factor: Factor, slacks, domain) -> frozenset:
     return frozenset(int(sp.sign(k)) * v for v in SIGN_SETS[op])
 
 
-def _verify_empty(proof: EmptyProof, domain, domains) -> str:
+def _verify_empty(proof: EmptyProof, domain, domains) -> Phrase:
     """K10: the domain is empty: one relation's negation holds on the others."""
     if proof.relation not in domain:
         raise KernelError(f"{sp.sstr(proof.relation)} is not a relation of the domain")
     rest = tuple(r for r in domain if r != proof.relation)
     gap, op = negation(proof.relation)
     argument = verify(proof.proof, gap, op, rest, domains)
-    return (f"the domain is empty: {sp.sstr(proof.relation)} fails wherever the other "
-            f"relations hold ({sp.sstr(gap)} {op} 0: {argument})")
+    return Phrase("the domain is empty: ", proof.relation, " fails wherever the other "
+                  "relations hold (", gap, f" {op} 0: ", argument, ")")
 
 
-def _verify_cases(proof: CaseProof, expr, op, domain, domains) -> str:
+def _verify_cases(proof: CaseProof, expr, op, domain, domains) -> Phrase:
     folded = split_cases(expr)
     if not isinstance(folded, sp.Piecewise):
         raise KernelError("the expression is not piecewise")
@@ -271,19 +273,19 @@ def _verify_cases(proof: CaseProof, expr, op, domain, domains) -> str:
     for (e, c, where), (pe, pc, sub) in zip(expected, proof.pieces):
         if e != pe or c != pc:
             raise KernelError("the pieces differ from the expression's")
-        label = "elsewhere" if c is sp.true else f"where {sp.sstr(c)}"
+        label = "elsewhere" if c is sp.true else Phrase("where ", c)
         if sub == UNDEFINED:
             if e is not sp.nan:
                 raise KernelError(f"the piece {label} is defined, and has no proof")
-            parts.append(f"{label}: undefined (the claim says nothing there)")
+            parts.append(Phrase(label, ": undefined (the claim says nothing there)"))
             continue
         if sub is None:
             raise KernelError(f"no proof for the piece {label}")
-        parts.append(f"{label}: " + verify(sub, e, op, where, domains))
-    return "piece by piece: " + "; ".join(parts)
+        parts.append(Phrase(label, ": ", verify(sub, e, op, where, domains)))
+    return Phrase("piece by piece: ", join("; ", parts))
 
 
-def _verify_union(proof: UnionProof, expr, op, domain, domains) -> str:
+def _verify_union(proof: UnionProof, expr, op, domain, domains) -> Phrase:
     if proof.relation not in domain:
         raise KernelError(f"{sp.sstr(proof.relation)} is not a relation of the domain")
     gap, rel = normalize(proof.relation)
@@ -305,9 +307,9 @@ def _verify_union(proof: UnionProof, expr, op, domain, domains) -> str:
                 raise KernelError(f"the branch {sp.sstr(f)} = 0 is not proved")
             continue
         branch = sp.Eq(f, 0)
-        parts.append(f"on the branch {sp.sstr(branch)}: "
-                     + verify(sub, expr, op, rest + (branch,), domains))
-    return f"{sp.sstr(proof.relation)} is the union of its branches; " + "; ".join(parts)
+        parts.append(Phrase("on the branch ", f, " = 0: ",
+                            verify(sub, expr, op, rest + (branch,), domains)))
+    return Phrase(proof.relation, " is the union of its branches; ", join("; ", parts))
 
 
 #: K7: what each exclusion leaves of the square, and the parts that cover the rest
@@ -321,7 +323,7 @@ def undefined_value(value: sp.Expr) -> bool:
     return value in (sp.zoo, sp.nan, sp.oo, -sp.oo)
 
 
-def _verify_defined(proof: DefinedProof, expr, op, domain, domains) -> str:
+def _verify_defined(proof: DefinedProof, expr, op, domain, domains) -> Phrase:
     """K7: expr is undefined on the excluded set (exact substitution, the whole edge at
     once for an edge), and the listed parts, each proved, cover the rest of the square."""
     if proof.excluded not in COVERS:
@@ -331,12 +333,13 @@ def _verify_defined(proof: DefinedProof, expr, op, domain, domains) -> str:
     for key in (("x1", "x2") if proof.excluded == "edges" else (proof.excluded,)):
         if not undefined_value(expr.subs(_EXCLUDED[key])):
             raise KernelError(f"the expression is not undefined where {key} is excluded")
-    texts = [f"on {', '.join(sp.sstr(r) for r in extra)}: "
-             + verify(sub, expr, op, domain + extra, domains) for extra, sub in proof.parts]
-    return "; ".join(texts)
+    texts = [Phrase("on ", join(", ", extra), ": ", verify(sub, expr, op, domain + extra,
+                                                          domains))
+             for extra, sub in proof.parts]
+    return join("; ", texts)
 
 
-def _verify_interval(proof: IntervalProof, expr, op, domain, domains) -> str:
+def _verify_interval(proof: IntervalProof, expr, op, domain, domains) -> Phrase:
     if any(normalize(s.relation)[1] != "=" for s in proof.ties):
         raise KernelError("interval ties encode equalities only")
     substituted = _substitute(sp.sympify(expr), proof.ties, domain, domains)
@@ -374,5 +377,5 @@ def _verify_interval(proof: IntervalProof, expr, op, domain, domains) -> str:
     ok, why = recheck(cert, substituted, op, relations, list(proof.variables))
     if not ok:
         raise KernelError(f"interval cover: {why}")
-    steps = "".join(s.text() + "; " for s in proof.ties)
-    return f"{steps}interval cover of {len(cert.leaves)} boxes re-checked"
+    steps = [Phrase(s.text(), "; ") for s in proof.ties]
+    return Phrase(*steps, f"interval cover of {len(cert.leaves)} boxes re-checked")

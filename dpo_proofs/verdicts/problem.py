@@ -17,6 +17,7 @@ from ..field.frames import Parametrization
 from ..field.hessian import hessian_of
 from ..field.in_frame import field_of
 from ..loss.loss import Loss
+from ..phrases import Phrase
 from ..field.canonical import canonical
 from ..loss.symbols import (D_X1, D_X2, HESSIAN_SYMBOLS, LOSS, MARGIN_RATE, RATIO, S_L, S_W,
                             V_L, V_W, x1, x2)
@@ -170,5 +171,7 @@ def constant_domains(problem: Problem) -> dict:
     return out
 
 
-def lhs_text(problem: Problem) -> str:
-    return sp.sstr(problem.form)
+def lhs_text(problem: Problem) -> Phrase:
+    """The claim's left-hand side (``expr op 0`` before substitution: ratio - 1, d_x1),
+    kept as mathematics for the printers."""
+    return Phrase(problem.form)

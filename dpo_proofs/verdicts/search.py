@@ -18,6 +18,7 @@ import sympy as sp
 
 from ..numerics.confirm import mp_callable, to_mpf
 from ..numerics.certify import certified_sign, certify_violation, exact_text, undefined_at
+from ..phrases import Phrase
 from .certificates import OPS
 from .domains import branches
 from .problem import Problem, lhs_text
@@ -223,7 +224,7 @@ def _shrunk(problem: Problem, verdict: Verdict, phase: str, tried: dict,
         if simpler != point and kept:
             point, verdict = simpler, kept[-1]
     note, details = describe(phase, point, problem, tried)
-    evidence = verdict.evidence + (f"; {note}" if note else "")
+    evidence = Phrase(verdict.evidence, f"; {note}" if note else "")
     return Verdict(verdict.claim, verdict.status, verdict.method, evidence,
                    verdict.counterexample, {**verdict.details, **details}, verdict.proof)
 
@@ -270,8 +271,9 @@ def refutation(problem: Problem, point: Mapping, method: str, how: str,
     counterexample.update({n: _exact(v) for n, v in problem.fixed})
     return Verdict(
         problem.claim.name, Status.REFUTED, method,
-        f"at {counterexample} {how}: {lhs_text(problem)} {violation.value.describe()}, "
-        f"which violates '{problem.op} 0'",
+        Phrase("at ", ", ".join(f"{n} = {v}" for n, v in counterexample.items()),
+               f" {how}: ", lhs_text(problem), f" {violation.value.describe()}, which "
+               f"violates '{problem.op} 0'"),
         counterexample, {"value": violation.enclosure, **violation.details(), **(extra or {})})
 
 
