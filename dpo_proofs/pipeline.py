@@ -147,7 +147,7 @@ def _analyze(loss: Loss, params, budget, confirm: bool,
         # function of x1/x2 alone: then the equilibria and flow ends are derived from G
         invariant = next(v for v in verdicts if v.claim == "conserves_x1_sq_plus_x2_sq")
         stationary = equilibria_of(loss, field_, invariant.status is Status.PROVED,
-                                   f"the claim x1*dL/dx1 + x2*dL/dx2 = 0 is {invariant.status}")
+                                   f"the claim x1 dL/dx1 + x2 dL/dx2 = 0 is {invariant.status}")
     return Analysis(loss, field_, tuple(forms), confirmations, findings, verdicts, "",
                     time.monotonic() - start, shown, frame, None if frame is None else base,
                     regions_of(field_, frame), claims, stationary)

@@ -80,8 +80,20 @@ def _solve_edge(expr, target, symbol, ok, values, budget) -> tuple[sp.Expr | Non
     return _pick(roots, values, ok), ""
 
 
+def _open_signs(expr: sp.Expr) -> sp.Expr:
+    """sympy.limit's sign(f) replaced by its value where f has one sign on the open
+    square (sign((1 - x1)**2) is 1 there): x_i = 1/(1 + u_i) with u_i > 0 covers it."""
+    u1, u2 = sp.symbols("u1 u2", positive=True)
+    inside = {x1: 1 / (1 + u1), x2: 1 / (1 + u2)}
+
+    def fixed(arg: sp.Expr) -> sp.Expr:
+        value = sp.sign(sp.factor(arg.subs(inside)))
+        return value if value.is_number else sp.sign(arg)
+    return expr.replace(sp.sign, fixed) if expr.has(sp.sign) else expr
+
+
 #: the level I(x1_0, x2_0) of the start, as the limit argument names it
-_I0 = sp.Symbol("I0")
+_I0, _I = sp.Symbol("I0"), sp.Symbol("I")
 
 
 def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
@@ -95,11 +107,11 @@ def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
                                  "stop there before reaching the boundary"))
     I0 = I.subs({x1: X1_0, x2: X2_0})
     base = Phrase("x1 rises and x2 falls everywhere (both proved), so x1(t), x2(t) are "
-                  "monotone and bounded and converge; the trajectory stays on the level set "
-                  "I = ", I, " = ", sp.Function("I")(X1_0, X2_0))
+                  "monotone and bounded and converge; the trajectory stays on the level set ",
+                  _I, " = ", I, " = ", sp.Function("I")(X1_0, X2_0))
     try:
         with time_budget(budget, "the limit of I as x2 -> 0+"):
-            edge = sp.limit(I, x2, 0, "+")
+            edge = _open_signs(sp.limit(I, x2, 0, "+"))
     except _SOLVE_FAILURES as error:
         edge, failure = None, type(error).__name__
     r1, why1 = None, ""
@@ -122,18 +134,18 @@ def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
             final = sp.Min(r1, 1)
             x2f = sp.Piecewise((0, r1 <= 1), (r2 if r2 is not None else sp.nan, True))
             why = Phrase("; as x2 -> 0+ the level set tends to ", edge, " = ", _I0,
-                         ", so x1 -> ", r1, " when that is <= 1; otherwise the orbit reaches x1 = 1 first",
-                         Phrase(", at x2 = ", r2) if r2 is not None else "")
+                         ", so ", x1, " -> ", r1, " when that is <= 1; otherwise the orbit reaches x1 = 1 first",
+                         Phrase(", at ", x2, " = ", r2) if r2 is not None else "")
         else:
             final, x2f = r1, sp.S.Zero
             why = Phrase("; as x2 -> 0+ the level set tends to ", edge, " = ", _I0,
-                         ", so x1 -> ", r1)
+                         ", so ", x1, " -> ", r1)
         return LimitPoint(final, x2f, "edge x2 -> 0", Phrase(base, why))
     if r2 is not None:
         return LimitPoint(sp.S.One, r2, "edge x1 = 1",
                           Phrase(base, "; I is not finite and x1-dependent as x2 -> 0+ "
-                                 "(limit ", edge, "), and on x1 = 1 the level set has x2 = ",
-                                 r2, ": the flow leaves the domain there (x1 would exceed 1)"))
+                                 "(limit ", edge, "), and on x1 = 1 the level set has ", x2,
+                                 " = ", r2, ": the flow leaves the domain there (x1 would exceed 1)"))
     undecided = [Phrase(f"on {where}: ", why) for where, why in
                  (("the edge x2 -> 0+", why1), ("the edge x1 = 1", why2)) if why]
     if undecided:
@@ -142,9 +154,9 @@ def limit_point(I, frame, monotone, field, values, budget) -> LimitPoint:
                           Phrase(base, "; where the level set meets the boundary is "
                                  "undecided (", join("; ", undecided), ")"))
     return LimitPoint(sp.S.One, sp.S.Zero, "corner (1, 0)",
-                      Phrase(base, "; the level set meets no open edge (as x2 -> 0+ I -> ",
-                             edge, "), so the monotone limit is the corner x1 = 1, x2 = 0, "
-                             "approached as t -> oo"))
+                      Phrase(base, "; the level set meets no open edge (as x2 -> 0+ ", _I,
+                             " -> ", edge, "), so the monotone limit is the corner x1 = 1, "
+                             "x2 = 0, approached as ", sp.Symbol("t"), " -> ", sp.oo))
 
 
 def second_order_term(base: GradientField, frame: Parametrization,

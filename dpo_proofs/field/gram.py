@@ -30,6 +30,7 @@ import sympy as sp
 from ..cache import cached
 from ..loss.loss import Loss
 from ..loss.symbols import GRAM_PARAMETERS, x1, x2
+from ..phrases import Phrase
 from .canonical import canonical
 from .frames import get_parametrization
 from .in_frame import field_of
@@ -129,13 +130,17 @@ def _derive(loss: Loss) -> GramDynamics:
         if canonical(sp.piecewise_fold(mine - theirs)) != 0:
             raise AssertionError(f"{loss.name}: {name} disagrees with the gram frame's "
                                  "field")  # pragma: no cover - a derivation bug
-        checks.append(f"{name} equals -(M grad L)/x of the gram frame (M = diag(x) G diag(x))")
+        checks.append(Phrase(sp.Symbol(name), " equals -(M grad L)/x of the gram frame "
+                             "(M = diag(x) G diag(x))"))
     w = _weight(s_w, s_l)
     if w is not None and not w.has(sp.Piecewise):
         # v_w - s_l*(a*w - c) = a*(s_w - s_l*w): the identities hold iff s_l*w = s_w
         shown = _identical(s_l * w, s_w)
-        checks.append("v_w = s_l*(a*w - c) and v_l = s_l*(c*w - b) with w = s_w/s_l"
-                      if shown else "v_w = s_l*(a*w - c) is not shown by the canonical form")
+        vw, vl, sw, sl, a, b, c, ww = sp.symbols("v_w v_l s_w s_l a b c w")
+        checks.append(Phrase(vw, " = ", sl * (a * ww - c), " and ", vl, " = ",
+                             sl * (c * ww - b), " with ", ww, " = ", sw / sl) if shown else
+                      Phrase(vw, " = ", sl * (a * ww - c), " is not shown by the canonical "
+                             "form"))
     plain = w is not None and not w.has(sp.Piecewise)
     sample = None
     if plain:

@@ -267,8 +267,8 @@ def equilibria_of(loss: Loss, field: GradientField, invariant: bool, why: str,
     shown = tuple((s.name, sp.sstr(v)) for s, v in values.items()
                   if s in loss.expr.free_symbols)
     if not invariant:
-        return Equilibria(shown, False, "not derived: L is not shown to be a function of "
-                          f"x1/x2 alone ({why})")
+        return Equilibria(shown, False, "L is not shown to be a function of x1/x2 alone "
+                          f"({why})")
     G = ratio_function(loss, field, values)
     rays, notes = stationary_rays(G)
     flows = []

@@ -271,7 +271,7 @@ def _forms_section(d: Derivation) -> list:
             None: "not decided to be the same function"}
     for e in forms:
         blocks += [Para((e.source + ":",)), Display("L = " + latex(e.expr)),
-                   Para(("This is ", word[e.same], " (", Code(e.argument), ").",))]
+                   Para(("This is ", word[e.same], " (", *said(e.argument), ").",))]
     return blocks
 
 

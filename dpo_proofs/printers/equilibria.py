@@ -84,7 +84,7 @@ def equilibria_lines(eq: "Equilibria | None") -> list[str]:
     if eq is None:
         return []
     if not eq.derived:
-        return [f"Equilibria: {eq.reason}."]
+        return [f"Equilibria: not derived ({eq.reason})."]
     lines = [f"Equilibria (constants {', '.join(f'{k} = {v}' for k, v in eq.constants)}): "
              f"G(rho) = x1 dL/dx1 with rho = x1/x2."]
     if not eq.rays:

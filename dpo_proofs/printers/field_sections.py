@@ -33,7 +33,8 @@ def field_section(d: Derivation) -> list:
             (r"\frac{\partial}{\partial x_{1}} %s - \frac{\partial}{\partial x_{2}} %s"
              % (DL2, DL1), f.curl))
           for block in (displays(lhs, value) if value is not None else
-                        [Para((Math(lhs), " not derived: ", Code(f.quantities_reason), "."))])],
+                        [Para((Math(lhs), " not derived: ", *said(f.quantities_reason),
+                               "."))])],
         Heading(2, "Conserved quantity of gradient flow"),
     ]
     c = f.conserved
@@ -88,7 +89,10 @@ def _equilibria_section(d: Derivation) -> list:
     rows = []
     for r, j in zip(eq.rays, shown["stationary"]):
         if r["kind"] == "band":
-            rows.append((("band",), (Code(j["where"]),), ("gradient 0",)))
+            exact = r.get("exact")
+            where = (Math(latex(exact.as_relational(sp.Symbol(r"\rho"))))
+                     if isinstance(exact, sp.Set) else j["where"])
+            rows.append((("band",), (where,), ("gradient 0",)))
         else:
             rows.append((("ray",), (Math(r"\rho^{*} \in [%s, %s]" % (
                 _digits(r["lo"]), _digits(r["hi"]))),), (j["stability"],)))
@@ -195,5 +199,6 @@ def frames_section(d: Derivation) -> list:
                      Math(r"\partial_{x_{i}} L"), " replaced by ", Math(r"(M \nabla L)_{i}"),
                      " and the ratio by ", Math("R_{M}"), ", on the frame's domain: ",
                      Code(f"python -m dpo_proofs frames {d.loss.name}"),
-                     " prints the table (--json adds the evidence and counterexamples).",))]
+                     " prints the table (", Code("--json"), " adds the evidence and "
+                     "counterexamples).",))]
     return blocks

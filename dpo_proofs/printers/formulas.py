@@ -32,10 +32,10 @@ def latex(expr: sp.Basic) -> str:
 
 
 #: a relation between two values of a sentence, or a value's comparison with 0
-_BETWEEN = re.compile(r"^ (=|>|<|>=|<=|!=) $")
+_BETWEEN = re.compile(r"^ (=|>|<|>=|<=|!=|->) $")
 _WITH_ZERO = re.compile(r"^ (=|>|<|>=|<=|!=) 0(?![\w.])")
 _SYMPY_TEXT = re.compile(r"\*|\b(Eq|Piecewise|Abs|Interval)\(")
-_REL_TEX = {"=": "=", ">": ">", "<": "<", ">=": r"\ge", "<=": r"\le", "!=": r"\ne"}
+_REL_TEX = {"->": r"\to", "=": "=", ">": ">", "<": "<", ">=": r"\ge", "<=": r"\le", "!=": r"\ne"}
 
 
 def said(text: str) -> list[Inline]:

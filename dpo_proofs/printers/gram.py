@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from .formulas import latex
-from .markup import Code, Display, Figure, Heading, Math, Para, Table
+from ..phrases import Phrase
+from .formulas import latex, said
+from .markup import Display, Figure, Heading, Math, Para, Table
 from .readable import readable
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ def gram_section(a: "Analysis") -> list:
     if g.up is not None and g.down is not None and sp.count_ops(g.weight) <= 40:
         blocks.append(Para(("The weight ", Math(r"w = s_w / s_l = " + latex(g.weight)),
                             "; where ", Math(r"s_w > 0"), " and ", Math(r"s_l > 0"), " (",
-                            Code(", ".join(f"{k}: {v}" for k, v in _signs(a).items())),
+                            ", ".join(f"{k}: {v}" for k, v in _signs(a).items()),
                             ") the four cases are:")))
         # a constant weight gives thresholds in (a, b, c) alone; else they are written
         # with w (displayed above) to keep each case on one line
@@ -137,5 +138,7 @@ def gram_section(a: "Analysis") -> list:
                              "a Gram matrix exists where (c/a)(c/b) <= 1.",
                              f"Figure not generated (needs matplotlib): python -m dpo_proofs "
                              f"plot {a.loss.name} --gram -o {gram_figure_name(a.loss.name)}"))
-    blocks.append(Para(("Checked: ", Code("; ".join(g.checks)), ".")))
+    checked = Phrase(*[part for i, c in enumerate(g.checks) for part in
+                       ((("; ",) if i else ()) + (c,))])
+    blocks.append(Para(("Checked: ", *said(checked), ".")))
     return blocks
