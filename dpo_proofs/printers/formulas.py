@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from ..loss.symbols import X1_0, X2_0
+from ..loss.symbols import MARGIN_RATE, X1_0, X2_0
 from ..phrases import Phrase
 from ..verdicts.values import D_X1, D_X2, LOSS, RATIO
 from .markup import Code, Display, Inline, Math, Para
@@ -23,7 +23,8 @@ DL1 = r"\frac{\partial L}{\partial x_{1}}"
 DL2 = r"\frac{\partial L}{\partial x_{2}}"
 
 _QUANTITY_TEX = {LOSS: "L", D_X1: r"\partial_{x_{1}} L", D_X2: r"\partial_{x_{2}} L",
-                 RATIO: "R", X1_0: "x_{1,0}", X2_0: "x_{2,0}"}
+                 RATIO: "R", X1_0: "x_{1,0}", X2_0: "x_{2,0}",
+                 MARGIN_RATE: r"\tfrac{d}{dt}(u_{w} - u_{l})"}
 
 
 def latex(expr: sp.Basic) -> str:

@@ -59,13 +59,19 @@ def _evidence(r: "Reproduction", unicode: bool = False) -> list[str]:
     return out
 
 
-def _claims_inline(claims) -> list:
-    """The claims a statement was read as, each typeset: statement, and its domain."""
+def _claims_inline(r: "Reproduction") -> list:
+    """The claims a statement was read as, typeset from the engine's reading (statement
+    and domain); a claim not posed for the loss as its text."""
     out: list = []
-    for i, c in enumerate(claims):
-        out += ["; " if i else "", Math(latex(c.statement))]
-        if c.domain is not sp.true:
-            out += [" on ", Math(latex(c.domain))]
+    read = r.read_as or (None,) * len(r.statement.claims)
+    for i, (c, claim) in enumerate(zip(r.statement.claims, read)):
+        out.append("; " if i else "")
+        if claim is None:
+            out.append(str(c).replace("**", "^"))
+            continue
+        out += ["some point has " if c.exists else "", Math(latex(claim.statement))]
+        if claim.domain is not sp.true:
+            out += [" on ", Math(latex(claim.domain))]
     return [p for p in out if p != ""]
 
 
@@ -160,7 +166,7 @@ def literature_section(reproductions: Sequence["Reproduction"],
         Heading(2, "The statements as published and as read"),
         Items(tuple((Code(r.statement.key), ": as published, ", r.statement.wording,
                      (f" ({r.statement.source})" if r.statement.source else ""),
-                     ". Read as: ", *_claims_inline(r.statement.claims),
+                     ". Read as: ", *_claims_inline(r),
                      (f". {r.statement.reading}" if r.statement.reading else ""), ".")
                     for r in reproductions)),
     ]

@@ -50,6 +50,9 @@ class Reproduction:
     verdicts: tuple[Verdict, ...]
     weaker: tuple[Verdict, ...]
     outcome: str
+    #: each claim as the engine read it (statement and domain as sympy), None where it
+    #: says nothing for this loss: what the documents typeset
+    read_as: tuple[Claim | None, ...] = ()
 
     @property
     def own(self) -> bool:
@@ -118,6 +121,15 @@ def _decide(claimed: Claimed, loss: Loss, frame: str, budget: float | None) -> V
         return Verdict(str(claimed), Status.UNKNOWN, "not posed", str(error))
 
 
+def _read(claimed: Claimed, loss: Loss, frame: str) -> Claim | None:
+    """The claim as parsed for ``loss`` in ``frame`` (None: not posed for this loss)."""
+    try:
+        return claim_from_text(claimed.text, with_frame_constants(
+            loss, get_parametrization(frame)), claimed.domain)
+    except InvalidArgument:
+        return None
+
+
 def _decided(claimed: Claimed, loss: Loss, frame: str, budget: float | None) -> Verdict:
     framed = with_frame_constants(loss, get_parametrization(frame))
     claim = claim_from_text(claimed.text, framed, claimed.domain)
@@ -166,7 +178,8 @@ def _reproduce(s: Statement, loss: Loss, budget: float | None) -> Reproduction:
     if outcome == "refuted" and s.weaker:
         weak = tuple(_decide(c, loss, s.frame, budget) for c in s.weaker)
         outcome = outcome_of(s.claims, verdicts, s.weaker, weak)
-    return Reproduction(s, loss.name, verdicts, weak, outcome)
+    read = tuple(_read(c, loss, s.frame) for c in s.claims)
+    return Reproduction(s, loss.name, verdicts, weak, outcome, read)
 
 
 def statement(key: str) -> Statement:
