@@ -262,3 +262,21 @@ def test_prose_mathematics_is_typeset_and_the_rest_is_text():
     }
     for text, tex in cases.items():
         assert prose_tex(text, tex_escape) == tex
+
+
+def test_evidence_and_reasons_are_typeset_not_sympy_text(documents):
+    """Every document sets the engine's evidence, the flow's limit argument and the
+    conserved-quantity reasons as mathematics: no sympy ** or Eq(, no sympy dummy
+    (\\_s0), no Python dict of a point, no sympy error message with its _b0 variables."""
+    for name, text in documents.items():
+        if not name.endswith(".tex"):
+            continue
+        quoted = {line for line in text.splitlines() if line.startswith("As published:")}
+        body = "\n".join(line for line in text.splitlines() if line not in quoted)
+        for bad in ("**", "Eq(", r"\_s0", r"\_b0", "{'x1'", "Not sure of sign",
+                    "oo*sign"):
+            assert bad not in body.replace(r"\allowbreak{}", ""), (name, bad)
+    dpo = documents["dpo.tex"]
+    assert r"the level set $I = x_{1}^{2} + x_{2}^{2} = I{\left(x_{1,0},x_{2,0} \right)}$" \
+        in dpo
+    assert r"so $x_{1} \to \sqrt{x_{1,0}^{2} + x_{2,0}^{2}}$" in dpo

@@ -426,3 +426,11 @@ def test_a_proofs_evidence_is_printed_as_mathematics():
     verdict = check("ratio < 1 where x1 < x2", "cpo")
     maths = [p.tex for p in said(verdict.evidence) if isinstance(p, Math)]
     assert r"x_{1} = \frac{x_{2}}{s_{0} + 1}" in maths and "s_{0} > 0" in maths
+
+
+def test_a_verdict_in_a_notebook_shows_its_evidence_as_mathematics():
+    from dpo_proofs import check
+
+    md = check("ratio < 1 where x1 < x2", "cpo")._repr_markdown_()
+    assert md.startswith("**ratio < 1 on x1 < x2**: proved (symbolic)")
+    assert r"$x_{1}$ = $\frac{x_{2}}{s_{0} + 1}$" in md and "**beta" not in md

@@ -15,6 +15,7 @@ import sympy as sp
 
 from ..loss.symbols import (D_X1, D_X2, HESS_DET, HESS_TRACE, LOSS, QUANTITY_SYMBOLS,
                              RATIO, x1, x2)
+from ..phrases import Phrase
 
 __all__ = ["Status", "Verdict", "Claim", "QUANTITY_SYMBOLS", "LOSS", "D_X1", "D_X2",
            "RATIO", "builtin_claims", "frame_claims", "ratio_at_most", "gradient_bounded",
@@ -68,7 +69,10 @@ class Verdict:
         return f"<Verdict {self.claim}: {self.status} ({self.method}){where}>"
 
     def _repr_markdown_(self) -> str:
-        text = self.evidence if len(self.evidence) <= 400 else self.evidence[:397] + "..."
+        # the evidence's mathematics in $...$ (a Phrase keeps it); a long one cut
+        parts = self.evidence.parts if isinstance(self.evidence, Phrase) else (self.evidence,)
+        text = "".join(p if isinstance(p, str) else f"${sp.latex(p)}$" for p in parts)
+        text = text if len(text) <= 600 else text[:597] + "..."
         point = (" at " + ", ".join(f"{k} = {v}" for k, v in self.counterexample.items())
                  if self.counterexample else "")
         return f"**{self.claim}**: {self.status} ({self.method}){point}. {text}"
