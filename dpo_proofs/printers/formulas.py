@@ -15,6 +15,7 @@ from ..loss.symbols import MARGIN_RATE, X1_0, X2_0
 from ..phrases import Phrase
 from ..verdicts.values import D_X1, D_X2, LOSS, RATIO
 from .markup import Code, Display, Inline, Math, Para
+from .tex_layout import width
 
 __all__ = ["latex", "join", "said", "region_sentence", "displays", "DL1", "DL2",
            "DISPLAY_LIMIT"]
@@ -27,14 +28,26 @@ _QUANTITY_TEX = {LOSS: "L", D_X1: r"\partial_{x_{1}} L", D_X2: r"\partial_{x_{2}
                  MARGIN_RATE: r"\tfrac{d}{dt}(u_{w} - u_{l})"}
 
 
-def latex(expr: sp.Basic) -> str:
-    """sympy's LaTeX; the quantity symbols of claims print as L, R and partials."""
-    return sp.latex(expr, symbol_names=_QUANTITY_TEX)
+#: constants whose names sympy does not read as Greek (it prints "lam" as l a m)
+_GREEK_TEX = {"lam": r"\lambda", "eps": r"\varepsilon"}
+
+
+def latex(expr: sp.Basic, **options) -> str:
+    """sympy's LaTeX; the quantity symbols of claims print as L, R and partials, and the
+    constants lam, eps (lam_s, eps_ls) as lambda, epsilon. ``options`` go to sympy."""
+    names = dict(_QUANTITY_TEX)
+    for s in getattr(expr, "free_symbols", ()):
+        head, _, tail = s.name.partition("_")
+        if head in _GREEK_TEX and isinstance(s, sp.Symbol):
+            names[s] = _GREEK_TEX[head] + (f"_{{{tail}}}" if tail else "")
+    return sp.latex(expr, symbol_names=names, **options)
 
 
 #: a relation between two values of a sentence, or a value's comparison with 0
 _BETWEEN = re.compile(r"^ (=|>|<|>=|<=|!=|->) $")
 _WITH_ZERO = re.compile(r"^ (=|>|<|>=|<=|!=) 0(?![\w.])")
+#: wider than this (points), a formula of a sentence is written with breakable products
+_BREAK_PT = 200.0
 _SYMPY_TEXT = re.compile(r"\*|\b(Eq|Piecewise|Abs|Interval)\(")
 _REL_TEX = {"->": r"\to", "=": "=", ">": ">", "<": "<", ">=": r"\ge", "<=": r"\le", "!=": r"\ne"}
 
@@ -56,6 +69,10 @@ def said(text: str) -> list[Inline]:
             i += 1
             continue
         tex = latex(p)
+        if width((Math(tex),)) > _BREAK_PT:
+            # a long product written with \cdot, a binary operator TeX may break after
+            # (an implicit product is one unbreakable run of factors)
+            tex = latex(p, mul_symbol="dot")
         while i + 1 < len(parts) and isinstance(parts[i + 1], str):
             glue = parts[i + 1]
             between = _BETWEEN.match(glue)

@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..numerics.confirm import REQUIRED_DIGITS
 from .equilibria import equilibria_json, equilibria_lines
+from .formulas import latex
 from .gram import gram_json, gram_lines
 from .readable import readable, readable_text
 from .second_order import second_order_json, second_order_lines
@@ -275,19 +276,19 @@ def analysis_text(a: "Analysis", unicode: bool = False) -> str:
 
 def analysis_latex(a: "Analysis") -> str:
     f = a.field
-    rows = [r"L &= " + sp.latex(a.loss.expr)]
+    rows = [r"L &= " + latex(a.loss.expr)]
     if f is not None:
         rows += [
-            r"\frac{\partial L}{\partial x_1} &= " + sp.latex(f.d_x1.closed_form),
-            r"\frac{\partial L}{\partial x_2} &= " + sp.latex(f.d_x2.closed_form),
+            r"\frac{\partial L}{\partial x_1} &= " + latex(f.d_x1.closed_form),
+            r"\frac{\partial L}{\partial x_2} &= " + latex(f.d_x2.closed_form),
             r"R = \frac{|\partial L/\partial x_2|}{|\partial L/\partial x_1|} &= "
-            + sp.latex(f.ratio),
-            r"R > 1 &\iff " + sp.latex(a.region("ratio_gt_1")),
+            + latex(f.ratio),
+            r"R > 1 &\iff " + latex(a.region("ratio_gt_1")),
             r"x_1 \frac{\partial L}{\partial x_1} + x_2 \frac{\partial L}{\partial x_2} &= "
-            + sp.latex(f.radial),
+            + latex(f.radial),
         ]
         if f.conserved:
-            rows.append(r"\text{conserved by gradient flow} &: " + sp.latex(f.conserved.expr))
+            rows.append(r"\text{conserved by gradient flow} &: " + latex(f.conserved.expr))
     return "$\\begin{aligned}" + r"\\ ".join(rows) + "\\end{aligned}$"
 
 
@@ -299,7 +300,7 @@ def analysis_markdown(a: "Analysis") -> str:
     parts = [head]
     if loss.trl_name:
         parts.append(f"TRL loss_type: `{loss.trl_name}`")
-    consts = ", ".join(f"${sp.latex(p.symbol)} = {sp.latex(p.default)}$" for p in
+    consts = ", ".join(f"${latex(p.symbol)} = {latex(p.default)}$" for p in
                        loss.parameters)
     fixed = ", ".join(f"{k} = {v}" for k, v in a.params)
     if fixed:
