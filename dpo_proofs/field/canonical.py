@@ -12,6 +12,7 @@ import functools
 import sympy as sp
 
 from ..loss.functions import to_elementary
+from ..phrases import Phrase
 
 __all__ = ["canonical", "exp_to_powers", "prove_equal", "disjoint_pieces"]
 
@@ -83,7 +84,7 @@ def prove_equal(a: sp.Expr, b: sp.Expr) -> tuple[bool | None, str]:
     simplified = sp.simplify(to_elementary(a - b))
     if simplified == 0:
         return True, "sympy.simplify reduces the difference to 0"
-    return None, f"difference not reduced to 0: {sp.sstr(difference)}"
+    return None, Phrase("difference not reduced to 0: ", difference)
 
 
 def disjoint_pieces(pw: sp.Piecewise) -> list[tuple[sp.Expr, sp.Basic]]:

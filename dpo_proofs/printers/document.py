@@ -131,9 +131,9 @@ def _partials_section(d: Derivation) -> list:
             blocks += [Para(("The margin's derivative:",)),
                        Display(r"\frac{\partial h}{\partial %s} = %s" % (name, latex(pd.dh)))]
         for i, step in enumerate(pd.steps, 1):
-            note = "" if step.checked is None and i == 1 else \
-                f" ({_CHECK_WORD[step.checked]}: {step.argument})"
-            blocks.append(Para((f"Step {i}: {step.description}{note}.",)))
+            note = () if step.checked is None and i == 1 else \
+                (f" ({_CHECK_WORD[step.checked]}: ", *said(step.argument), ")")
+            blocks.append(Para((f"Step {i}: {step.description}", *note, ".")))
             blocks.append(Display(_DL[pd.symbol] + " = " + latex(step.expr)))
         if partial.sign.factors:
             blocks.append(Para(("Sign on the domain: ", SIGN_WORDS[partial.sign.sign],

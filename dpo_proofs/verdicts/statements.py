@@ -110,7 +110,7 @@ STATEMENTS: tuple[Statement, ...] = (
         (_S("sqrt(a) - c/sqrt(b) > 0", "c**2 < a*b"),
          _S("c/sqrt(a) - sqrt(b) < 0", "c**2 < a*b")),
         reading="along d = g_w/sqrt(a) - g_l/sqrt(b): du_w = <g_w, d> = sqrt(a) - "
-        "c/sqrt(b), du_l = c/sqrt(a) - sqrt(b); 'not parallel' is c**2 < a*b"),
+        "c/sqrt(b), du_l = c/sqrt(a) - sqrt(b); 'not parallel' is c^2 < ab"),
     Statement(
         "razin-displacement", "Razin et al. 2024", "2410.08847", "Thm 1 / Thm 4, Eq. 7",
         "d/dt log pi(y+) = -l' <grad log pi+, grad log pi+ - grad log pi->; the chosen "
@@ -177,7 +177,7 @@ STATEMENTS: tuple[Statement, ...] = (
         "below a threshold set by the reference ratio", "probability", "dpo",
         (_S("loss < log(1 + (r_w/r_l)**beta)", "x1 > x2"),), analogue=True,
         reading="where the policy ranks y_w first (x1 > x2) the loss is below "
-        "-log sigmoid(beta*log(r_l/r_w)) = log(1 + (r_w/r_l)**beta)",
+        "-log sigmoid(beta log(r_l/r_w)) = log(1 + (r_w/r_l)^beta)",
         source="paraphrase"),
     Statement(
         "chen-band", "Chen, Wu et al. 2026", "2604.18239", "the disentanglement band",
