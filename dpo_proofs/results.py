@@ -104,7 +104,8 @@ class Analysis:
             out.append(f"derivation incomplete: {self.incomplete}")
         for c in self.confirmations:
             if not c.passed:
-                out.append(f"{c.quantity} at {dict(c.point)}: symbolic {c.symbolic} vs "
+                where = ", ".join(f"{k} = {v}" for k, v in c.point)
+                out.append(f"{c.quantity} at {where}: symbolic {c.symbolic} vs "
                            f"numerical {c.numerical} agree to {c.digits} digits only")
         for form in self.equivalent_forms:
             if form.same is False:

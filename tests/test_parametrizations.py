@@ -157,3 +157,46 @@ def test_a_user_map_s_image_is_derived_and_claims_hold_on_it():
     assert frame.domain == sp.And(x1 < 1, x2 < 1)
     assert get_parametrization("x1 = exp(a), x2 = exp(b)").domain == sp.true
     assert check("d_x1 < 0", "dpo", frame=frame).status is Status.PROVED
+
+
+def test_a_gradient_far_below_the_loss_is_confirmed_in_a_frame():
+    """cpo in the log frame at beta = 1000, x2 = 1e-300: d_x2 is about 7e-300076 beside
+    L = alpha*log(x1) + ... of size 0.5, so any finite difference of L(x(theta)) sees 0
+    (at 60 to 960 digits). The complex step of the composite confirms it; a check too
+    coarse to see a true value must not report the derivation as failed."""
+    import sympy as sp
+
+    from dpo_proofs import get_variant
+    from dpo_proofs.field.frames import get_parametrization
+    from dpo_proofs.field.in_frame import field_of
+    from dpo_proofs.numerics.confirm import REQUIRED_DIGITS
+    from dpo_proofs.numerics.velocity import confirm_velocity
+
+    loss, frame = get_variant("cpo"), get_parametrization("log")
+    f = field_of(loss, frame)
+    point = {"x1": sp.Rational(3, 5), "x2": sp.Rational(1, 10**300), "beta": sp.Integer(1000),
+             "alpha": sp.Integer(1)}
+    checks = confirm_velocity(loss, frame, f.d_x1.closed_form, f.d_x2.closed_form, [point])
+    d_x2 = next(c for c in checks if c.quantity == "d_x2")
+    assert d_x2.digits >= REQUIRED_DIGITS and "complex step" in d_x2.method
+    assert "e-300076" in d_x2.symbolic and "e-300076" in d_x2.numerical
+
+
+def test_the_frame_confirmation_leaves_out_the_kinks_of_the_loss():
+    """softmax:2 puts a point at x1 = x2 = 1/2; for dpop (max(0, log(r_w/x1)), r_w = 1/2)
+    and balanced_po (a piece boundary at x1/r_w = (x2/r_l)^-alpha) that is a kink, where
+    L has no derivative and a central difference averages the one-sided ones (dpop:
+    -0.3375 against the piece's -0.025). Such a point is not a confirmation point; the
+    smooth losses keep it."""
+    from dpo_proofs import analyze, get_variant
+    from dpo_proofs.field.frames import get_parametrization
+    from dpo_proofs.numerics.velocity import frame_points
+
+    half = {"x1": sp.Rational(1, 2), "x2": sp.Rational(1, 2)}
+    frame = get_parametrization("softmax:2")
+    for name in ("dpop", "balanced_po"):
+        points = frame_points(get_variant(name), frame)
+        assert not any(all(p[k] == v for k, v in half.items()) for p in points), name
+        assert analyze(name, parametrization="softmax:2").failures == (), name
+    dpo_points = frame_points(get_variant("dpo"), frame)
+    assert any(all(p[k] == v for k, v in half.items()) for p in dpo_points)

@@ -31,9 +31,27 @@ def frame_points(loss: Loss, frame: Parametrization) -> list[dict]:
     base = confirmation_points(loss)
     for point in base + [{**base[0], **e} for e in extra]:
         moved = on_frame(point, frame)
-        if moved is not None and moved not in out:
+        if moved is not None and moved not in out and not _on_a_kink(loss, moved):
             out.append(moved)
     return out
+
+
+def _on_a_kink(loss: Loss, point: dict) -> bool:
+    """True where a max, min, |.|, step or piece boundary of L is met exactly (dpop's
+    max(0, log(r_w/x1)) at x1 = r_w = 1/2, where softmax:2 puts its point): L has no
+    derivative there, and a central difference averages the two one-sided ones."""
+    values = {s: sp.Rational(point[s.name]) for s in loss.expr.free_symbols
+              if s.name in point}
+    gaps = []
+    for node in sp.preorder_traversal(loss.expr):
+        if isinstance(node, (sp.Max, sp.Min)):
+            gaps += [a - b for i, a in enumerate(node.args) for b in node.args[i + 1:]]
+        elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
+            gaps.append(node.args[0])
+        elif isinstance(node, sp.Piecewise):
+            gaps += [c.lhs - c.rhs for _, c in node.args
+                     if isinstance(c, sp.core.relational.Relational)]
+    return any(sp.simplify(g.subs(values)) == 0 for g in gaps)
 
 
 def confirm_velocity(loss: Loss, frame: Parametrization, g1: sp.Expr, g2: sp.Expr,
@@ -54,6 +72,8 @@ def confirm_velocity(loss: Loss, frame: Parametrization, g1: sp.Expr, g2: sp.Exp
     forward_fns = [mp_callable(f.subs(fixed), theta) for f in frame.forward]
     loss_fn = mp_callable(loss.expr, symbols)
     symbolic_fns = {"d_x1": mp_callable(g1, symbols), "d_x2": mp_callable(g2, symbols)}
+    analytic = not any(e.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign)
+                       for e in (loss.expr, *frame.forward))
     points = frame_points(loss, frame) if points is None else points
     points = [{**p, **{s.name: v for s, v in fixed.items() if s in params}} for p in points]
     out = []
@@ -73,6 +93,7 @@ def confirm_velocity(loss: Loss, frame: Parametrization, g1: sp.Expr, g2: sp.Exp
                 jac = [[_partial(f, t0, j) for j in range(len(theta))] for f in forward_fns]
                 numerical = [mpmath.fsum(jac[i][j] * grad_t[j] for j in range(len(theta)))
                              for i in range(2)]
+                how = "mpmath.diff of L(x(theta)) and of x(theta)"
                 try:
                     symbolic = [symbolic_fns[q](*x, *rest) for q in ("d_x1", "d_x2")]
                     digits = [agreeing_digits(s, n) for s, n in zip(symbolic, numerical)]
@@ -80,16 +101,43 @@ def confirm_velocity(loss: Loss, frame: Parametrization, g1: sp.Expr, g2: sp.Exp
                     # A closed form such as 1/(x2**(1/n) - 1) at x2 = 1 - 1e-300: the
                     # denominator rounds to 0 at this precision; the next level resolves it.
                     symbolic, digits = [mpmath.nan, mpmath.nan], [0.0, 0.0]
+                if min(digits) < REQUIRED_DIGITS and analytic:
+                    # A gradient far below the loss's size (cpo at beta = 1000, x2 = 1e-300:
+                    # 1e-300076 beside alpha*log x1) is lost to any finite difference; the
+                    # complex step of the composite keeps its relative precision.
+                    stepped = _stepped(composite, t0, jac)
+                    if stepped is not None:
+                        better = [agreeing_digits(s, n) for s, n in zip(symbolic, stepped)]
+                        if min(better) > min(digits):
+                            numerical, digits = stepped, better
+                            how = "complex step of L(x(theta)), mpmath.diff of x(theta)"
             if min(digits) >= REQUIRED_DIGITS:
                 break
         with mpmath.workdps(DPS):
             shown = tuple((k, show(v)) for k, v in sorted(point.items()))
-            method = "mpmath.diff of L(x(theta)) and of x(theta)" + (
-                f" at {level} digits" if level != DPS else "")
+            method = how + (f" at {level} digits" if level != DPS else "")
             for name, s, n, d in zip(("d_x1", "d_x2"), symbolic, numerical, digits):
                 out.append(Confirmation(name, shown, mpmath.nstr(s, 25), mpmath.nstr(n, 25),
                                         round(min(d, DPS), 1), method))
     return tuple(out)
+
+
+def _stepped(composite, t0: list, jac: list) -> list | None:
+    """J times grad_theta L with each partial of L(x(theta)) by the complex step
+    Im L(theta + i*h*e_j)/h, h = 10^-(dps/2): no difference of nearby values, so a
+    partial far below L's size keeps its relative precision (truncation O(h^2)).
+    theta is any real (a log-probability is negative): the step is added, not scaled."""
+    h = mpmath.mpf(10) ** (-(mpmath.mp.dps // 2))
+
+    def partial(j: int):
+        shifted = list(t0)
+        shifted[j] = mpmath.mpc(t0[j], h)
+        return mpmath.im(composite(*shifted)) / h
+    try:
+        grad = [partial(j) for j in range(len(t0))]
+    except (ZeroDivisionError, ValueError, TypeError):
+        return None   # a map not analytic there
+    return [mpmath.fsum(jac[i][j] * grad[j] for j in range(len(t0))) for i in range(2)]
 
 
 def _partial(fn, at: list, index: int):
