@@ -17,6 +17,7 @@ from ..loss.loss import Loss
 from ..loss.symbols import x1, x2
 from .confirm import (DPS, REQUIRED_DIGITS, Confirmation, Point, agreeing_digits,
                       confirmation_points, mp_callable, show, to_mpf)
+from .seams import on_a_seam
 
 __all__ = ["frame_points", "confirm_velocity"]
 
@@ -31,27 +32,12 @@ def frame_points(loss: Loss, frame: Parametrization) -> list[dict]:
     base = confirmation_points(loss)
     for point in base + [{**base[0], **e} for e in extra]:
         moved = on_frame(point, frame)
-        if moved is not None and moved not in out and not _on_a_kink(loss, moved):
+        # not on a kink of L (dpop's max(0, log(r_w/x1)) at x1 = r_w = 1/2, where
+        # softmax:2 puts its point): no derivative exists there, and a central
+        # difference averages the two one-sided ones
+        if moved is not None and moved not in out and not on_a_seam(loss.expr, moved):
             out.append(moved)
     return out
-
-
-def _on_a_kink(loss: Loss, point: dict) -> bool:
-    """True where a max, min, |.|, step or piece boundary of L is met exactly (dpop's
-    max(0, log(r_w/x1)) at x1 = r_w = 1/2, where softmax:2 puts its point): L has no
-    derivative there, and a central difference averages the two one-sided ones."""
-    values = {s: sp.Rational(point[s.name]) for s in loss.expr.free_symbols
-              if s.name in point}
-    gaps = []
-    for node in sp.preorder_traversal(loss.expr):
-        if isinstance(node, (sp.Max, sp.Min)):
-            gaps += [a - b for i, a in enumerate(node.args) for b in node.args[i + 1:]]
-        elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
-            gaps.append(node.args[0])
-        elif isinstance(node, sp.Piecewise):
-            gaps += [c.lhs - c.rhs for _, c in node.args
-                     if isinstance(c, sp.core.relational.Relational)]
-    return any(sp.simplify(g.subs(values)) == 0 for g in gaps)
 
 
 def confirm_velocity(loss: Loss, frame: Parametrization, g1: sp.Expr, g2: sp.Expr,

@@ -15,6 +15,7 @@ from ..loss.symbols import MARGIN_RATE, X1_0, X2_0
 from ..phrases import Phrase
 from ..verdicts.values import D_X1, D_X2, LOSS, RATIO
 from .markup import Code, Display, Inline, Math, Para
+from .prose import NAMES_TEX, OPS_TEX
 from .tex_layout import width
 
 __all__ = ["latex", "join", "said", "region_sentence", "displays", "DL1", "DL2",
@@ -28,28 +29,25 @@ _QUANTITY_TEX = {LOSS: "L", D_X1: r"\partial_{x_{1}} L", D_X2: r"\partial_{x_{2}
                  MARGIN_RATE: r"\tfrac{d}{dt}(u_{w} - u_{l})"}
 
 
-#: constants whose names sympy does not read as Greek (it prints "lam" as l a m)
-_GREEK_TEX = {"lam": r"\lambda", "eps": r"\varepsilon"}
-
-
 def latex(expr: sp.Basic, **options) -> str:
     """sympy's LaTeX; the quantity symbols of claims print as L, R and partials, and the
     constants lam, eps (lam_s, eps_ls) as lambda, epsilon. ``options`` go to sympy."""
     names = dict(_QUANTITY_TEX)
     for s in getattr(expr, "free_symbols", ()):
         head, _, tail = s.name.partition("_")
-        if head in _GREEK_TEX and isinstance(s, sp.Symbol):
-            names[s] = _GREEK_TEX[head] + (f"_{{{tail}}}" if tail else "")
+        # a name the prose printer knows (lam -> lambda) that sympy prints as letters
+        if isinstance(s, sp.Symbol) and head in NAMES_TEX and sp.latex(sp.Symbol(head)) == head:
+            names[s] = NAMES_TEX[head] + (f"_{{{tail}}}" if tail else "")
     return sp.latex(expr, symbol_names=names, **options)
 
 
 #: a relation between two values of a sentence, or a value's comparison with 0
-_BETWEEN = re.compile(r"^ (=|>|<|>=|<=|!=|->) $")
-_WITH_ZERO = re.compile(r"^ (=|>|<|>=|<=|!=) 0(?![\w.])")
+_RELATIONS = ("<=", ">=", "!=", "->", "=", "<", ">")
+_BETWEEN = re.compile(r"^ (%s) $" % "|".join(_RELATIONS))
+_WITH_ZERO = re.compile(r"^ (%s) 0(?![\w.])" % "|".join(r for r in _RELATIONS if r != "->"))
 #: wider than this (points), a formula of a sentence is written with breakable products
 _BREAK_PT = 200.0
 _SYMPY_TEXT = re.compile(r"\*|\b(Eq|Piecewise|Abs|Interval)\(")
-_REL_TEX = {"->": r"\to", "=": "=", ">": ">", "<": "<", ">=": r"\ge", "<=": r"\le", "!=": r"\ne"}
 
 
 def said(text: str) -> list[Inline]:
@@ -77,12 +75,12 @@ def said(text: str) -> list[Inline]:
             glue = parts[i + 1]
             between = _BETWEEN.match(glue)
             if between and i + 2 < len(parts) and not isinstance(parts[i + 2], str):
-                tex += f" {_REL_TEX[between.group(1)]} {latex(parts[i + 2])}"
+                tex += f" {OPS_TEX[between.group(1)]} {latex(parts[i + 2])}"
                 i += 2
                 continue
             zero = _WITH_ZERO.match(glue)
             if zero:
-                tex += f" {_REL_TEX[zero.group(1)]} 0"
+                tex += f" {OPS_TEX[zero.group(1)]} 0"
                 parts[i + 1] = glue[zero.end():]
             break
         out.append(Math(tex))

@@ -8,25 +8,18 @@ import sympy as sp
 
 from .formulas import latex
 from .markup import Code, Heading, Items, Math, Para, Table
-from .readable import readable_text
+from .readable import point_text, readable_text
 from .table import ASCII_MARKS, MARKS
 
 if TYPE_CHECKING:
     from ..verdicts.literature import Reproduction
 
-__all__ = ["literature_report", "analogue_table", "OUTCOME_MARKS", "point_text",
+__all__ = ["literature_report", "analogue_table", "OUTCOME_MARKS",
            "literature_section"]
 
 #: a mark per outcome (imprecise: fails as published, a weaker reading holds)
 OUTCOME_MARKS = {"reproduced": MARKS["proved"], "imprecise": "~", "refuted": MARKS["refuted"],
                  "unknown": "?", "not for this loss": "."}
-
-
-def point_text(point: dict | None) -> str:
-    """x1 = 1/2, x2 = 1/3, a = 1, ... (the counterexample as a reader writes it)."""
-    if not point:
-        return ""
-    return ", ".join(f"{k} = {v}" for k, v in point.items())
 
 
 def _evidence(r: "Reproduction", unicode: bool = False) -> list[str]:

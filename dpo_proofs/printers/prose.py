@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["prose_tex"]
+__all__ = ["prose_tex", "NAMES_TEX", "OPS_TEX"]
 
 #: names the package writes for variables and constants, and their LaTeX
-_NAMES = {"x1": "x_1", "x2": "x_2", "r_w": "r_w", "r_l": "r_l", "n_w": "n_w",
+NAMES_TEX = {"x1": "x_1", "x2": "x_2", "r_w": "r_w", "r_l": "r_l", "n_w": "n_w",
           "n_l": "n_l", "u_w": "u_w", "u_l": "u_l", "s_w": "s_w", "s_l": "s_l",
           "beta": r"\beta", "beta_w": r"\beta_w", "beta_l": r"\beta_l", "lam": r"\lambda",
           "alpha": r"\alpha", "gamma": r"\gamma", "delta": r"\delta", "tau": r"\tau",
@@ -25,12 +25,12 @@ _NAMES = {"x1": "x_1", "x2": "x_2", "r_w": "r_w", "r_l": "r_l", "n_w": "n_w",
           "lam_s": r"\lambda_s", "delta_m": r"\delta_m", "z0": "z_0",
           "d_x1": r"\partial_{x_1} L", "d_x2": r"\partial_{x_2} L"}
 _WEAK = {"R", "L", "h", "a", "b", "c", "H", "I", "t", "w", "K"}
-_OPS = {"<=": r"\le", ">=": r"\ge", "!=": r"\ne", "->": r"\to", "=": "=", "<": "<",
+OPS_TEX = {"<=": r"\le", ">=": r"\ge", "!=": r"\ne", "->": r"\to", "=": "=", "<": "<",
         ">": ">", "+": "+", "*": r"\cdot"}
 
 _FUNCTIONS = {"log": r"\log", "exp": r"\exp", "sigma": r"\sigma", "grad": r"\nabla",
               "sqrt": r"\sqrt", "det": r"\det", "tr": r"\operatorname{tr}"}
-_NAME = "|".join(sorted((re.escape(n) for n in _NAMES), key=len, reverse=True))
+_NAME = "|".join(sorted((re.escape(n) for n in NAMES_TEX), key=len, reverse=True))
 #: a formula written without spaces: (r_w/r_l)^beta, (c/a)(c/b), grad(x1^2+x2^2)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _FORMULA = re.compile(r"(?<![\w.'])[\w(][\w()+\-*/^]*[(/^][\w()+\-*/^]*[\w)]")
@@ -56,7 +56,7 @@ def _formula_tex(text: str) -> str | None:
         if depth < 0:
             return None
     words = _WORD.findall(text)
-    if depth or not words or any(w not in _NAMES and w not in _FUNCTIONS and len(w) > 1
+    if depth or not words or any(w not in NAMES_TEX and w not in _FUNCTIONS and len(w) > 1
                                  for w in words):
         return None
     out, i = [], 0
@@ -64,7 +64,7 @@ def _formula_tex(text: str) -> str | None:
         m = _WORD.match(text, i)
         if m:
             w = m.group(0)
-            out.append(_NAMES.get(w) or _FUNCTIONS.get(w) or w)
+            out.append(NAMES_TEX.get(w) or _FUNCTIONS.get(w) or w)
             i = m.end()
             continue
         ch = text[i]
@@ -94,7 +94,7 @@ def _tex_of(match: re.Match) -> tuple[str, str]:
     """(kind, LaTeX) of one token: kind 'math', 'weak', 'num' or 'op'."""
     if match.group("partial"):
         f, v = match.group("f"), match.group("v")
-        v_tex = _NAMES.get(v, v)
+        v_tex = NAMES_TEX.get(v, v)
         d = r"\mathrm{d}" if v == "t" else r"\partial "
         return "math", f"{d}{f}/{d}{v_tex}"
     if match.group("phi"):
@@ -102,16 +102,16 @@ def _tex_of(match: re.Match) -> tuple[str, str]:
     if match.group("pow"):
         base, exp = match.group("base"), match.group("exp")
         exp_tex = _formula_tex(exp) or exp
-        return "math", "%s^{%s}" % (_NAMES.get(base, base), exp_tex)
+        return "math", "%s^{%s}" % (NAMES_TEX.get(base, base), exp_tex)
     if match.group("name"):
-        return "math", _NAMES[match.group("name")]
+        return "math", NAMES_TEX[match.group("name")]
     if match.group("zero"):
         return "math", "0^+"
     if match.group("weak"):
         return "weak", match.group("weak")
     if match.group("num"):
         return "num", match.group("num")
-    return "op", _OPS[match.group("op")]
+    return "op", OPS_TEX[match.group("op")]
 
 
 def prose_tex(text: str, escape) -> str:

@@ -13,7 +13,7 @@ from sympy.printing.str import StrPrinter
 
 from ..phrases import Phrase
 
-__all__ = ["readable", "readable_cell", "readable_text"]
+__all__ = ["readable", "readable_cell", "readable_text", "point_text"]
 
 #: the constants' names whose head reads as a Greek letter (beta_w -> β_w)
 GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "eps": "ε",
@@ -112,3 +112,10 @@ def readable_text(text: str, unicode: bool = True) -> str:
     if not isinstance(text, Phrase):
         return text
     return "".join(p if isinstance(p, str) else readable(p, unicode) for p in text.parts)
+
+
+def point_text(point: dict | None) -> str:
+    """x1 = 1/2, x2 = 1/3, a = 1, ... (the counterexample as a reader writes it)."""
+    if not point:
+        return ""
+    return ", ".join(f"{k} = {v}" for k, v in point.items())

@@ -11,7 +11,7 @@ from ..numerics.confirm import REQUIRED_DIGITS
 from .equilibria import equilibria_json, equilibria_lines
 from .formulas import latex
 from .gram import gram_json, gram_lines
-from .readable import readable, readable_text
+from .readable import point_text, readable, readable_text
 from .second_order import second_order_json, second_order_lines
 
 if TYPE_CHECKING:
@@ -328,6 +328,5 @@ def verdict_text(variant: str, statement: str, v: "Verdict", unicode: bool = Fal
     lines = [f"{variant}: {statement}",
              f"  {v.status} [{v.method}] {readable_text(v.evidence, unicode)}"]
     if v.counterexample:
-        lines.append("  counterexample: " + ", ".join(
-            f"{k} = {val}" for k, val in v.counterexample.items()))
+        lines.append("  counterexample: " + point_text(v.counterexample))
     return "\n".join(lines) + "\n"

@@ -247,11 +247,11 @@ def _with_condition(problem: Problem, verdict: Verdict) -> Verdict:
           for p in problem.loss.parameters}
     if condition.subs(at) is not sp.false:
         return verdict
+    holds = condition_text(condition)
     return Verdict(verdict.claim, verdict.status, verdict.method,
-                   Phrase(verdict.evidence, "; the claim holds exactly when ",
-                          condition_text(condition), " (", argument, ")"),
-                   verdict.counterexample,
-                   {**verdict.details, "holds_exactly_when": condition_text(condition)},
+                   Phrase(verdict.evidence, "; the claim holds exactly when ", holds, " (",
+                          argument, ")"),
+                   verdict.counterexample, {**verdict.details, "holds_exactly_when": holds},
                    verdict.proof)
 
 

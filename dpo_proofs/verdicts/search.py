@@ -10,14 +10,14 @@ searched with its equality solved, so points land on it.
 """
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 
 import mpmath
 import sympy as sp
 
 from ..numerics.confirm import mp_callable, to_mpf
-from ..numerics.certify import certified_sign, certify_violation, exact_text, undefined_at
+from ..numerics.certify import certify_violation, exact_text, undefined_at
+from ..numerics.seams import on_a_seam
 from ..phrases import Phrase
 from .certificates import OPS
 from .domains import branches
@@ -260,7 +260,7 @@ def refutation(problem: Problem, point: Mapping, method: str, how: str,
     if any(n not in point for n in names) or not _probability_ok(problem, point):
         return None
     exact_point = {n: sp.Rational(point[n]) for n in names}
-    if _on_a_seam(problem.expr, exact_point):
+    if on_a_seam(problem.expr, exact_point):
         return None
     if any(undefined_at(e, {**exact_point, **dict(problem.fixed)}) for e in problem.defined):
         return None  # L (or the frame's chart) has no value there: not a pair at all
@@ -275,29 +275,6 @@ def refutation(problem: Problem, point: Mapping, method: str, how: str,
                f" {how}: ", lhs_text(problem), f" {violation.value.describe()}, which "
                f"violates '{problem.op} 0'"),
         counterexample, {"value": violation.enclosure, **violation.details(), **(extra or {})})
-
-
-def _on_a_seam(expr: sp.Basic, point: Mapping) -> bool:
-    """True if ``point`` lies where a piece of ``expr`` meets another (or it cannot tell).
-
-    There the loss has a kink (DPOP at x1 = r_w, a hinge at its margin): the derivative
-    does not exist and the piecewise form's value is only a convention of the formula,
-    so no refutation may rest on it. Each condition's two sides must be certified
-    different at the point.
-    """
-    # each seam as the difference that vanishes on it (an sp.Eq could evaluate to False)
-    seams = [r.lhs - r.rhs for pw in expr.atoms(sp.Piecewise) for _, cond in pw.args
-             if cond not in (sp.true, sp.false)
-             for r in cond.atoms(sp.core.relational.Relational)]
-    for kind in (sp.Max, sp.Min):
-        for m in expr.atoms(kind):
-            seams += [a - b for a, b in itertools.combinations(m.args, 2)]
-    seams += [a.args[0] for a in expr.atoms(sp.Abs, sp.Heaviside, sp.sign)]
-    for difference in seams:
-        cert = certified_sign(difference, point)
-        if cert is None or cert.sign == 0:
-            return True
-    return False
 
 
 def _holds(value, op: str) -> bool:
