@@ -202,3 +202,24 @@ def test_a_tight_claim_over_a_constant_range_is_decided_both_ways():
     point = {k: sp.Rational(x) for k, x in v.counterexample.items()}
     assert point["x1"] <= sp.Rational(3, 2) * point["x2"]
     assert sp.log(point["x1"] / point["x2"]) - 1 / (2 * point["beta"]) > 0   # by hand
+
+
+def test_a_true_equality_is_searched_without_certifying_its_rounding_noise(monkeypatch):
+    # DPO's R = x1/x2 - written here as log(x1) - log(x2) = log(R) - holds exactly on the
+    # whole square, but at 30 digits the difference is rounding noise that changes with
+    # the precision. The search reads such noise as 0: no point goes to certification
+    # (which climbs the whole precision ladder in vain), and a false equality still does.
+    import dpo_proofs.verdicts.search as search_module
+    from dpo_proofs.verdicts.witnesses import PHASES
+
+    certified = []
+    original = search_module.certify_violation
+    monkeypatch.setattr(search_module, "certify_violation",
+                        lambda *a: certified.append(a) or original(*a))
+    loss = get_variant("dpo")
+    true = reduce_claim(claim_from_text("log(ratio) = log(x1) - log(x2)", loss), loss)
+    verdict, _ = search_module.search(true, phases=PHASES[:1], tried={})
+    assert verdict is None and certified == []
+    false = reduce_claim(claim_from_text("log(ratio) = log(x1) - 2*log(x2)", loss), loss)
+    verdict, _ = search_module.search(false, phases=PHASES[:1], tried={})
+    assert verdict is not None and verdict.status is Status.REFUTED and len(certified) == 1

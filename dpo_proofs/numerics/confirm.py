@@ -53,12 +53,15 @@ _MP_BLOCKS = {
 _NO_NUMBER = sp.Function("no_number")
 
 
-def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Callable[..., mpmath.mpf]:
+def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol],
+                unsettled: mpmath.mpf | None = None) -> Callable[..., mpmath.mpf]:
     """``expr`` as an mpmath function; evaluated on a precision ladder until stable.
 
     Each call evaluates at the working precision and at 2x, 4x, 8x it until two
     successive values agree to the working precision, so a cancellation in the
-    printed form cannot pass unnoticed as a wrong value.
+    printed form cannot pass unnoticed as a wrong value. A value that never settles
+    (rounding noise about an exact 0 changes with every precision) is returned as the
+    last one, or as ``unsettled`` when that is given.
     """
     # zoo (s_w/s_l on a piece where s_l = 0) has no mpmath spelling: it is no number
     # there, as nan is (a comparison with nan is false, so such a point is skipped).
@@ -77,7 +80,7 @@ def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Callable[..., mp
             if previous is not None and agreeing_digits(value, previous, dps) >= dps - 3:
                 return +value
             previous = value
-        return +value
+        return +value if unsettled is None else unsettled
 
     return evaluate
 

@@ -341,13 +341,11 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
             undefined = ill_posed(problem)
             if undefined is not None:
                 return undefined
-            # The moderate points first: a false inequality is refuted there in a fraction
-            # of the provers' time (a certified violation means no proof exists). Not an
-            # equality: at 30 digits a true one looks violated by its rounding at every
-            # point, and each would go to certification.
+            # The moderate points first: a false claim is refuted there in a fraction of
+            # the provers' time (a certified violation means no proof exists). A true
+            # equality costs little there: its rounding noise is read as 0 (search).
             verdict, partial, tried = None, [], {}
-            if problem.op != "=":
-                verdict, _ = search(problem, phases=PHASES[:1], tried=tried)
+            verdict, _ = search(problem, phases=PHASES[:1], tried=tried)
             if verdict is None:
                 verdict, partial = _decided(problem)
             if verdict is not None and verdict.status is Status.REFUTED:
@@ -358,8 +356,7 @@ def check(claim: Claim | str, loss: Loss | str, params: Mapping[str, object] | N
                                     claim, loss, params, budget, field, frame)
             if verdict is not None:
                 return verdict
-            verdict, notes = search(problem, phases=PHASES if problem.op == "=" else
-                                    PHASES[1:], tried=tried)
+            verdict, notes = search(problem, phases=PHASES[1:], tried=tried)
             if verdict is not None:
                 verdict = _realizable_only(problem, verdict) or verdict
                 if verdict.status is not Status.REFUTED:

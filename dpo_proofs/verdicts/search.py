@@ -114,7 +114,11 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
         ties[sl.variable] = sl.value
     solved = {sl.relation for sl in tie_slacks(branch) or ()}
     expr = problem.expr.subs(ties)
-    fn = mp_callable(expr, variables)
+    # An equality that holds at a point (R = 1 on the diagonal) leaves rounding noise
+    # that never settles as the precision rises: read as 0, not as a violation, since
+    # certifying it climbs the whole precision ladder in vain (8 s a point in a frame).
+    # Only which points are tried changes, never what a certificate says.
+    fn = mp_callable(expr, variables, unsettled=mpmath.mpf(0) if problem.op == "=" else None)
     gaps = [((r.lhs - r.rhs).subs(ties), OPS[type(r)]) for r in branch if r not in solved]
     for e in ties.values():
         # A variable solved from an equality must still be a probability: 0 < e <= 1.
@@ -161,7 +165,9 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
         if phase not in phases:
             continue
         full = completed(point)
-        if not all(0 < sp.Rational(full[v.name]) <= 1 for v in ties):
+        # A solved variable must be a probability, and rational: a point is certified
+        # exactly (x1 = exp(5)/2 from a tie with a log is no point of the search).
+        if not all(full[v.name].is_Rational and 0 < full[v.name] <= 1 for v in ties):
             continue
         # The realizable phases try realizable points only; the next one the others.
         if phase in ("moderate", "constants", "unrealizable") and \
