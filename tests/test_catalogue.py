@@ -10,7 +10,6 @@ import sympy as sp
 
 from dpo_proofs import CATALOGUE, NOT_PER_PAIR, UnknownVariant, get_variant
 from dpo_proofs.field.in_frame import field_of as cached_field
-from dpo_proofs.loss.functions import log_sigmoid, sigmoid, softplus
 from dpo_proofs.numerics.confirm import confirm_partials
 from dpo_proofs.loss.symbols import beta, r_l, r_w, x1, x2
 

@@ -6,7 +6,7 @@ compared with the package's derived partials at hypothesis-drawn points.
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
 
 import dpo_proofs
 from dpo_proofs import strategies as dst

@@ -9,7 +9,6 @@ import sympy as sp
 
 import dpo_proofs
 from dpo_proofs import beta, r_l, r_w, x1, x2
-from dpo_proofs.field.gradient import gradient_field
 
 H = beta * sp.log(x1 / r_w) - beta * sp.log(x2 / r_l)
 SIGMA_MINUS_H = 1 / (1 + sp.exp(H))

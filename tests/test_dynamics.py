@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import dpo_proofs.field.flow as dyn
 import dpo_proofs.numerics.odes as odes
 import dpo_proofs.pipeline as pipeline
-from dpo_proofs import dynamics, get_variant
+from dpo_proofs import dynamics
 from dpo_proofs.loss.symbols import X1_0, X2_0
 from dpo_proofs.field.limit_point import LimitPoint
 from dpo_proofs.errors import InvalidArgument

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import sympy as sp
 
 from dpo_proofs import user_loss
 from dpo_proofs.testing.snapshot import SnapshotMismatch, compare_snapshot

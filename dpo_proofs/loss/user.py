@@ -15,7 +15,7 @@ import sympy as sp
 from ..errors import InvalidArgument, NotALoss, UnsafeExpression
 from .loss import Loss
 from .parser import parse_expression
-from .symbols import BETA, POSITIVE, R_L, R_W, STANDARD_SYMBOLS, Parameter, parse_number
+from .symbols import BETA, R_L, R_W, STANDARD_SYMBOLS, Parameter, parse_number
 
 __all__ = ["user_loss", "parse_domain", "is_domain_text"]
 

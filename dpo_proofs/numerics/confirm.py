@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from ..loss.loss import Loss
-from ..loss.symbols import beta, r_l, r_w, x1, x2
+from ..loss.symbols import x1, x2
 
 __all__ = ["Point", "Confirmation", "Float64Finding", "confirmation_points",
            "mp_callable", "to_mpf", "show", "numerical_partial", "agreeing_digits", "confirm_partials",
