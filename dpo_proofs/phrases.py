@@ -41,7 +41,7 @@ class Phrase(str):
                     flat[-1] += piece
                 elif not (isinstance(piece, str) and piece == ""):
                     flat.append(piece)
-        text = "".join(x if isinstance(x, str) else sp.sstr(x) for x in flat)
+        text = "".join(x if isinstance(x, str) else _text(x) for x in flat)
         self = super().__new__(cls, text)
         self.parts = tuple(flat)
         return self
@@ -49,6 +49,14 @@ class Phrase(str):
     def __reduce__(self):
         # pickled by its parts (the cache and the worker pool carry phrases)
         return (Phrase, self.parts)
+
+
+def _text(value: sp.Basic) -> str:
+    """sympy's notation, but an interval in a sentence reads [a, b] (open ends round)."""
+    if isinstance(value, sp.Interval):
+        return ("(" if value.left_open else "[") + f"{sp.sstr(value.start)}, " \
+            f"{sp.sstr(value.end)}" + (")" if value.right_open else "]")
+    return sp.sstr(value)
 
 
 def join(separator: str, items: Iterable[object]) -> Phrase:

@@ -251,7 +251,10 @@ def test_k11_square_bound_gives_am_gm_and_refuses_forgeries():
             c: sp.Interval(-sp.oo, sp.oo)}
     proof = prove(expr, ">", domain, sets)
     assert isinstance(proof, RootBoundProof)
-    assert "a + b > 0" in verify(proof, expr, ">", domain, sets)
+    said = verify(proof, expr, ">", domain, sets)
+    assert "a + b > 0" in said
+    # a sentence like the other rules' ("it equals ..."), not a bare "= ..."
+    assert said.startswith("it equals ") and "is below a + b" in said, said
     # without a > b the strict claim fails at a = b = c: no proof of it may be found
     assert prove(expr, ">", (gram,), sets) is None
     # a forged certificate: a - 2c > 0 is false (a = 1, b = 4, c = 2 gives -3)

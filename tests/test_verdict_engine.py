@@ -76,6 +76,11 @@ def test_tight_claim_is_never_proved_by_intervals_alone():
     v = interval_prover(problem)
     assert v.status is Status.UNKNOWN
     assert v.details["undecided_boxes"] > 0 and "band" in v.evidence
+    # the undecided boxes are mathematics in the evidence (x1 in [a, b]), typeset by
+    # the printers, not text
+    boxes = [p for p in v.evidence.parts if isinstance(p, sp.Interval)]
+    assert boxes and all(b.start.is_Rational and b.start < b.end for b in boxes)
+    assert "x1 in [" in v.evidence and "Interval(" not in v.evidence
 
 
 @pytest.mark.parametrize("variant,claim,domain", [

@@ -60,6 +60,10 @@ class _Readable(StrPrinter):
             e = f"({e})"
         return f"{b}^{e}"
 
+    def _print_Interval(self, expr: sp.Interval) -> str:
+        return ("(" if expr.left_open else "[") + f"{self._print(expr.start)}, " \
+            f"{self._print(expr.end)}" + (")" if expr.right_open else "]")
+
     def _print_And(self, expr: sp.And) -> str:
         return " and ".join(self.parenthesize(a, PRECEDENCE["And"] + 1) for a in expr.args)
 

@@ -23,8 +23,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from ..numerics.confirm import show
-from ..phrases import Phrase
+from ..phrases import Phrase, join
 from .certificates import OPS, IntervalProof
 from .cover import Certificate, box_at, certain, iv_callable, to_iv, variable_bounds
 from .problem import lhs_text
@@ -190,23 +189,20 @@ def interval_prover(problem, max_boxes: int = MAX_LEAVES) -> Verdict | None:
     shown = []
     for path in search.undecided[:8]:
         box = box_at(root, path)
-        shown.append("{" + ", ".join(f"{n} in [{_frac(lo)}, {_frac(hi)}]"
-                                      for n, (lo, hi) in zip(names, box)) + "}")
+        shown.append(join(", ", [Phrase(sp.Symbol(n), " in ", sp.Interval(
+            sp.Rational(lo.numerator, lo.denominator), sp.Rational(hi.numerator, hi.denominator)))
+            for n, (lo, hi) in zip(names, box)]))
     why = (f"the budget of {max_boxes} boxes was spent" if timed_out
            else "boxes at the smallest width still undecided")
     return _unknown(
         name, Phrase("interval arithmetic certified ", lhs_text(problem),
                      f" {problem.op} 0 on the domain except {len(search.undecided)} undecided "
                      f"boxes ({why}) covering {float(total):.3g} of the root box's volume, "
-                     "e.g. " + "; ".join(shown) + " (a claim tight on a boundary stays "
+                     "e.g. ", join("; ", shown), " (a claim tight on a boundary stays "
                      "undecided in a band around it)"),
         {"certified_boxes": sum(1 for v in search.leaves.values() if v == "in"),
          "undecided_boxes": len(search.undecided),
          "undecided_volume_fraction": float(total), "boxes_classified": classified})
-
-
-def _frac(value: Fraction) -> str:
-    return show(sp.Rational(value.numerator, value.denominator), 8)
 
 
 def _unknown(name: str, reason: str, details: dict | None = None) -> Verdict:

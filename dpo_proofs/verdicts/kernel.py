@@ -226,10 +226,12 @@ def _verify_root_bound(proof: RootBoundProof, expr, op, domain, domains) -> Phra
     said = [verify(proof.cofactor_proof, proof.cofactor, ">", domain, domains),
             verify(proof.constant_proof, A, op, domain, domains),
             verify(proof.bound_proof, m * A ** 2 - k ** 2 * Q, op, domain, domains)]
-    return Phrase("= ", sp.Mul(proof.cofactor, proof.linear, evaluate=False), " with ",
-                  proof.relation, ": ", A, f" {op} 0 and ", m * A ** 2 - k ** 2 * Q,
-                  f" {op} 0 bound ", sp.Abs(k * c), " by ", A, " (the cofactor: ", said[0],
-                  "; A: ", said[1], "; the bound: ", said[2], ")")
+    # c**2 <= Q/m and m*A**2 - k**2*Q >= 0 give (k*c)**2 <= A**2, so A - k*c >= 0 when A >= 0.
+    return Phrase("it equals ", sp.Mul(proof.cofactor, proof.linear, evaluate=False),
+                  "; from the domain's ", proof.relation, " with ", A, f" {op} 0 and ",
+                  m * A ** 2 - k ** 2 * Q, f" {op} 0, ", sp.Abs(k * c),
+                  " is below " if op == ">" else " is at most ", A, " (the cofactor: ", said[0], "; ", A, ": ", said[1],
+                  "; the bound: ", said[2], ")")
 
 
 def _relation_signs(factor: Factor, slacks, domain) -> frozenset:
