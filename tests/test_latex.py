@@ -287,8 +287,10 @@ def test_evidence_and_reasons_are_typeset_not_sympy_text(documents):
         quoted = {line for line in text.splitlines() if line.startswith("As published:")}
         body = "\n".join(line for line in text.splitlines() if line not in quoted)
         for bad in ("**", "Eq(", r"\_s0", r"\_b0", "{'x1'", "Not sure of sign",
-                    "oo*sign"):
+                    "oo*sign", "$=1/"):  # last: a point half typeset, "$x_1$=1/2"
             assert bad not in body.replace(r"\allowbreak{}", ""), (name, bad)
+    # the readings' points are relations set as formulas
+    assert r"at $x_{1} = \frac{1}{2}$, $x_{2} = \frac{1}{4}$" in documents["overview.tex"]
     # the flows are in the frames section: the committed document has it (and CI checks
     # that it is what this code writes)
     dpo = (REPO / "derivations" / "dpo.tex").read_text(encoding="utf-8")

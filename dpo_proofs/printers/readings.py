@@ -5,6 +5,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+import sympy as sp
+
+from ..phrases import Phrase, join
+from .formulas import said
 from .markup import Code, Heading, Para, Table
 
 __all__ = ["readings_report", "sameness_text", "readings_section"]
@@ -54,6 +58,18 @@ def readings_report(conventions, readings: Sequence, findings: Sequence) -> str:
     return "\n".join(out)
 
 
+def _point(pairs) -> Phrase:
+    """A point's coordinates (names -> exact decimal or p/q text) as relations x1 = 1/2,
+    so a document sets each as one formula."""
+    def value(text: str):
+        try:
+            return sp.Rational(text)  # number text only: no eval of a string
+        except (TypeError, ValueError):
+            return None
+    return join(", ", [Phrase(sp.Eq(sp.Symbol(k), value(v), evaluate=False))
+                       if value(v) is not None else f"{k} = {v}" for k, v in pairs])
+
+
 def readings_section(findings: Sequence) -> list:
     """The overview's section: each finding, what its source states and what was decided."""
     if not findings:
@@ -61,17 +77,16 @@ def readings_section(findings: Sequence) -> list:
     rows = []
     for r in findings:
         f, s = r.finding, r.sameness
-        evidence = s.argument
+        evidence = Phrase(s.argument)
         if s.point:
-            evidence += "; at " + ", ".join(f"{k}={v}" for k, v in s.point) + \
-                f": {s.quantity} differs"
+            evidence = Phrase(evidence, "; at ", _point(s.point), ": ", s.quantity, " differs")
         fixed = "; ".join(", ".join(f"{k}={v}" for k, v in pairs)
                           for pairs in (f.fixed_a, f.fixed_b) if pairs)
         mapping = ", ".join(f"{k} -> {v}" for k, v in s.parameter_map)
         compared = f"{f.a} vs {f.b}" + (f" ({mapping})" if mapping else "") + \
             (f" [{fixed}]" if fixed else "")
         rows.append(((Code(f.key),), (f"{f.title} ({f.source})",), (Code(compared),),
-                     (f"{f.stated} / {s.relation}",), (evidence,)))
+                     (f"{f.stated} / {s.relation}",), tuple(said(evidence))))
     return [
         Heading(1, "Framework readings, decided"),
         Para(("A loss name can mean different functions in different frameworks and "
