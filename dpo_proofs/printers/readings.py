@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from ..phrases import Phrase, join
+from ..phrases import Phrase
 from .formulas import said
 from .markup import Code, Heading, Para, Table
 
@@ -66,8 +66,12 @@ def _point(pairs) -> Phrase:
             return sp.Rational(text)  # number text only: no eval of a string
         except (TypeError, ValueError):
             return None
-    return join(", ", [Phrase(sp.Eq(sp.Symbol(k), value(v), evaluate=False))
-                       if value(v) is not None else f"{k} = {v}" for k, v in pairs])
+    parts: list = []
+    for k, v in pairs:
+        parts += [", "] if parts else []
+        parts.append(sp.Eq(sp.Symbol(k), value(v), evaluate=False) if value(v) is not None
+                     else f"{k} = {v}")
+    return Phrase(*parts)
 
 
 def readings_section(findings: Sequence) -> list:
