@@ -264,16 +264,15 @@ def _starts(starts, frame, given: bool):
 #: Seconds for each symbolic derivation when writing documents: generous, because a
 #: derivation cut short by a loaded machine would make the committed documents flap.
 DERIVE_BUDGET = 120.0
-#: Seconds for each parametrization's field in a document. The slowest (kto_pair in the
-#: softmax frame) takes ~32 s on an idle 2-CPU machine and over 120 s under load: a
-#: budget that close would make the committed documents depend on the machine's load.
+#: Seconds for each parametrization's field and claims in a document: far above the slowest
+#: (kto_pair's softmax frame: ~32 s idle, over 120 s loaded), so load cannot flap a document.
 FRAME_BUDGET = 900.0
 
 
 def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
            budget: float | None = DERIVE_BUDGET, frames: bool = False) -> Derivation:
     """analyze(variant) plus the checked step-by-step derivation of both partials; with
-    ``frames``, also the analysis and flow dynamics in every built-in parametrization."""
+    ``frames``, also the field, built-in claims and flow in every built-in parametrization."""
     loss = get_variant(variant) if isinstance(variant, str) else variant
     key = (loss, dict(params or {}))
     if frames:
@@ -281,7 +280,7 @@ def derive(variant: str | Loss, params: Mapping[str, object] | None = None,
     # A derivation with the frames holds the one without them: served from it if cached.
     d = cached("derivation", (*key, False), lambda: _derive(loss, params, budget, False),
                also=((*key, True),))
-    return dataclasses.replace(d, frames=(), flows=(), second_order=())
+    return dataclasses.replace(d, frames=(), flows=(), second_order=(), frame_verdicts=())
 
 
 def _derive(loss: Loss, params, budget, frames: bool) -> Derivation:
@@ -294,24 +293,25 @@ def _derive(loss: Loss, params, budget, frames: bool) -> Derivation:
     if not frames:
         return Derivation(analysis, form, partials)
     names = [n for n in BUILTIN_PARAMETRIZATIONS if n != "probability"]
+    frame_budget = FRAME_BUDGET if budget is None else max(budget, FRAME_BUDGET)
     others = []
     for n in names:
         frame = get_parametrization(n)
         try:
-            with time_budget(None if budget is None else max(budget, FRAME_BUDGET),
-                             f"the {n} frame of {loss.name}"):
+            with time_budget(frame_budget, f"the {n} frame of {loss.name}"):
                 framed = field_of(loss, frame)
                 # the two regions a document shows for a frame (frames_section)
                 others.append((frame, framed, "",
                                regions_of(framed, frame, ("ratio_gt_1", "ratio_eq_1"))))
         except DerivationTimeout as error:
             others.append((frame, None, str(error), ()))
-    others = tuple(others)
-    frame_budget = FRAME_BUDGET if budget is None else max(budget, FRAME_BUDGET)
     flows = tuple(dynamics(loss, n, starts=(), steps=False, solve_orbit=False,
                            budget=frame_budget) for n in ("probability", *names))
     second = (analysis.second_order, second_order(loss, get_parametrization("log"), budget))
-    return Derivation(analysis, form, partials, others, flows, second)
+    verdicts = (("probability", analysis.verdicts),) + tuple((n, analyze(  # cached: `frames`
+        loss, params=params, budget=frame_budget, parametrization=n, quantities=False).verdicts)
+        for n in names)
+    return Derivation(analysis, form, partials, tuple(others), flows, second, verdicts)
 
 
 def derive_all(names: Sequence[str] | None = None, budget: float | None = DERIVE_BUDGET,

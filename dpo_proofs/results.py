@@ -215,14 +215,16 @@ class Derivation:
     margin_form: MarginForm | None
     partials: tuple[PartialDerivation, ...]
     #: The induced field in each other built-in parametrization: (frame, field or None,
-    #: why not, the regions R_M > 1 and R_M = 1 on the frame) -- the symbolic part; the
-    #: claims per frame are the `frames` command's.
+    #: why not, the regions R_M > 1 and R_M = 1 on the frame) -- the symbolic part.
     frames: tuple = ()
     #: Closed-form gradient-flow dynamics (conserved quantity, limit point) per frame,
     #: the probability frame first.
     flows: tuple = ()
     #: The Hessian and local convexity (SecondOrder) per frame, the probability frame first.
     second_order: tuple = ()
+    #: The built-in claims decided in each frame: (frame name, its Verdicts), the
+    #: probability frame first (what `frames VARIANT` prints).
+    frame_verdicts: tuple = ()
 
     @property
     def loss(self) -> Loss:

@@ -162,6 +162,15 @@ def test_frames_section_of_the_dpo_document():
     assert r"x_{1}(\infty) = \min\left(1, \sqrt{x_{1,0}^{2} + x_{2,0}^{2}}\right)" in frames
     # code may break after its operators (\allowbreak{} marks where)
     assert r"python -m dpo\_proofs frames dpo" in frames.replace(r"\allowbreak{}", "")
+    # the claims table itself, one column per frame. By hand: R = x1/x2 in probabilities
+    # (> 1 on x1 > x2), R_M = x2/x1 in log-probabilities (< 1 there), and both partials
+    # keep their signs under the positive metric x_i^2 of the log frame.
+    rows = {line.split(" & ")[0]: line.rstrip(" \\").split(" & ")[1:]
+            for line in frames.replace(r"\allowbreak{}", "").splitlines() if " & " in line}
+    assert rows[r"\textbf{claim}"] == [r"\textbf{" + f + "}" for f in
+                                       ("probability", "log", "softmax", "softmax:2")]
+    assert rows[r"\texttt{dispreferred\_faster}"][:2] == ["proved", "refuted"]
+    assert rows[r"\texttt{x1\_increases}"][:2] == ["proved", "proved"]
 
 
 def test_freshness_check_catches_an_edited_file(tmp_path, documents):

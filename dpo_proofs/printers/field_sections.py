@@ -13,7 +13,7 @@ import sympy as sp
 from ..results import Derivation
 from .equilibria import equilibria_json
 from .formulas import DL1, DL2, displays, latex, said
-from .markup import Code, Display, Heading, Inline, Math, Para, Table
+from .markup import Code, Display, Heading, Inline, Items, Math, Para, Table
 
 __all__ = ["field_section", "frames_section"]
 
@@ -197,8 +197,40 @@ def frames_section(d: Derivation) -> list:
     blocks += [Heading(2, "Built-in claims in each frame"),
                Para(("The verdict engine re-checks every built-in claim in every frame, with ",
                      Math(r"\partial_{x_{i}} L"), " replaced by ", Math(r"(M \nabla L)_{i}"),
-                     " and the ratio by ", Math("R_{M}"), ", on the frame's domain: ",
-                     Code(f"python -m dpo_proofs frames {d.loss.name}"),
-                     " prints the table (", Code("--json"), " adds the evidence and "
-                     "counterexamples).",))]
+                     " and the ratio by ", Math("R_{M}"), ", on the frame's domain. A proof "
+                     "is symbolic and a refutation a certified counterexample unless the "
+                     "cell names another method; ",
+                     Code(f"python -m dpo_proofs frames {d.loss.name} --json"),
+                     " gives each one's evidence and counterexample.",))]
+    if d.frame_verdicts:
+        blocks.append(_frame_claims_table(d.frame_verdicts))
+        # an unknown cell is not an answer: say why, as the engine does
+        unknown = [(name, v) for name, verdicts in d.frame_verdicts for v in verdicts
+                   if str(v.status) == "unknown"]
+        if unknown:
+            blocks += [Para(("Why a cell is unknown:",)),
+                       Items(tuple((Code(name), ", ", Code(v.claim), ": ", *said(v.evidence))
+                                   for name, v in unknown))]
     return blocks
+
+
+# The method a status is usually reached by; a cell names any other.
+_USUAL = {"proved": "symbolic", "refuted": "counterexample", "unknown": "none"}
+
+
+def _frame_claims_table(frame_verdicts) -> Table:
+    names = [name for name, _ in frame_verdicts]
+    by_frame = [{v.claim: v for v in verdicts} for _, verdicts in frame_verdicts]
+    rows = []
+    for v in frame_verdicts[0][1]:
+        cells = []
+        for verdicts in by_frame:
+            w = verdicts.get(v.claim)
+            if w is None:
+                cells.append(("",))
+                continue
+            status = str(w.status)
+            cells.append((status if _USUAL.get(status) == w.method
+                          else f"{status} ({w.method})",))
+        rows.append(((Code(v.claim),), *cells))
+    return Table(("claim", *names), tuple(rows), "l" * (len(names) + 1))
