@@ -8,8 +8,8 @@
     'proved'
 """
 from . import printers  # noqa: F401  (registers the printers of the results)
-from .pipeline import analyze, dynamics
-from .results import Analysis, Dynamics
+from .pipeline import analyze, derive, dynamics
+from .results import Analysis, Derivation, Dynamics
 from .verdicts.engine import check
 from .errors import (DerivationTimeout, DpoProofsError, InvalidArgument, NotALoss,
                      UnknownVariant, UnsafeExpression)
@@ -38,7 +38,7 @@ __all__ = [
     "DerivationTimeout", "ClassTheorem", "margin_loss_theorem", "is_margin_loss",
     "user_loss", "check_implementation", "ImplementationReport", "assert_claim",
     "assert_same_field", "assert_ratio", "Parametrization", "get_parametrization",
-    "user_parametrization", "dynamics", "Dynamics",
+    "user_parametrization", "dynamics", "Dynamics", "derive", "Derivation",
     "GramDynamics", "gram_dynamics", "STATEMENTS", "Statement", "Reproduction", "reproduce",
     "CONVENTIONS", "READINGS", "FINDINGS", "Sameness", "compare_readings", "decide_findings",
 ]

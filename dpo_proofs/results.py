@@ -237,3 +237,22 @@ class Derivation:
         quantity was factored otherwise (see field.gradient.ratio_of)."""
         f = self.analysis.field
         return bool(f is not None and f.ratio_excess_of == RATIO_MINUS_ONE)
+
+    def __repr__(self) -> str:
+        frames = f"; claims in {len(self.frame_verdicts)} frames" if self.frame_verdicts else ""
+        return (f"<Derivation {self.loss.name}: {len(self.partials)} partials derived step "
+                f"by step{frames} (.analysis for the rest)>")
+
+    def _repr_markdown_(self) -> str:
+        """The analysis as a notebook shows it, then the built-in claims frame by frame."""
+        text = self.analysis._repr_markdown_()
+        if not self.frame_verdicts:
+            return text
+        names = [name for name, _ in self.frame_verdicts]
+        by_frame = [{v.claim: v for v in verdicts} for _, verdicts in self.frame_verdicts]
+        rows = ["| claim | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        for v in self.frame_verdicts[0][1]:
+            cells = [f"{w.status} ({w.method})" if (w := f.get(v.claim)) else ""
+                     for f in by_frame]
+            rows.append(f"| `{v.claim}` | " + " | ".join(cells) + " |")
+        return text + "\n\n**Built-in claims in each frame**\n\n" + "\n".join(rows)

@@ -18,7 +18,7 @@ def test_public_names_are_exactly_these():
         "is_margin_loss", "user_loss", "check_implementation", "ImplementationReport",
         "assert_claim", "assert_same_field", "assert_ratio", "Parametrization",
         "get_parametrization", "user_parametrization", "dynamics", "Dynamics",
-        "GramDynamics", "gram_dynamics", "STATEMENTS", "Statement", "Reproduction",
+        "derive", "Derivation", "GramDynamics", "gram_dynamics", "STATEMENTS", "Statement", "Reproduction",
         "CONVENTIONS", "READINGS", "FINDINGS", "Sameness", "compare_readings",
         "decide_findings",
         "reproduce"])
@@ -70,3 +70,15 @@ def test_parser_builds_dpo():
 def test_loss_must_depend_on_probabilities():
     with pytest.raises(dpo_proofs.NotALoss):
         dpo_proofs.Loss("const", dpo_proofs.beta + 1)
+
+
+def test_a_derivation_shows_the_claims_of_every_frame_in_a_notebook():
+    d = dpo_proofs.derive("dpo", frames=True)
+    assert len(repr(d)) < 200 and "4 frames" in repr(d)
+    md = d._repr_markdown_()
+    assert md.startswith(d.analysis._repr_markdown_())
+    # by hand: R = x1/x2 > 1 on x1 > x2 in probabilities; R_M = x2/x1 < 1 there in logs
+    header = "| claim | probability | log | softmax | softmax:2 |"
+    assert header in md
+    row = next(line for line in md.splitlines() if line.startswith("| `dispreferred_faster`"))
+    assert row.split(" | ")[1:3] == ["proved (symbolic)", "refuted (counterexample)"]
