@@ -382,5 +382,9 @@ def test_typos_get_the_nearest_name():
     assert code == 2 and "did you mean --param?" in err and "check --help" in err
     code, out, err = run("check", "dpo", "ratoi > 1")
     assert code == 2 and "did you mean 'ratio'?" in err
+    # a built-in claim's name, mistyped
+    code, out, err = run("check", "dpo", "dispreferred_fastr")
+    assert code == 2 and "did you mean 'dispreferred_faster'?" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
     code, out, err = run("theorem", "--json", "--compact")
     assert code == 0 and out.count("\n") == 1

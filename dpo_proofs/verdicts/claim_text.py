@@ -8,6 +8,7 @@ Names: x1, x2, r_w, r_l, beta, the loss's own constants, and the derived quantit
 from __future__ import annotations
 
 import re
+from difflib import get_close_matches
 
 import sympy as sp
 
@@ -62,6 +63,13 @@ def claim_from_text(text: str, loss: Loss, domain: str | None = None) -> Claim:
         if c.name == text.strip():
             extra = parse_domain(domain, loss)
             return Claim(c.name, c.statement, sp.And(c.domain, extra), c.description)
+    names = [c.name for c in builtin_claims()]
+    if text.strip().isidentifier() and text.strip() not in _names(loss):
+        # a bare name is meant as a built-in claim: a typo gets the name it was meant as
+        near = get_close_matches(text.strip(), names, n=1)
+        if near:
+            raise InvalidArgument(f"unknown claim {text.strip()!r}; did you mean {near[0]!r}?"
+                                  f" (built-in claims: {', '.join(names)})")
     statement = parse_claim(text, loss)
     requires = parse_relation_where_defined(text, _names(loss))[1]
     where = parse_domain(domain, loss)
