@@ -388,3 +388,20 @@ def test_typos_get_the_nearest_name():
     assert err.count("\n") == 1 and "Traceback" not in err
     code, out, err = run("theorem", "--json", "--compact")
     assert code == 0 and out.count("\n") == 1
+
+
+def test_one_range_notation_for_check_and_analyze():
+    # check's LOW..HIGH is accepted where analyze --expr declares a parameter's domain,
+    # and analyze's closed interval [LOW, HIGH] where check ranges a constant
+    import sympy as sp
+    from dpo_proofs.loss.user import parse_domain
+    from dpo_proofs.verdicts.claim_text import parse_range
+
+    assert parse_domain("0.01..10") == sp.Interval(sp.Rational(1, 100), 10)
+    assert parse_domain("0..oo") == sp.Interval.Ropen(0, sp.oo)
+    assert parse_range("[0.01, 10]") == parse_range("0.01..10") == (sp.Rational(1, 100), 10)
+    code, out, err = run("check", "dpo", "ratio > 1", "--param", "beta=(0,oo)")
+    assert code == 2 and "LOW..HIGH or [LOW, HIGH]" in err and err.count("\n") == 1
+    code, out, err = run("analyze", "--expr=-log(sigmoid(gamma*log(x1/x2)))",
+                         "--param", "gamma=0.01..10", "--json")
+    assert code == 0, err

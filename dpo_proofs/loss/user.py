@@ -26,8 +26,8 @@ _STANDARD = {"beta": BETA, "r_w": R_W, "r_l": R_L}
 
 
 def is_domain_text(text: str) -> bool:
-    """Whether ``text`` looks like an interval "(a, b]" rather than a value."""
-    return bool(_DOMAIN.match(text))
+    """Whether ``text`` looks like an interval "(a, b]" or "a..b" rather than a value."""
+    return bool(_DOMAIN.match(text)) or ".." in text
 
 
 def _number(text: str) -> sp.Expr:
@@ -38,9 +38,17 @@ def _number(text: str) -> sp.Expr:
 
 
 def parse_domain(text: str) -> sp.Interval:
-    """"(0,1]" -> Interval.Lopen(0, 1); only numbers, oo and brackets are accepted."""
+    """"(0,1]" -> Interval.Lopen(0, 1); only numbers, oo and brackets are accepted.
+    "a..b" (the range notation of ``check``) is the closed [a, b], open at an infinite end."""
     if not isinstance(text, str) or len(text) > 100:
         raise InvalidArgument(f"domain {text!r} must be a short string like '(0, 1]'")
+    if ".." in text and not text.strip()[:1] in ("(", "["):
+        low, _, high = text.partition("..")
+        lo, hi = (_number(low), _number(high)) if low.strip() and high.strip() else (None, None)
+        if lo is None:
+            raise InvalidArgument(f"domain {text!r} must look like LOW..HIGH")
+        text = ("(" if lo.is_infinite else "[") + f"{low.strip()}, {high.strip()}" + \
+            (")" if hi.is_infinite else "]")
     m = _DOMAIN.match(text)
     if not m:
         raise InvalidArgument(f"domain {text!r} must look like (a, b], [a, b), (0, oo)")

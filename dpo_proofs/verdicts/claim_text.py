@@ -79,7 +79,14 @@ def claim_from_text(text: str, loss: Loss, domain: str | None = None) -> Claim:
 
 
 def parse_range(text: str) -> tuple[sp.Rational, sp.Rational] | None:
-    """'0.01..10' -> (1/100, 10); None if ``text`` is not a range."""
+    """'0.01..10' (or the interval '[0.01, 10]') -> (1/100, 10); None if ``text`` is not
+    a range. A range is closed and bounded: the interval prover covers it with boxes."""
+    if text.strip()[:1] in ("(", "["):
+        m = re.match(r"^\s*\[([^,\]]+),([^,\]]+)\]\s*$", text)
+        if not m:
+            raise InvalidArgument(f"range {text!r}: a constant's range is closed and "
+                                  "bounded, written LOW..HIGH or [LOW, HIGH]")
+        text = f"{m.group(1)}..{m.group(2)}"
     if ".." not in text:
         return None
     low, _, high = text.partition("..")
