@@ -15,6 +15,7 @@ import sympy as sp
 from ..errors import InvalidArgument
 from ..loss.loss import Loss
 from ..loss.parser import parse_relation, parse_relation_where_defined
+from ..loss.user import parse_domain as parse_domain_text
 from ..loss.symbols import parse_number, x1, x2
 from .values import QUANTITY_SYMBOLS, Claim, builtin_claims
 
@@ -82,11 +83,11 @@ def parse_range(text: str) -> tuple[sp.Rational, sp.Rational] | None:
     """'0.01..10' (or the interval '[0.01, 10]') -> (1/100, 10); None if ``text`` is not
     a range. A range is closed and bounded: the interval prover covers it with boxes."""
     if text.strip()[:1] in ("(", "["):
-        m = re.match(r"^\s*\[([^,\]]+),([^,\]]+)\]\s*$", text)
-        if not m:
+        interval = parse_domain_text(text)  # the interval notation of analyze --expr
+        if interval.left_open or interval.right_open:
             raise InvalidArgument(f"range {text!r}: a constant's range is closed and "
                                   "bounded, written LOW..HIGH or [LOW, HIGH]")
-        text = f"{m.group(1)}..{m.group(2)}"
+        return interval.start, interval.end
     if ".." not in text:
         return None
     low, _, high = text.partition("..")
