@@ -30,7 +30,6 @@ from ..field.gram import CASES, gram_dynamics
 from ..field.model_gram import ModelGram, shared_features, tabular, token_sequences
 from ..loss.names import get_variant
 from ..loss.symbols import GRAM_PARAMETERS, r_l, r_w, x1, x2
-from .trl_losses import TRL_STYLE, torch
 
 __all__ = ["TrainingReport", "StepRecord", "train_check", "MODELS"]
 
@@ -159,6 +158,7 @@ def _derived_gram(name: str, K: int) -> ModelGram | None:
 
 def _model(name: str, seed: int, K: int):
     """(parameters, logps(params) -> (u_w, u_l)) for a model."""
+    from .trl_losses import torch
     g = torch.Generator().manual_seed(seed)
     dt = torch.float64
     if name == "tabular":
@@ -193,6 +193,10 @@ def train_check(variant: str, model: str = "tabular", steps: int = 20, lr: float
                 seed: int = 0, K: int = 5, params: dict | None = None) -> TrainingReport:
     """Train ``model`` on the TRL-style ``variant`` and compare each step with the
     derived velocities (see the module docstring)."""
+    # torch is imported here, not with the module: the CLI loads this module for every
+    # command, and importing torch costs about a second
+    from .trl_losses import TRL_STYLE, torch
+
     if torch is None:
         raise InvalidArgument("train-check needs torch: pip install torch==2.13.0 (the CPU "
                               "wheel)")
