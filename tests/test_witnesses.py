@@ -67,6 +67,34 @@ def test_a_claim_failing_only_at_extremes_says_so():
         verdict.evidence
 
 
+def _provers_must_not_run(monkeypatch):
+    import dpo_proofs.verdicts.engine as engine
+
+    def refuse(problem):
+        raise AssertionError("the provers ran on a claim the search had already refuted")
+    monkeypatch.setattr(engine, "_decided", refuse)
+
+
+def test_a_claim_failing_for_another_constant_is_refuted_before_the_provers(monkeypatch):
+    # SimPO, R > 1 on x1 > x2: fails for n_l > n_w (see above); the sweep moves n_l alone
+    # to 2 at (1/2, 1/3), where R = (1/2)*(3/2) = 3/4 < 1: no prover need run (they
+    # took 5-8 s to fail on such claims in the softmax frame)
+    _provers_must_not_run(monkeypatch)
+    loss, verdict, point = _refuted("simpo", "ratio > 1", "x1 > x2")
+    assert verdict.details["phase"] == "sweep" and point["n_l"] > point["n_w"], verdict.details
+    assert moderate(point) and realizable(point)
+
+
+def test_a_claim_failing_only_near_zero_skips_the_provers_and_keeps_its_witness(monkeypatch):
+    # the extremes-only claim above: its violation is certified at a corner near (0, 0)
+    # before the provers; the reported witness still comes from the extreme phase, after
+    # every moderate phase found nothing
+    _provers_must_not_run(monkeypatch)
+    loss, verdict, point = _refuted("dpo", "d_x2 < 10**7", None, {"beta": "0.1"})
+    assert verdict.details["phase"] == "extreme" and point["x2"] < R(1, 10**6)
+    assert "moderate points tried first" in verdict.evidence
+
+
 def test_no_witness_on_a_seam_of_a_piecewise_loss():
     # DPOP: L = -log sigmoid(h - lam*max(0, log(r_w/x1))) has a kink at x1 = r_w, where
     # dL/dx1 does not exist; R >= 2 fails at many points, none of them may be x1 = r_w

@@ -24,9 +24,9 @@ from .domains import branches
 from .problem import Problem, lhs_text
 from .symbolic import tie_slacks
 from .values import Status, Verdict
-from .witnesses import PHASES, candidates, describe, realizable, shrink
+from .witnesses import PHASES, SCREENS, candidates, describe, realizable, shrink
 
-__all__ = ["search", "refutation"]
+__all__ = ["search", "refutation", "false_at_screens"]
 
 
 def _violates(value, op: str) -> bool:
@@ -101,8 +101,18 @@ def search(problem: Problem, count: int = 300, phases: tuple[str, ...] = PHASES,
     return None, notes
 
 
+def false_at_screens(problem: Problem) -> bool:
+    """Whether the claim has a certified violation at one of the screens' points
+    (``witnesses.SCREENS``): then no proof exists, and ``check`` goes straight to the
+    search, whose phases find a witness in their own order (the screens' points are
+    among the extreme phase's)."""
+    return any(_search_branch(problem, branch, 0, SCREENS, {}, shrunk=False)[0] is not None
+               for branch in branches(problem.domain))
+
+
 def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...],
-                   tried: dict[str, int]) -> tuple[Verdict | None, list[str]]:
+                   tried: dict[str, int], shrunk: bool = True
+                   ) -> tuple[Verdict | None, list[str]]:
     """The search on one branch of the domain (a union equality split into branches)."""
     variables = problem.variables
     names = [v.name for v in variables]
@@ -159,6 +169,8 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
         if verdict is None:
             uncertified += 1
             return None
+        if not shrunk:
+            return verdict
         return _shrunk(problem, verdict, phase, tried, looks_violated, completed)
 
     for phase, point in candidates(problem, count):
@@ -170,7 +182,7 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
         if not all(full[v.name].is_Rational and 0 < full[v.name] <= 1 for v in ties):
             continue
         # The realizable phases try realizable points only; the next one the others.
-        if phase in ("moderate", "constants", "unrealizable") and \
+        if phase in ("moderate", "sweep", "constants", "unrealizable") and \
                 realizable(full) != (phase != "unrealizable"):
             continue
         tried[phase] = tried.get(phase, 0) + 1

@@ -7,12 +7,14 @@ points come in phases, each bounded by a count (never a clock):
 
 1. ``moderate``: short rationals (denominators up to 8, and near-ties at 1/100 and
    1/1000) inside the *realizable* set at the constants' defaults;
-2. ``constants``: the same kind of points with one constant, then two, moved to moderate
-   values (1, 2, 1/2, 10, 1/10, ...);
-3. ``unrealizable``: moderate points outside the realizable set;
-4. ``extreme``: probabilities down to 1e-300, ties at 1e-30, constants at the ends of
+2. ``sweep``: each constant moved alone to every one of its moderate values (1, 2, 1/2,
+   10, 1/10, ...) at the short realizable pairs (x1, x2 in 1/2, 1/3, 2/3, 1/4, 3/4): a
+   claim that fails for another beta is usually caught here, at a few hundred points;
+3. ``constants``: the rest of that kind of points, with one constant, then two, moved;
+4. ``unrealizable``: moderate points outside the realizable set;
+5. ``extreme``: probabilities down to 1e-300, ties at 1e-30, constants at the ends of
    their domains;
-5. ``draws``: seeded random points (then hypothesis' search, in ``search``).
+6. ``draws``: seeded random points (then hypothesis' search, in ``search``).
 
 *Realizable*: x1 and x2 are the probabilities of two responses to one prompt, so
 x1 + x2 <= 1, and likewise r_w + r_l <= 1 for the reference. *Moderate*: every
@@ -33,13 +35,21 @@ import sympy as sp
 from ..numerics.certify import exact_text
 from .problem import Problem
 
-__all__ = ["PHASES", "candidates", "realizable", "moderate", "shrink", "describe",
-           "MODERATE_LOW"]
+__all__ = ["PHASES", "FIRST_PHASES", "SCREENS", "candidates", "realizable", "moderate",
+           "shrink", "describe", "MODERATE_LOW"]
 
 R = sp.Rational
 
 #: The phases in the order they are searched (see the module's docstring).
-PHASES = ("moderate", "constants", "unrealizable", "extreme", "draws")
+PHASES = ("moderate", "sweep", "constants", "unrealizable", "extreme", "draws")
+#: The phases ``check`` searches before its provers: cheap, and a certified violation
+#: there means no proof exists (the provers would only spend their time failing).
+FIRST_PHASES = PHASES[:2]
+#: Sets of points tried only to learn whether a claim is false before the provers run
+#: (a certified violation there: no proof exists), never as a phase of the search, so the
+#: witness a verdict reports still comes in the phases' order. ``corners``: the extreme
+#: phase's realizable points near (0, 0) at the defaults, where many frame claims fail.
+SCREENS = ("corners",)
 #: A probability below this (or above 1 minus it) makes a point extreme.
 MODERATE_LOW = R(1, 10**6)
 _PROBABILITIES = ("x1", "x2", "r_w", "r_l")
@@ -150,11 +160,26 @@ def candidates(problem: Problem, count: int = 300
     for a, b in _pairs(_GRID, _TIES):
         yield "moderate", {**defaults, "x1": a, "x2": b}
     # one constant moved, then two: the point says which constant the failure needs
-    # (the counts matter: a claim that holds visits every candidate)
+    # (the counts matter: a claim that holds visits every candidate). The sweep first:
+    # each constant's values in their order (the least moved first), every value at all
+    # the short realizable pairs before the next value is tried.
+    short = [ab for ab in _pairs(_SMALL_GRID) if ab[0] + ab[1] <= 1]
+    values = {p.name: moved(p) for p in params}
+    for i in range(max(map(len, values.values()), default=0)):
+        for a, b in short:
+            for p in params:
+                if i < len(values[p.name]):
+                    yield "sweep", {**defaults, p.name: values[p.name][i], "x1": a, "x2": b}
+    # not a phase of the search (see SCREENS): the extreme phase's realizable corners
+    for a, b in itertools.product(_EXTREME[:3], repeat=2):
+        yield "corners", {**defaults, "x1": a, "x2": b}
+        for tie in (a * (1 + R(1, 10**30)), a * (1 - R(1, 10**30))):
+            yield "corners", {**defaults, "x1": tie, "x2": a}
     for p in params:
         for v in moved(p):
             for a, b in _pairs(_SMALL_GRID, _TIES[:1]):
-                yield "constants", {**defaults, p.name: v, "x1": a, "x2": b}
+                if (a, b) not in short:  # tried by the sweep
+                    yield "constants", {**defaults, p.name: v, "x1": a, "x2": b}
     for p, q in itertools.combinations(params, 2):
         for v, w in itertools.product(moved(p)[:2], moved(q)[:2]):
             for a, b in _pairs(_SMALL_GRID):
