@@ -13,7 +13,7 @@ import sympy as sp
 
 from dpo_proofs.field.canonical import canonical
 from dpo_proofs.cli import main
-from dpo_proofs.pipeline import derive
+from dpo_proofs.field.in_frame import field_of
 from dpo_proofs.cli.docs import ALL_COMMAND, check_fresh, generate_all
 from dpo_proofs.printers.pdf import LatexFailed, compile_pdf, latex_engine, write_atomic
 from dpo_proofs.printers.tex_layout import breakable as _breakable
@@ -25,13 +25,25 @@ REPO = Path(__file__).resolve().parent.parent
 VARIANTS = list(CATALOGUE)
 
 
+#: Regenerated in the suite (a smooth loss, a hinge, one whose gradient vanishes on a set,
+#: ORPO's log(1 - x), six constants): the rest, and the frames, are CI's `derive --all
+#: --check --pdf`, which regenerates and compiles every document before the suite runs.
+SAMPLE = ["dpo", "hinge", "ipo", "orpo", "kto_pair"]
+
+
 @pytest.fixture(scope="module")
 def documents() -> dict[str, str]:
-    # Without the parametrization sections (minutes for the whole catalogue); those are
-    # tested on dpo below, and CI's `derive --all --check` covers the committed files.
-    # Through the derivation cache: after `derive --all` (CI runs it first) each document
-    # is read from the derivation with the frames, which holds this one.
-    return generate_all(frames=False, jobs=1)  # pytest-xdist already uses every core
+    """derivations/ as committed: what a reader opens. That it is exactly what this code
+    writes is ``fresh`` below for SAMPLE, and CI's `derive --all --check` for all."""
+    return {p.name: p.read_text(encoding="utf-8")
+            for p in sorted((REPO / "derivations").glob("*")) if p.suffix in (".tex", ".md")}
+
+
+@pytest.fixture(scope="module")
+def fresh() -> dict[str, str]:
+    """SAMPLE's documents written by this code, without the parametrization sections
+    (minutes each when cold). Through the derivation cache."""
+    return generate_all(frames=False, jobs=1, names=SAMPLE, overview=False)  # xdist: cores
 
 
 @pytest.fixture
@@ -87,8 +99,8 @@ def test_document_prints_independently_derived_partials(variant, documents):
             # (as a cases array, or inline "v for c; w otherwise" when set breakable)
             assert r"\begin{cases}" in shown[-1] or r"\text{otherwise}" in shown[-1]
         # ... and the printed closed form has the value of the independent derivative.
-        closed = (derive(variant).analysis.field.d_x1 if symbol == x1
-                  else derive(variant).analysis.field.d_x2).closed_form
+        field = field_of(loss)  # the field the pipeline derives (analysis.field)
+        closed = (field.d_x1 if symbol == x1 else field.d_x2).closed_form
         symbols = [x1, x2, *[p.symbol for p in loss.parameters]]
         point = [sp.Rational(3, 5), sp.Rational(1, 5), *[p.default for p in loss.parameters]]
         with mpmath.workdps(40):
@@ -99,7 +111,7 @@ def test_document_prints_independently_derived_partials(variant, documents):
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_document_states_the_derived_region_and_ratio(variant, documents):
-    f = derive(variant).analysis.field
+    f = field_of(CATALOGUE[variant])
     tex = documents[f"{variant}.tex"]
     # a formula too long for the line is printed breakable (the same mathematics)
     assert _tex(f.ratio) in tex or _breakable(_tex(f.ratio)) in tex
@@ -118,16 +130,16 @@ def test_dpo_hand_derived_closed_form_is_printed(documents):
     assert _display(documents["dpo.tex"], "R - 1")[0] == sp.latex((x1 - x2) / x2)
 
 
-def test_generation_is_deterministic_and_the_cache_changes_nothing(documents, monkeypatch):
-    """Derived afresh (cache off) in a process pool, three variants' documents are the
-    fixture's, which came through the cache (and, after `derive --all`, from derivations
-    with the frames, stripped of them)."""
+def test_generation_is_deterministic_and_the_cache_changes_nothing(fresh, monkeypatch):
+    """Derived afresh (cache off) in a process pool, a smooth loss's and a piecewise one's
+    documents are the fixture's, which came through the cache (and, after `derive --all`,
+    from derivations with the frames, stripped of them)."""
     monkeypatch.setenv("DPO_PROOFS_CACHE", "off")
-    names = ["dpo", "hinge", "ipo"]
+    names = ["dpo", "hinge"]
     again = generate_all(frames=False, jobs=2, names=names)
     for name in names:
         for suffix in (".tex", ".md"):
-            assert again[name + suffix] == documents[name + suffix], name + suffix
+            assert again[name + suffix] == fresh[name + suffix], name + suffix
 
 
 def test_markdown_uses_dollar_math(documents):
@@ -135,9 +147,9 @@ def test_markdown_uses_dollar_math(documents):
     assert "$$" in md and r"\begin{list}" not in md and ALL_COMMAND in md.splitlines()[1]
 
 
-def test_committed_derivations_match_apart_from_the_frames(documents):
-    """derivations/ up to its parametrization sections (the full check is CI's
-    `derive --all --check`, which regenerates those too)."""
+def test_committed_derivations_match_apart_from_the_frames(fresh):
+    """derivations/ up to its parametrization sections, for SAMPLE (the full check is
+    CI's `derive --all --check`, which regenerates every document, frames included)."""
     def cut(text: str) -> str:
         text = text.split("\\end{document}")[0]
         for marker in (r"\section{Parametrizations", "## Parametrizations", "# Parametrizations",
@@ -148,13 +160,14 @@ def test_committed_derivations_match_apart_from_the_frames(documents):
             if marker in text:
                 text = text[:text.index(marker)]
         return text.rstrip()
-    for name, text in documents.items():
+    assert {n.rsplit(".", 1)[0] for n in fresh} == set(SAMPLE)
+    for name, text in fresh.items():
         committed = (REPO / "derivations" / name).read_text()
         assert cut(committed) == cut(text), f"derivations/{name} is stale; run: {ALL_COMMAND}"
 
 
-def test_frames_section_of_the_dpo_document():
-    text = generate_all(names=["dpo"], jobs=1)["dpo.tex"]
+def test_frames_section_of_the_dpo_document(documents):
+    text = documents["dpo.tex"]
     frames = text[text.index(r"\section{Parametrizations"):]
     for frame in ("log", "softmax", "softmax:2"):
         assert r"\subsection{Frame " + frame + "}" in frames
@@ -195,8 +208,9 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     assert (tmp_path / "a.tex").read_text() == "y"
 
 
-@pytest.mark.parametrize("name", [f"{v}.tex" for v in VARIANTS] + ["overview.tex"])
+@pytest.mark.parametrize("name", [f"{v}.tex" for v in SAMPLE] + ["overview.tex"])
 def test_documents_compile_without_latex_errors(name, documents, tmp_path, latex_required):
+    # every document: CI's `derive --all --check --pdf`
     tex = tmp_path / name
     tex.write_text(documents[name])
     pdf = compile_pdf(tex, tmp_path / "out.pdf")

@@ -44,8 +44,9 @@ OVERVIEW = "overview"
 
 def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None,
                  frames: bool = True, names: Sequence[str] | None = None,
-                 on_done=None) -> dict[str, str]:
-    """file name -> text of every document in derivations/ (catalogue order, no dates)."""
+                 on_done=None, overview: bool = True) -> dict[str, str]:
+    """file name -> text of every document in derivations/ (catalogue order, no dates);
+    ``overview=False`` leaves out the overview (of ``names`` only, it is no catalogue's)."""
     header = _header(ALL_COMMAND)
     derivations = derive_all(names, budget=budget, jobs=jobs, frames=frames, on_done=on_done)
     files: dict[str, str] = {}
@@ -53,11 +54,13 @@ def generate_all(budget: float | None = DERIVE_BUDGET, jobs: int | None = None,
         doc = derivation_document(d, header, made_with=_made_with(ALL_COMMAND))
         files[f"{d.loss.name}.tex"] = render(doc, "tex")
         files[f"{d.loss.name}.md"] = render(doc, "md")
+    if not overview:
+        return files
     statements = reproduce_all(jobs=jobs)  # the published statements, for their own losses
-    overview = overview_document(derivations, header, class_theorem(), statements,
+    document = overview_document(derivations, header, class_theorem(), statements,
                                  NOT_REDUCIBLE, decide_findings(), _made_with(ALL_COMMAND))
-    files[f"{OVERVIEW}.tex"] = render(overview, "tex")
-    files[f"{OVERVIEW}.md"] = render(overview, "md")
+    files[f"{OVERVIEW}.tex"] = render(document, "tex")
+    files[f"{OVERVIEW}.md"] = render(document, "md")
     return files
 
 
