@@ -27,7 +27,8 @@ from .verdicts.values import Claim, Verdict
 
 __all__ = ["Analysis", "EquivalentForm", "Dynamics", "Derivation", "PRINTERS"]
 
-#: kind ('json', 'text', 'latex') -> printer of an Analysis; filled by dpo_proofs.printers
+#: kind ('json', 'text', 'latex', 'markdown') -> printer of an Analysis, and
+#: 'derivation_markdown' of a Derivation; filled by dpo_proofs.printers
 PRINTERS: dict[str, Callable[[Any], Any]] = {}
 
 
@@ -245,14 +246,4 @@ class Derivation:
 
     def _repr_markdown_(self) -> str:
         """The analysis as a notebook shows it, then the built-in claims frame by frame."""
-        text = self.analysis._repr_markdown_()
-        if not self.frame_verdicts:
-            return text
-        names = [name for name, _ in self.frame_verdicts]
-        by_frame = [{v.claim: v for v in verdicts} for _, verdicts in self.frame_verdicts]
-        rows = ["| claim | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-        for v in self.frame_verdicts[0][1]:
-            cells = [f"{w.status} ({w.method})" if (w := f.get(v.claim)) else ""
-                     for f in by_frame]
-            rows.append(f"| `{v.claim}` | " + " | ".join(cells) + " |")
-        return text + "\n\n**Built-in claims in each frame**\n\n" + "\n".join(rows)
+        return _printer("derivation_markdown")(self)

@@ -13,9 +13,9 @@ import sympy as sp
 from ..results import Derivation
 from .equilibria import equilibria_json
 from .formulas import DL1, DL2, displays, latex, said
-from .markup import Code, Display, Heading, Inline, Items, Math, Para, Table
+from .markup import Code, Display, Heading, Inline, Items, Math, Para, Table, blocks_markdown
 
-__all__ = ["field_section", "frames_section"]
+__all__ = ["field_section", "frames_section", "derivation_markdown"]
 
 
 def field_section(d: Derivation) -> list:
@@ -234,3 +234,14 @@ def _frame_claims_table(frame_verdicts) -> Table:
                           else f"{status} ({w.method})",))
         rows.append(((Code(v.claim),), *cells))
     return Table(("claim", *names), tuple(rows), "l" * (len(names) + 1))
+
+
+def derivation_markdown(d: Derivation) -> str:
+    """What a notebook shows of a Derivation: its analysis, then the document's table of
+    the built-in claims frame by frame (the same table, set as Markdown)."""
+    text = d.analysis._repr_markdown_()
+    if not d.frame_verdicts:
+        return text
+    return (text + "\n\n**Built-in claims in each frame** (a proof is symbolic and a "
+            "refutation a certified counterexample unless the cell names another method)"
+            "\n\n" + blocks_markdown([_frame_claims_table(d.frame_verdicts)]))

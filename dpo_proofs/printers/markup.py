@@ -271,12 +271,16 @@ def _md_block(block) -> str:
     raise TypeError(f"unknown block {block!r}")
 
 
+def blocks_markdown(blocks: Sequence) -> str:
+    """Blocks as Markdown, as a document sets them (for a notebook's part of one)."""
+    return "\n".join(_md_block(b) for b in blocks)
+
+
 def to_markdown(doc: Document) -> str:
     """The document as Markdown with $...$ and $$...$$ math."""
     header = "".join(f"<!-- {h} -->\n" for h in doc.header)
     made = f"*{_md_text(doc.made_with)}*\n\n" if doc.made_with else ""
-    return (header + "\n# " + doc.title + "\n\n" + made +
-            "\n".join(_md_block(b) for b in doc.blocks))
+    return header + "\n# " + doc.title + "\n\n" + made + blocks_markdown(doc.blocks)
 
 
 def render(doc: Document, fmt: str) -> str:
