@@ -102,3 +102,39 @@ def test_verify_json_prints_quantities_derived_by_the_pipeline_not_the_printer(m
     monkeypatch.setattr(gradient.GradientField, "_derive_quantity", quantity)
     code, out, _ = run("verify", "dpo", "--json", "--jobs", "1")
     assert code == 0 and '"divergence"' in out
+
+
+def test_a_decimal_threshold_never_reaches_factor_as_a_polynomial_of_huge_degree(monkeypatch):
+    # "0.659576" is 82447/125000: sympy's polynomials write exp(82447/125000) as
+    # exp(1/125000)**82447, whose factorisation ran for hours inside C calls that the
+    # time budget cannot interrupt (a CI run of the soundness suite hung on this claim).
+    from dpo_proofs import Status, check
+    from dpo_proofs.verdicts.claim_text import claim_from_text
+    from dpo_proofs.field.canonical import MAX_POLYNOMIAL_DEGREE, factorable, polynomial_degree
+
+    y = sp.Symbol("y", positive=True)
+    assert polynomial_degree(x1 - sp.exp(sp.Rational(82447, 125000)) * y) > 82447
+    assert polynomial_degree(x1**sp.Rational(7, 1000) * (x1 + x2)**5) == 12
+    assert polynomial_degree(sp.exp(2 * x1 / 3 + sp.Rational(5, 2))) == 7
+    assert not factorable(x1**(MAX_POLYNOMIAL_DEGREE + 1) - x2) and factorable(x1**3 - x2)
+    given = []
+    for name in ("factor", "cancel"):
+        original = getattr(sp, name)
+
+        def bounded(expr, *args, _original=original, **kwargs):
+            given.append(polynomial_degree(sp.sympify(expr)))
+            assert given[-1] <= MAX_POLYNOMIAL_DEGREE, f"{expr} reached sympy"
+            return _original(expr, *args, **kwargs)
+
+        monkeypatch.setattr(sp, name, bounded)
+    dpo = get_variant("dpo")
+    claim = claim_from_text("loss > 0.659576", dpo, "(x1 - x2)*(x2 - 0.5) == 0")
+    verdict = check(claim, dpo, budget=None)
+    # by hand: on x1 = x2 the margin is beta*log(r_l/r_w), so the loss is
+    # log(1 + (r_w/r_l)**beta), below log 2 whenever r_w < r_l; with beta = 1/10,
+    # r_w = 1/10, r_l = 1/2 it is log(1 + 5**(-1/10)) = 0.6159 < 0.6596: the claim is false
+    assert verdict.status is Status.REFUTED and given
+    at = {k: sp.Rational(v) for k, v in verdict.counterexample.items()}
+    assert (at["x1"] - at["x2"]) * (at["x2"] - sp.Rational(1, 2)) == 0
+    h = at["beta"] * sp.log(at["x1"] / at["r_w"]) - at["beta"] * sp.log(at["x2"] / at["r_l"])
+    assert sp.N(sp.log(1 + sp.exp(-h)), 30) <= sp.Rational(659576, 10**6)

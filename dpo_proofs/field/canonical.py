@@ -12,9 +12,20 @@ import functools
 import sympy as sp
 
 from ..loss.functions import to_elementary
+from ..loss.parser import MAX_DEGREE
 from ..phrases import Phrase
 
-__all__ = ["canonical", "exp_to_powers", "prove_equal", "disjoint_pieces"]
+__all__ = ["canonical", "exp_to_powers", "prove_equal", "disjoint_pieces",
+           "polynomial_degree", "factorable", "MAX_POLYNOMIAL_DEGREE"]
+
+#: The largest exponent of one generator that factor() and cancel() are given (the
+#: parser's bound on a loss's degree, loss.parser.MAX_DEGREE). sympy's
+#: polynomial routines write exp(82447/125000) as exp(1/125000)**82447 and x**(7/1000)
+#: as (x**(1/1000))**7: a claim's threshold read from "0.659576" makes a polynomial of
+#: degree 82447, whose factorisation searches primes of hundreds of thousands of bits
+#: (hours, inside C calls that no time budget interrupts). A bound on a count decides
+#: the same input the same way on every machine.
+MAX_POLYNOMIAL_DEGREE = MAX_DEGREE
 
 
 def exp_to_powers(expr: sp.Expr) -> sp.Expr:
@@ -32,6 +43,40 @@ def exp_to_powers(expr: sp.Expr) -> sp.Expr:
         return sp.Mul(*factors)
 
     return expr.replace(lambda e: isinstance(e, sp.exp), convert)
+
+
+def polynomial_degree(expr: sp.Basic) -> int:
+    """An upper bound on the largest exponent of any generator sympy's polynomial
+    routines (together, cancel, factor) would see in ``expr``, found without expanding:
+    sums take the max, products the sum; b**(p/q) is (b**(1/q))**p, so it counts |p|
+    (times b's degree when q = 1); exp(c*u + ...) is a product of exp(u/q)**p for each
+    term's rational coefficient c = p/q; any other function is one generator, and its
+    arguments are bounded on their own (factor() recurses into them)."""
+    if expr.is_Atom:
+        return 1 if expr.is_Symbol else 0
+    if expr.is_Add:
+        return max(polynomial_degree(a) for a in expr.args)
+    if expr.is_Mul:
+        return sum(polynomial_degree(a) for a in expr.args)
+    if expr.is_Pow:
+        base, exponent = expr.args
+        inner = polynomial_degree(base)
+        if exponent.is_Rational:
+            if exponent.q == 1:
+                return inner * abs(exponent.p)
+            return max(inner, abs(exponent.p))
+        return max(inner, polynomial_degree(exponent), 1)
+    if isinstance(expr, sp.exp):
+        (argument,) = expr.args
+        step = sum(abs(c.p) if c.is_Rational else 1
+                   for c, _ in (t.as_coeff_Mul() for t in sp.Add.make_args(argument)))
+        return max(step, polynomial_degree(argument))
+    return max([1, *(polynomial_degree(a) for a in expr.args)])
+
+
+def factorable(expr: sp.Basic) -> bool:
+    """Whether factor() and cancel() may be given ``expr`` (MAX_POLYNOMIAL_DEGREE)."""
+    return polynomial_degree(expr) <= MAX_POLYNOMIAL_DEGREE
 
 
 def _rational_form(expr: sp.Expr) -> sp.Expr:
@@ -62,6 +107,8 @@ def _canonical(expr: sp.Expr) -> sp.Expr:
     if expr.has(sp.Piecewise, sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign):
         # Piecewise pieces are canonicalised one by one; keep the rest together.
         return sp.piecewise_fold(expr) if expr.has(sp.Piecewise) else sp.factor_terms(expr)
+    if not factorable(expr):
+        return sp.factor_terms(expr)  # not cancelled: see MAX_POLYNOMIAL_DEGREE
     expr = sp.together(expr)
     expr = sp.cancel(expr)
     expr = sp.factor(expr)

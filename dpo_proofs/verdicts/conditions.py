@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..field.canonical import canonical
+from ..field.canonical import canonical, factorable
 from ..loss.symbols import x1, x2
 from ..phrases import Phrase, join
 from .kernel_signs import sign_set
@@ -62,7 +62,7 @@ def parameter_condition(problem: Problem) -> tuple[sp.Basic, str] | None:
     if canonical(expr - C * P) != 0:   # K1: the split is the expression
         return None
     C = canonical(s * C)
-    numerator, denominator = sp.fraction(sp.factor(C))
+    numerator, denominator = sp.fraction(sp.factor(C) if factorable(C) else C)
     if sign_set(denominator, domains) != {1}:
         return None
     # the sign of the numerator decides: drop its factors of fixed sign, keep the rest

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from ..field.canonical import factorable
+
 __all__ = ["monotone_signs", "monotone_depth", "MONOTONE_MAX_OPS"]
 
 _ANY = frozenset({-1, 0, 1})
@@ -109,6 +111,8 @@ def _log_compared(terms, domains: dict, sign_set: SignSet) -> frozenset | None:
         split[next(iter(sign))].append(t)
     if not split[1] or not split[-1] or len(terms) < 2:
         return None
+    if not factorable(sp.Add(*terms)):
+        return None
     try:
         U, V = sp.factor(sp.Add(*split[1])), sp.factor(-sp.Add(*split[-1]))
     except (RecursionError, sp.PolynomialError, NotImplementedError, TypeError):
@@ -117,7 +121,7 @@ def _log_compared(terms, domains: dict, sign_set: SignSet) -> frozenset | None:
     if gap.has(sp.log(U)) or gap.has(sp.log(V)):
         return None  # nothing expanded: the same question again
     found = sign_set(gap, domains)
-    if len(found) > 1 and gap.is_Add:
+    if len(found) > 1 and gap.is_Add and factorable(gap):
         found = found & sign_set(sp.factor(gap), domains)
     return found if len(found) < 3 else None
 

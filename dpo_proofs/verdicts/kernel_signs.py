@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import sympy as sp
 
+from ..field.canonical import factorable
 from ..loss.symbols import PROBABILITIES, REFERENCES
 from .certificates import KernelError
 from .kernel_monotone import MONOTONE_MAX_OPS, monotone_depth, monotone_signs
@@ -234,8 +235,11 @@ def _factored(encoded: sp.Expr):
         # (a bound on work, not on time: the same question is decided the same way)
         return
     if encoded.is_Add or (encoded.is_Pow and encoded.base.is_Add):
+        expanded = sp.expand_log(encoded, force=False)
+        if not factorable(expanded):
+            return  # exp(82447/125000) is a polynomial of degree 82447 to factor()
         try:
-            yield sp.factor(sp.together(sp.expand_log(encoded, force=False)))
+            yield sp.factor(sp.together(expanded))
         except (sp.PolynomialError, NotImplementedError):
             return
 
