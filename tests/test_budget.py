@@ -66,6 +66,23 @@ def test_nested_budgets_the_outer_expiry_is_not_eaten_by_the_inner():
     assert caught_inside == [] and time.monotonic() - start < 3
 
 
+def test_an_outer_expiry_leaves_the_inner_context_at_once(monkeypatch):
+    # The inner context used to post the outer's exception to its own thread from inside
+    # _leave; it landed before _leave returned, the retry called _leave again, and so on:
+    # 21089 rounds before a lucky escape, and forever under a profiler.
+    from dpo_proofs import budget
+
+    calls = []
+    leave = budget._leave
+    monkeypatch.setattr(budget, "_leave", lambda b: calls.append(b.what) or leave(b))
+    with pytest.raises(dpo_proofs.DerivationTimeout, match="outer"):
+        with time_budget(0.2, "outer"):
+            with time_budget(30, "inner"):
+                while True:
+                    pass
+    assert calls.count("inner") <= 2 and calls.count("outer") <= 2, calls[:10]
+
+
 def test_nested_budgets_the_inner_expiry_leaves_the_outer_running():
     with time_budget(30, "outer"):
         with pytest.raises(dpo_proofs.DerivationTimeout, match="inner"):
