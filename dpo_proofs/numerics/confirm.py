@@ -286,7 +286,10 @@ def float64_findings(loss: Loss, quantities: Mapping[str, sp.Expr],
     out = []
     for name, expr in quantities.items():
         np_fn = sp.lambdify(symbols, expr, modules="numpy")
-        mp_fn = mp_callable(expr, symbols)
+        # A value that never settles on the precision ladder (rounding noise about an
+        # exact 0: kto_pair's R - 1 at x1 = x2 = 1e-300 gave -9.0e-482, then 0 with its
+        # subexpressions shared) is no reference to judge float64 by: skipped, as nan is.
+        mp_fn = mp_callable(expr, symbols, unsettled=mpmath.nan)
         for point in points:
             with mpmath.workdps(DPS):
                 args = [to_mpf(point[s.name]) for s in symbols]
@@ -295,7 +298,8 @@ def float64_findings(loss: Loss, quantities: Mapping[str, sp.Expr],
                 except (ZeroDivisionError, ValueError):
                     continue  # the quantity is undefined at this point
                 if not mpmath.isfinite(exact):
-                    continue  # undefined there too (R = 0/0 where both partials vanish)
+                    continue  # undefined there (R = 0/0 where both partials vanish), or
+                    # unsettled
                 floats = [float(a) for a in args]
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
