@@ -13,7 +13,8 @@ import sympy as sp
 from dpo_proofs import Status, check, get_variant
 from dpo_proofs.verdicts.claim_text import claim_from_text
 from dpo_proofs.verdicts.problem import reduce_claim
-from dpo_proofs.verdicts.witnesses import moderate, realizable, shrink
+from dpo_proofs.verdicts.witnesses import (PHASES, SCREENS, YIELD_ORDER, candidates,
+                                           moderate, realizable, shrink)
 from dpo_proofs.workers import for_each
 
 R = sp.Rational
@@ -118,6 +119,17 @@ def test_shrink_moves_toward_defaults_and_short_rationals_only_while_it_fails():
     assert out["beta"] == R(1, 10)                       # the default, restored
     assert fails(out) and len(str(out["x1"])) < len(str(start["x1"]))
     assert len(calls) <= 41                              # bounded by a count
+
+
+def test_candidates_come_in_the_yield_order_the_search_stops_by():
+    # the search stops at the first point past the last phase it asks for, so a point of
+    # an earlier phase yielded late would never be tried
+    loss = get_variant("simpo")
+    problem = reduce_claim(claim_from_text("ratio > 1", loss, "x1 > x2"), loss)
+    seen = [phase for phase, _ in candidates(problem, 20)]
+    assert set(YIELD_ORDER) == set(PHASES) | set(SCREENS) == set(seen)
+    positions = [YIELD_ORDER.index(p) for p in seen]
+    assert positions == sorted(positions)
 
 
 def _sigterm_disposition(item):

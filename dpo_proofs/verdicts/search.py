@@ -24,7 +24,7 @@ from .domains import branches
 from .problem import Problem, lhs_text
 from .symbolic import tie_slacks
 from .values import Status, Verdict
-from .witnesses import PHASES, SCREENS, candidates, describe, realizable, shrink
+from .witnesses import PHASES, SCREENS, YIELD_ORDER, candidates, describe, realizable, shrink
 
 __all__ = ["search", "refutation", "false_at_screens"]
 
@@ -173,8 +173,12 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
             return verdict
         return _shrunk(problem, verdict, phase, tried, looks_violated, completed)
 
+    # past the last phase asked for, every later point would be skipped
+    last = max(YIELD_ORDER.index(p) for p in phases)
     for phase, point in candidates(problem, count):
         if phase not in phases:
+            if YIELD_ORDER.index(phase) > last:
+                break
             continue
         full = completed(point)
         # A solved variable must be a probability, and rational: a point is certified

@@ -35,7 +35,7 @@ import sympy as sp
 from ..numerics.certify import exact_text
 from .problem import Problem
 
-__all__ = ["PHASES", "FIRST_PHASES", "SCREENS", "candidates", "realizable", "moderate",
+__all__ = ["PHASES", "FIRST_PHASES", "SCREENS", "YIELD_ORDER", "candidates", "realizable", "moderate",
            "shrink", "describe", "MODERATE_LOW"]
 
 R = sp.Rational
@@ -50,6 +50,8 @@ FIRST_PHASES = PHASES[:2]
 #: witness a verdict reports still comes in the phases' order. ``corners``: the extreme
 #: phase's realizable points near (0, 0) at the defaults, where many frame claims fail.
 SCREENS = ("corners",)
+#: The order in which ``candidates`` yields its points' phases (the screens after the sweep).
+YIELD_ORDER = (*FIRST_PHASES, *SCREENS, *PHASES[2:])
 #: A probability below this (or above 1 minus it) makes a point extreme.
 MODERATE_LOW = R(1, 10**6)
 _PROBABILITIES = ("x1", "x2", "r_w", "r_l")
