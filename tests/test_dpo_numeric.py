@@ -79,3 +79,27 @@ def test_float64_findings_skip_points_where_the_quantity_is_undefined():
     ratio = sp.Piecewise((sp.nan, dpo_proofs.x1 > dpo_proofs.x2), (dpo_proofs.x1, True))
     found = float64_findings(loss, {"r": ratio})
     assert found == () or all("nan" not in g.mpmath for g in found)
+
+
+def test_float64_findings_never_judge_digits_that_do_not_settle():
+    from dpo_proofs.numerics.confirm import float64_findings
+
+    dpo = dpo_proofs.get_variant("dpo")
+    x1, x2 = dpo_proofs.x1, dpo_proofs.x2
+    point = {"x1": sp.Rational(1, 3), "x2": sp.Rational(1, 10**300), "beta": sp.Rational(1, 10),
+             "r_w": sp.Rational(1, 2), "r_l": sp.Rational(1, 2)}
+    found = {g.quantity: g for g in float64_findings(dpo, {
+        # an exact 0 that mpmath gets exactly and float64 does not
+        "zero": (x1 + 1) ** 3 - x1 ** 3 - 3 * x1 ** 2 - 3 * x1 - 1,
+        # exp(-1e600): finite, but its exponent needs 600 digits, so its digits never
+        # settle; float64 gives 0.0, whose sign cannot be judged against such a reference
+        "tiny": sp.exp(-1 / x2 ** 2),
+        # float64: 0 * inf = nan where the value is a (tiny) finite number
+        "nan": sp.exp(-1 / x2 ** 2) * (1 / x2) ** 400,
+        # a settled value float64 loses: 1e-300**2 underflows to 0
+        "settled": x2 ** 2,
+    }, [point])}
+    assert set(found) == {"zero", "nan", "settled"}, found
+    assert found["zero"].problem == "float64 is non-zero where the value is 0"
+    assert "do not settle" in found["nan"].problem and found["nan"].float64 == "nan"
+    assert "sign is lost" in found["settled"].problem

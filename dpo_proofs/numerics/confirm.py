@@ -53,6 +53,10 @@ _MP_BLOCKS = {
 _NO_NUMBER = sp.Function("no_number")
 
 
+#: The precisions (multiples of the working one) an mp_callable climbs until two agree.
+LADDER = (1, 2, 4, 8)
+
+
 def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol],
                 unsettled: mpmath.mpf | None = None) -> Callable[..., mpmath.mpf]:
     """``expr`` as an mpmath function; evaluated on a precision ladder until stable.
@@ -77,7 +81,7 @@ def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol],
     def evaluate(*args):
         dps = mpmath.mp.dps
         previous = None
-        for factor in (1, 2, 4, 8):
+        for factor in LADDER:
             with mpmath.workdps(dps * factor):
                 value = raw(*args)
             if previous is not None and agreeing_digits(value, previous, dps) >= dps - 3:
@@ -289,26 +293,35 @@ def float64_findings(loss: Loss, quantities: Mapping[str, sp.Expr],
     out = []
     for name, expr in quantities.items():
         np_fn = sp.lambdify(symbols, expr, modules="numpy")
-        # A value that never settles on the precision ladder (rounding noise about an
-        # exact 0: kto_pair's R - 1 at x1 = x2 = 1e-300 gave -9.0e-482, then 0 with its
-        # subexpressions shared) is no reference to judge float64 by: skipped, as nan is.
+        # A value that never settles on the precision ladder is no reference for its
+        # digits: noise about an exact 0 (kto_pair's R - 1 at x1 = x2 = 1e-300 gave
+        # -9.0e-482, then 0 with its subexpressions shared), or a number such as
+        # exp(-5e298) whose exponent needs 300 digits. Only "float64 gives nan" is
+        # judged there (the value is finite at every precision), never a sign or digits.
         mp_fn = mp_callable(expr, symbols, unsettled=mpmath.nan)
+        rough_fn = mp_callable(expr, symbols)
         for point in points:
             with mpmath.workdps(DPS):
                 args = [to_mpf(point[s.name]) for s in symbols]
                 try:
                     exact = mp_fn(*args)
+                    settled = mpmath.isfinite(exact)
+                    if not settled:
+                        exact = rough_fn(*args)
                 except (ZeroDivisionError, ValueError):
                     continue  # the quantity is undefined at this point
                 if not mpmath.isfinite(exact):
-                    continue  # undefined there (R = 0/0 where both partials vanish), or
-                    # unsettled
+                    continue  # undefined there too (R = 0/0 where both partials vanish)
                 floats = [float(a) for a in args]
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     f64 = float(np_fn(*[np.float64(v) for v in floats]))
                 problem = _classify(f64, exact)
+                if not settled:
+                    problem = problem and not math.isfinite(f64) and \
+                        f"{problem} (where the value is finite; its digits do not " \
+                        f"settle by {LADDER[-1] * DPS} digits)"
             if problem:
                 out.append(Float64Finding(name, _shown(point), repr(f64),
-                                          mpmath.nstr(exact, 20), problem))
+                                          mpmath.nstr(exact, 20 if settled else 3), problem))
     return tuple(out)
