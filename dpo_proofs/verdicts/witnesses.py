@@ -35,8 +35,8 @@ import sympy as sp
 from ..numerics.certify import exact_text
 from .problem import Problem
 
-__all__ = ["PHASES", "FIRST_PHASES", "SCREENS", "YIELD_ORDER", "candidates", "realizable", "moderate",
-           "shrink", "describe", "MODERATE_LOW"]
+__all__ = ["PHASES", "FIRST_PHASES", "SCREENS", "YIELD_ORDER", "candidates", "realizable",
+           "moderate", "shrink", "describe", "MODERATE_LOW"]
 
 R = sp.Rational
 
