@@ -216,15 +216,16 @@ def _plainer(problem: Problem, verdict: Verdict) -> Verdict:
 
     The interval prover certifies a violation at the midpoint of a box, which may be
     outside the realizable set (x1 + x2 > 1) or need long decimals; a reader believes a
-    point with short coordinates at the defaults, so the search's first phases get the
-    chance to find one (certified the same way).
+    point with short coordinates at the defaults, so the search's constants phase gets
+    the chance to find one (certified the same way). Its first phases (moderate, sweep)
+    already ran before the provers and found nothing: ``check`` calls this only then.
     """
     point = {n: sp.Rational(v) for n, v in (verdict.counterexample or {}).items()}
     defaults = all(point.get(p.name, p.default) == p.default for p in problem.loss.parameters
                    if p.name not in dict(problem.fixed))
     if point and defaults and realizable(point) and moderate(point):
         return verdict
-    better, _ = search(problem, phases=("moderate", "sweep", "constants"))
+    better, _ = search(problem, phases=("constants",))
     return better if better is not None else verdict
 
 

@@ -214,8 +214,9 @@ def _search_branch(problem: Problem, branch, count: int, phases: tuple[str, ...]
             return verdict, []
     notes = [note] if note else []
     if uncertified:
-        notes.append(f"{uncertified} candidate points looked violated at 30 digits but the "
-                     "violation was not certified there (skipped)")
+        points = "point" if uncertified == 1 else "points"
+        notes.append(f"{uncertified} candidate {points} looked violated at 30 digits but "
+                     "the violation was not certified there (skipped)")
     return None, notes
 
 
