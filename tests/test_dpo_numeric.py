@@ -103,3 +103,29 @@ def test_float64_findings_never_judge_digits_that_do_not_settle():
     assert found["zero"].problem == "float64 is non-zero where the value is 0"
     assert "do not settle" in found["nan"].problem and found["nan"].float64 == "nan"
     assert "sign is lost" in found["settled"].problem
+
+
+def test_float_screen_leaves_unclear_values_to_mpmath():
+    """The search's float64 screen gives a value only where float64 has its sign plainly;
+    rounding noise, a lost tie, a seam, extreme points and exceptions are left to mpmath
+    (None). Hand-made cases, each with the exact answer written here."""
+    from dpo_proofs.numerics.confirm import float_screen
+
+    a, b, k = sp.symbols("x1 x2 beta", positive=True)
+    # exact 0, float64 noise 1.4e-17 of either sign
+    assert float_screen((a + 1) - 1 - a, [a])([0.1]) is None
+    # a tie x1 = x2 (1 + 1e-15) rounds to a value whose sign float64 cannot hold
+    assert float_screen(a - b, [a, b])([0.3 * (1 + 1e-15), 0.3]) is None
+    assert float_screen(a - b, [a, b])([0.5, 0.25]) == 0.25
+    # absorption: 1/x2 + 1 - 1/x2 - 1/2 is 1/2; float64 gives -1/2 at x2 = 1e-20,
+    # outside the moderate box, so the screen gives nothing there
+    absorbed = float_screen((1 / b + 1) - 1 / b - sp.Rational(1, 2), [b])
+    assert absorbed([1e-20]) is None and absorbed([1e-3]) == 0.5
+    # a piecewise form at its seam, a log of a negative number, a complex power
+    seam = float_screen(sp.Piecewise((a, a > b), (-b, True)), [a, b])
+    assert seam([0.3, 0.3]) is None and seam([0.4, 0.3]) == 0.4
+    assert float_screen(sp.log(a - b), [a, b])([0.2, 0.5]) is None
+    assert float_screen((-a) ** sp.Rational(1, 3), [a])([0.5]) is None
+    # a probability within 1e-6 of 1 is no moderate point
+    assert float_screen(a - sp.Rational(1, 2), [a])([1 - 1e-9]) is None
+    assert float_screen(a ** k - sp.Rational(1, 2), [a, k])([0.5, 2.0]) == -0.25

@@ -22,7 +22,7 @@ from ..loss.loss import Loss
 from ..loss.symbols import x1, x2
 
 __all__ = ["Point", "Confirmation", "Float64Finding", "confirmation_points",
-           "mp_callable", "to_mpf", "show", "numerical_partial", "agreeing_digits", "confirm_partials",
+           "mp_callable", "float_screen", "to_mpf", "show", "numerical_partial", "agreeing_digits", "confirm_partials",
            "float64_findings", "DPS", "REQUIRED_DIGITS"]
 
 #: Working precision of every confirmation (decimal digits).
@@ -90,6 +90,74 @@ def mp_callable(expr: sp.Expr, symbols: Sequence[sp.Symbol],
         return +value if unsettled is None else unsettled
 
     return evaluate
+
+
+def _f64_log1p_exp(z: float) -> float:
+    return z + math.log1p(math.exp(-z)) if z > 0 else math.log1p(math.exp(z))
+
+
+#: The building blocks in float64 (the same stable spellings as _MP_BLOCKS).
+_F64_BLOCKS = {
+    "sigmoid": lambda z: 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z)),
+    "log_sigmoid": lambda z: -_f64_log1p_exp(-z),
+    "softplus": _f64_log1p_exp,
+    "no_number": lambda: math.nan,
+}
+
+#: The float screen's nudge: coordinate i is scaled by (1 - (i + 1)*SCREEN_NUDGE).
+SCREEN_NUDGE = 1e-9
+#: ... and the two values must agree to this relative difference.
+SCREEN_AGREEMENT = 1e-4
+#: The moderate box the screen works in (|coordinate| and distance of a probability to 1).
+SCREEN_LOW, SCREEN_HIGH = 1e-6, 1e3
+_PROBABILITY_NAMES = frozenset({"x1", "x2", "r_w", "r_l"})
+
+
+def float_screen(expr: sp.Expr, symbols: Sequence[sp.Symbol]
+                 ) -> Callable[[Sequence[float]], float | None]:
+    """``expr`` in float64 where its sign is plain: a function of the point's floats that
+    returns the value, or None where float64 is not to be trusted with it.
+
+    Only moderate points are screened: every coordinate in [SCREEN_LOW, SCREEN_HIGH]
+    and no probability within SCREEN_LOW of 1. There float64 has no underflow and no
+    term of the closed forms outgrows another by the 16 digits an absorption needs
+    (x + 1 - x = 0 at x = 1e20, whatever the nudge). The value counts as plain when it
+    is a finite nonzero real and a second evaluation, with the coordinates nudged by
+    distinct relative amounts of order 1e-9, agrees with it to 1e-4: rounding noise (a
+    cancellation, a lost tie, a piecewise form at its seam) moves by about the nudge
+    times the terms that cancel, far more than the noise itself. Anything else, or an
+    exception, is None and left to mpmath's ladder.
+
+    A screen, never a verdict: a search skips the 30-digit evaluation of a point whose
+    claim plainly holds. A wrong "plain" could only hide a violation at that one point;
+    it can never produce a refutation, which is certified at the point by intervals.
+    """
+    expr = sp.sympify(expr)
+    if expr.has(sp.zoo):
+        expr = expr.xreplace({sp.zoo: _NO_NUMBER()})
+    try:
+        raw = sp.lambdify(list(symbols), expr, modules=[_F64_BLOCKS, "math"], cse=True)
+    except Exception:  # noqa: BLE001 -- no float64 spelling: every point goes to mpmath
+        return lambda args: None
+    nudges = [1 - (i + 1) * SCREEN_NUDGE for i in range(len(symbols))]
+    # the probabilities and the references, which must also stay away from 1
+    below_one = [i for i, s in enumerate(symbols) if s.name in _PROBABILITY_NAMES]
+
+    def value(args: Sequence[float]) -> float | None:
+        if not all(SCREEN_LOW <= abs(a) <= SCREEN_HIGH for a in args) or \
+                any(args[i] > 1 - SCREEN_LOW for i in below_one):
+            return None
+        try:
+            v = raw(*args)
+            w = raw(*[a * k for a, k in zip(args, nudges)])
+        except Exception:  # noqa: BLE001 -- log(-1), overflow, a complex power: not clear
+            return None
+        if not (isinstance(v, float) and isinstance(w, float)) or not math.isfinite(v) \
+                or not math.isfinite(w) or v == 0 or abs(v - w) > SCREEN_AGREEMENT * abs(v):
+            return None
+        return v
+
+    return value
 
 
 def to_mpf(value: sp.Rational) -> mpmath.mpf:
