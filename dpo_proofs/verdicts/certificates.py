@@ -174,11 +174,17 @@ class Factor:
     #: a domain relation whose gap the base is (a nonzero number times it, after the
     #: proof's substitutions): its sign is the relation's, not the assumptions' (K9)
     relation: sp.Basic | None = None
+    #: the Polya exponent N of a sign found on the domain's polygon (K12)
+    polygon: int | None = None
 
     def text(self) -> Phrase:
         f = self.base if self.exponent == 1 else sp.Pow(self.base, self.exponent,
                                                            evaluate=False)
         by = Phrase(" (by ", self.relation, ")") if self.relation is not None else ""
+        if self.polygon is not None:
+            by = Phrase(" (by Polya's certificate on the triangles of the domain's "
+                        "polygon", f", times (l1 + l2 + l3)**{self.polygon}"
+                        if self.polygon else "", ")")
         return Phrase(f, " ", sign_text(self.signs), by)
 
 

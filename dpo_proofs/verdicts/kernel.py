@@ -64,6 +64,12 @@ K11 (square bound) on a domain holding Q - m*c**2 >= 0 (m > 0 a number, Q free o
    expr = P*(A - k*c) with A, k free of c is > 0 where P > 0, A > 0 and
    m*A**2 - k**2*Q > 0 (each proved on the domain), since then
    A > |k|*sqrt(Q/m) >= |k|*|c| >= k*c; >= 0 from A >= 0 and m*A**2 - k**2*Q >= 0.
+K12 (polygon) a polynomial in x1, x2 (coefficients signed by K2) is >= 0 on the convex
+   polygon the domain's linear relations and the square cut out when, on each triangle
+   of a fan from its first vertex, its form in barycentric coordinates times
+   (l1 + l2 + l3)**N has coefficients >= 0 (Polya), and > 0 where every face of a
+   triangle that lies in the domain has a positive coefficient of its own
+   (``kernel_polygon``); the other relations are dropped, which enlarges the set.
 
 A product of factors is never empty where it stands for a nonconstant expression: the
 kernel multiplies the listed factors and compares with the claim (K1).
@@ -80,6 +86,7 @@ from ..loss.symbols import x1, x2
 from ..phrases import Phrase, join
 
 from .cover import recheck, variable_bounds
+from .kernel_polygon import polygon_factor_signs
 from .kernel_signs import power_signs, product_signs, sign_set
 from .certificates import (CASES, SIGN_SETS, CaseProof, DefinedProof, EmptyProof, Factor,
                            IntervalProof, KernelError, Proof, RootBoundProof, SignProof,
@@ -190,8 +197,11 @@ def _verify_sign(proof: SignProof, expr, op, domain, domains) -> Phrase:
     else:
         sets = [sign_set(proof.constant)]
         for f in proof.factors:
-            base_signs = (sign_set(f.base, domains) if f.relation is None else
-                          _relation_signs(f, proof.slacks, domain))
+            if f.polygon is not None:
+                base_signs = polygon_factor_signs(f, proof.slacks, domain, domains)
+            else:
+                base_signs = (sign_set(f.base, domains) if f.relation is None else
+                              _relation_signs(f, proof.slacks, domain))
             derived = power_signs(base_signs, f.exponent)
             if not derived <= f.signs:
                 raise KernelError(f"factor {f.text()}: the assumptions give only "

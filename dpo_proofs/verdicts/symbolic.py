@@ -24,6 +24,7 @@ from ..field.canonical import canonical
 from .certificates import (CASES, SIGN_SETS, CaseProof, Factor, KernelError, Proof,
                            RootBoundProof, SignProof, Slack, UnionProof, narrowed, normalize,
                            piece_domains, root_bound_parts, split_cases, UNDEFINED)
+from .kernel_polygon import POLYA_MAX, polygon_applies, polygon_signs
 from .kernel_signs import power_signs, quick_signs, sign_set
 from ..loss.symbols import x1, x2
 
@@ -124,7 +125,10 @@ def prove(expr: sp.Expr, op: str, domain: Sequence[sp.Basic], domains: dict,
         proof = _sign_proof(folded, op, slacks, domains, domain)
         if proof is not None:
             return proof
-    return _root_bound(folded, op, domain, domains, variables)
+    # Last, and only then, so that the proofs the rules above find keep their form:
+    # a polynomial factor signed on the domain's polygon (K12).
+    return _sign_proof(folded, op, [], domains, domain, polygon=True) or \
+        _root_bound(folded, op, domain, domains, variables)
 
 
 def _root_bound(expr, op, domain, domains, variables) -> RootBoundProof | None:
@@ -289,7 +293,32 @@ def _by_relation(base: sp.Expr, slacks, domain) -> Factor | None:
     return None
 
 
-def _sign_proof(expr, op, slacks, domains, domain=()) -> SignProof | None:
+def _polygon_factor(base, exponent, domain, domains) -> Factor | None:
+    """``base`` signed on the domain's polygon by Polya's certificate with the least N
+    (K12), or None."""
+    weak = None
+    for N in range(POLYA_MAX + 1):
+        signs = polygon_signs(base, N, domain, domains)
+        if signs is None:
+            if not polygon_applies(base):
+                return None
+            continue
+        if len(signs) == 1:
+            weak = None
+            break
+        weak = weak or (N, signs)
+    else:
+        if weak is None:
+            return None
+    N, signs = (N, signs) if weak is None else weak
+    try:
+        return Factor(base, exponent, power_signs(signs, exponent), polygon=N)
+    except KernelError:
+        return None
+
+
+def _sign_proof(expr, op, slacks, domains, domain=(), polygon: bool = False
+                ) -> SignProof | None:
     e = expr
     for sl in slacks:
         e = e.subs(sl.variable, sl.value)
@@ -326,6 +355,12 @@ def _sign_proof(expr, op, slacks, domains, domain=()) -> SignProof | None:
                 factors.append(related if exponent == 1 else Factor(
                     base, exponent, power_signs(related.signs, exponent), related.relation))
                 total = {a * b for a in total for b in factors[-1].signs}
+                continue
+        if len(signs) == 3 and polygon and exponent.is_positive:
+            signed = _polygon_factor(base, exponent, domain, domains)
+            if signed is not None:
+                factors.append(signed)
+                total = {a * b for a in total for b in signed.signs}
                 continue
         if len(signs) == 3:
             return None
