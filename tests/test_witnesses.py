@@ -188,6 +188,30 @@ def test_a_claim_false_only_off_the_realizable_set_is_decided_on_it():
     assert point["x1"] + point["x2"] <= 1 and point["x1"] > 1 - 2 * point["x2"]
 
 
+def test_a_violation_off_the_realizable_set_is_moved_onto_it_at_the_same_ratio():
+    # DPO-Shift in the Gram frame, by hand: du/dt = s*G*(1, -lam) with s > 0, so the
+    # margin rate is s*(a + lam*b - (1 + lam)*c), of the sign of a + lam*b - (1+lam)*c
+    # whatever x1, x2. Its band of violations at the default lam = 0.95 is so narrow
+    # (c within 4e-4 of sqrt(a*b) at b = 1.05a) that the search found one only with x1 + x2 > 1.
+    verdict = check("margin_rate >= 0", "dpo_shift", frame="gram", budget=None)
+    assert verdict.status is Status.REFUTED, verdict.evidence
+    p = {k: R(v) for k, v in verdict.counterexample.items()}
+    assert p["x1"] + p["x2"] <= 1 and p["r_w"] + p["r_l"] <= 1
+    assert p["c"] ** 2 <= p["a"] * p["b"]
+    assert p["a"] + p["lam"] * p["b"] - (1 + p["lam"]) * p["c"] < 0
+
+
+def test_realizable_moves_keep_the_ratios():
+    from dpo_proofs.verdicts.witnesses import realizable_moves
+
+    moves = realizable_moves({"x1": "0.05", "x2": "1", "r_w": "0.75", "r_l": "0.5",
+                              "beta": "2"})
+    assert moves[0] == {"x1": R(1, 40), "x2": R(1, 2), "r_w": R(3, 8), "r_l": R(1, 4),
+                        "beta": 2}
+    assert moves[1]["x1"] + moves[1]["x2"] == 1 and moves[1]["x1"] / moves[1]["x2"] == R(1, 20)
+    assert realizable_moves({"x1": "0.5", "x2": "0.25"}) == [{"x1": R(1, 2), "x2": R(1, 4)}]
+
+
 def test_no_counterexample_where_the_loss_or_the_chart_is_undefined():
     from dpo_proofs.numerics.certify import undefined_at
     x = sp.Symbol("x", positive=True)

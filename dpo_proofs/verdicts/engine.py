@@ -33,7 +33,7 @@ from .domains import domain_point, empty_domain, ill_posed, not_vacuous
 from .intervals import interval_prover
 from .kernel import COVERS, undefined_value, verify
 from .problem import Problem, constant_domains, lhs_text, reduce_claim
-from .search import false_at_screens, search
+from .search import false_at_screens, moved_refutation, search
 from .witnesses import FIRST_PHASES, PHASES, moderate, realizable
 from .symbolic import prove
 from .values import Claim, Status, Verdict
@@ -168,6 +168,9 @@ def _realizable_only(problem: Problem, refuted: Verdict) -> Verdict | None:
                        None, {**verdict.details, **details}, verdict.proof)
     if verdict is None or verdict.status is not Status.REFUTED:
         verdict, _ = search(part)
+    if verdict is None or verdict.status is not Status.REFUTED:
+        # a violation of a claim on x1/x2 alone is one at the same ratio on the set
+        verdict = moved_refutation(part, refuted.counterexample)
     if verdict is not None and verdict.status is Status.REFUTED:
         return verdict
     return Verdict(refuted.claim, Status.UNKNOWN, "none",

@@ -24,7 +24,8 @@ from .domains import branches
 from .problem import Problem, lhs_text
 from .symbolic import tie_slacks
 from .values import Status, Verdict
-from .witnesses import PHASES, SCREENS, YIELD_ORDER, candidates, describe, realizable, shrink
+from .witnesses import (PHASES, SCREENS, YIELD_ORDER, candidates, describe, realizable,
+                        realizable_moves, shrink)
 
 __all__ = ["search", "refutation", "false_at_screens"]
 
@@ -257,6 +258,20 @@ def _shrunk(problem: Problem, verdict: Verdict, phase: str, tried: dict,
     evidence = Phrase(verdict.evidence, f"; {note}" if note else "")
     return Verdict(verdict.claim, verdict.status, verdict.method, evidence,
                    verdict.counterexample, {**verdict.details, **details}, verdict.proof)
+
+
+def moved_refutation(problem: Problem, point: Mapping) -> Verdict | None:
+    """A refutation at ``point`` moved onto the realizable set (``realizable_moves``:
+    x1/x2 and r_w/r_l kept), certified there, or None."""
+    for moved in realizable_moves(point):
+        verdict = refutation(problem, moved, "counterexample", "(the search's point "
+                             "moved onto the realizable set, x1/x2 kept)", {"search": "moved"})
+        if verdict is not None:
+            note, details = describe("unrealizable", moved, problem, {})
+            return Verdict(verdict.claim, verdict.status, verdict.method,
+                           Phrase(verdict.evidence, f"; {note}" if note else ""),
+                           verdict.counterexample, {**verdict.details, **details})
+    return None
 
 
 def _probability_ok(problem: Problem, point: Mapping) -> bool:

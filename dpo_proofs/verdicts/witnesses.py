@@ -84,6 +84,30 @@ def realizable(point: Mapping[str, object]) -> bool:
     return True
 
 
+#: the factors an unrealizable point's pairs are scaled by, the plainest first
+_SCALES = tuple(sp.Rational(1, k) for k in (2, 4, 10, 100))
+
+
+def realizable_moves(point: Mapping[str, object]) -> list[dict]:
+    """``point`` moved onto the realizable set with x1/x2 (and r_w/r_l) kept: each
+    pair that sums past 1 scaled by 1/2, 1/4, 1/10, 1/100 (the first that fits), then
+    scaled to sum exactly 1. A margin loss depends on x1/x2 alone, so its violation
+    off the set is often one on it (a Gram-frame margin rate, whose sign is x's)."""
+    moves = []
+    for exact in (False, True):
+        moved = {k: R(v) for k, v in point.items()}
+        for a, b in (("x1", "x2"), ("r_w", "r_l")):
+            if a not in moved or b not in moved or moved[a] + moved[b] <= 1:
+                continue
+            total = moved[a] + moved[b]
+            factor = 1 / total if exact else \
+                next((f for f in _SCALES if total * f <= 1), 1 / total)
+            moved[a], moved[b] = moved[a] * factor, moved[b] * factor
+        if realizable(moved) and moved not in moves:
+            moves.append(moved)
+    return moves
+
+
 def moderate(point: Mapping[str, object]) -> bool:
     """Every probability of the point (x1, x2, r_w, r_l) lies in [1e-6, 1 - 1e-6]."""
     return all(bool(MODERATE_LOW <= R(point[n]) <= 1 - MODERATE_LOW)
