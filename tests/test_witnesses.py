@@ -201,6 +201,33 @@ def test_a_violation_off_the_realizable_set_is_moved_onto_it_at_the_same_ratio()
     assert p["a"] + p["lam"] * p["b"] - (1 + p["lam"]) * p["c"] < 0
 
 
+@pytest.mark.parametrize("variant, claim", [("cdpo", "d_x1 < 0"), ("bpo_lsif", "loss < 0"),
+                                            ("cal_dpo", "d_x2 > 0")])
+def test_a_claim_failing_at_a_large_ratio_gets_a_moderate_witness(variant, claim):
+    # Each fails on a lopsided part of the simplex, e.g. cdpo at beta = 1, r_w = r_l:
+    # sigma(h) = x1/(x1 + x2), dL/dx1 = (beta/x1)*(eps*sigma(h) - (1 - eps)*sigma(-h)),
+    # which at (1/2, 1/20), eps = 1/10 is 2*(1/11 - 9/110) = 1/55 > 0. The grid's pairs
+    # (x1/x2 <= 7) miss it; the witness was x1 = 1e-30, x2 = 1e-300.
+    params = {"beta": 1 if variant == "cdpo" else R(1, 10), "r_w": R(1, 2), "r_l": R(1, 2)}
+    if variant == "cdpo":
+        params["eps"] = R(1, 10)
+    verdict = check(claim, variant, params=params, budget=None)
+    assert verdict.status is Status.REFUTED
+    point = {k: R(v) for k, v in verdict.counterexample.items()}
+    assert R(1, 10**6) <= point["x1"] <= 1 - R(1, 10**6)
+    assert R(1, 10**6) <= point["x2"] <= 1 - R(1, 10**6)
+    assert point["x1"] + point["x2"] <= 1
+    if variant == "cdpo":
+        assert (point["x1"], point["x2"]) == (R(1, 2), R(1, 20))
+        assert "-1/55" in str(verdict.evidence)
+
+
+def test_a_redundant_half_plane_beside_the_frame_s_own_is_dropped():
+    # softmax's domain is x1 + x2 < 1; "simplex" adds x1 + x2 <= 1, the same set
+    both = check("ratio < 1 where simplex, x1 > x2", "dpo", frame="softmax", budget=None)
+    assert both.status is Status.PROVED, both.evidence
+
+
 def test_realizable_moves_keep_the_ratios():
     from dpo_proofs.verdicts.witnesses import realizable_moves
 

@@ -90,6 +90,23 @@ class Problem:
                           if p.name not in dict(self.fixed)])
 
 
+def _without_weaker(domain: tuple[sp.Basic, ...]) -> tuple[sp.Basic, ...]:
+    """The domain without a relation g >= 0 that a strict g > 0 beside it implies (the
+    softmax frame's x1 + x2 < 1 and a user's "simplex", x1 + x2 <= 1): the same set, and
+    the provers' substitutions are not split over two encodings of one half-plane."""
+    strict = {sp.expand(_normalized(r)[0]) for r in domain if _normalized(r)[1] == ">"}
+    return tuple(r for r in domain
+                 if not (_normalized(r)[1] == ">=" and sp.expand(_normalized(r)[0]) in strict))
+
+
+def _normalized(relation: sp.Basic) -> tuple[sp.Expr, str]:
+    if type(relation) not in OPS:  # false: the constants empty the domain
+        return sp.S.Zero, "none"
+    gap = relation.lhs - relation.rhs
+    op = OPS[type(relation)]
+    return (-gap, op.replace("<", ">")) if op in ("<", "<=") else (gap, op)
+
+
 def _relations(domain: sp.Basic) -> tuple[sp.Basic, ...]:
     if domain is sp.true or domain is None:
         return ()
@@ -148,7 +165,7 @@ def reduce_claim(claim: Claim, loss: Loss, params: Mapping[str, object] | None =
                               f"{loss.name}: a quantity it names is not a number "
                               f"({error})") from None
     # A relation the constants decide is dropped (true) or empties the domain (false).
-    domain = tuple(r for r in domain if r is not sp.true)
+    domain = _without_weaker(tuple(r for r in domain if r is not sp.true))
     requires = tuple(r for r in (q.subs(subs).subs(bound) for q in claim.requires)
                      if r is not sp.true)
     defined = (loss.expr, *(() if frame is None else (e for _, e in frame.chart)))

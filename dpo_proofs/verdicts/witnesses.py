@@ -6,7 +6,8 @@ one with x1 + x2 > 1 is not a pair of responses to one prompt at all. So the can
 points come in phases, each bounded by a count (never a clock):
 
 1. ``moderate``: short rationals (denominators up to 8, and near-ties at 1/100 and
-   1/1000) inside the *realizable* set at the constants' defaults;
+   1/1000), then lopsided pairs (1/2 or 9/10 against 1/20 ... 1e-5), inside the
+   *realizable* set at the constants' defaults;
 2. ``sweep``: each constant moved alone to every one of its moderate values (1, 2, 1/2,
    10, 1/10, ...) at the short realizable pairs (x1, x2 in 1/2, 1/3, 2/3, 1/4, 3/4): a
    claim that fails for another beta is usually caught here, at a few hundred points;
@@ -70,6 +71,12 @@ def _short(max_den: int) -> list[sp.Rational]:
 _GRID = _short(8)
 _SMALL_GRID = _short(4)
 _TIES = (R(1, 100), R(1, 1000))
+#: lopsided moderate pairs, one probability small (1/20 down to 1e-5) and the other
+#: 1/2 or 9/10: a claim that fails only at a large x1/x2 (cdpo's d_x1 < 0 near
+#: (0.9, 0.05)) is shown there rather than at x1 = 1e-30, x2 = 1e-300
+_LOPSIDED = tuple((big, small) for small in (R(1, 20), R(1, 100), R(1, 1000), R(1, 10**4),
+                                              R(1, 10**5))
+                  for big in (R(1, 2), R(9, 10)))
 _EXTREME = [R(1, 10**300), R(1, 10**30), R(1, 10**6), R(1, 1000), R(1, 100), R(1, 10),
             R(1, 2), R(9, 10), R(99, 100), 1 - R(1, 10**20), sp.Integer(1)]
 
@@ -185,6 +192,9 @@ def candidates(problem: Problem, count: int = 300
     defaults = base()
     for a, b in _pairs(_GRID, _TIES):
         yield "moderate", {**defaults, "x1": a, "x2": b}
+    for big, small in _LOPSIDED:
+        yield "moderate", {**defaults, "x1": big, "x2": small}
+        yield "moderate", {**defaults, "x1": small, "x2": big}
     # one constant moved, then two: the point says which constant the failure needs
     # (the counts matter: a claim that holds visits every candidate). The sweep first:
     # each constant's values in their order (the least moved first), every value at all
