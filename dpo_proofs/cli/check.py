@@ -67,7 +67,9 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--domain", metavar="REL", help="\"x1 > x2\", \"simplex\", "
                    "\"0.1 <= x1 <= 0.5, x2 >= 0.2\" (default: the square (0, 1]^2)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE|NAME=LOW..HIGH",
-                   help="fix a constant (beta=0.5) or let it range (beta=0.01..10)")
+                   help="fix a constant (beta=0.5) or let it range (beta=0.01..10); a "
+                   "constant not given here ranges over its whole domain, not its default "
+                   "(shown by 'list'): the claim is decided for every value")
     p.add_argument("--frame", metavar="NAME", help="decide the claim in a frame: log, softmax, "
                    "softmax:K or a map 'x1 = .., x2 = ..' (d_x1, d_x2 are then the components "
                    "of M grad L, ratio the speed ratio, the Hessian in the frame's "
