@@ -118,3 +118,23 @@ def test_a_sign_the_rule_gives_holds_at_every_rational_point_tried(domain, p, N)
             if _inside((a, b), domain):
                 value = p.subs({x1: a, x2: b})
                 assert int(sp.sign(value)) in signs, (p, domain, N, (a, b), value)
+
+
+def test_one_relation_in_two_spellings_is_one_condition():
+    # A piecewise form whose conditions spell beta*(a - b) <= -1 and beta*a - beta*b <= -1
+    # (two chain rules): the pieces 'A and not B' are empty, and the form is its value.
+    from dpo_proofs.verdicts.certificates import split_cases
+
+    b = sp.Symbol("beta", positive=True)
+    one = b * (sp.log(x2) - sp.log(x1)) <= -1
+    two = b * sp.log(x2) - b * sp.log(x1) <= -1
+    form = sp.Piecewise((0, one & two), (2 * b * (x1 - x2), one), (-2 * b * (x1 - x2), two),
+                        (0, True))
+    assert split_cases(form) == 0
+
+
+def test_the_hinge_hessian_in_logits_is_zero_off_its_seam():
+    # softmax over three responses: L = max(0, 1 - beta*(z1 - z2) + const), piecewise
+    # linear in the logits z, so its Hessian in the frame's coordinates vanishes
+    verdict = check("hess_trace = 0 where x2 >= 0.001", "hinge", frame="softmax", budget=None)
+    assert verdict.status.name == "PROVED", verdict.evidence

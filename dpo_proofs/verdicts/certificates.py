@@ -132,8 +132,28 @@ def split_cases(expr: sp.Expr) -> sp.Expr:
     """Max, Min, Abs, Heaviside and sign as Piecewise, folded to the top (K1)."""
     expr = to_elementary(sp.sympify(expr))
     if expr.has(*CASES):
-        expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+        expr = _one_spelling(sp.piecewise_fold(expr.rewrite(sp.Piecewise)))
     return expr
+
+
+def _one_spelling(expr: sp.Expr) -> sp.Expr:
+    """A Piecewise whose conditions spell one relation two ways (beta*(a - b) <= -1 and
+    beta*a - beta*b <= -1, from two chain rules) with one spelling, the first in sympy's
+    order: the same set, and the pieces 'A and not B' that are empty then vanish."""
+    if not isinstance(expr, sp.Piecewise):
+        return expr
+    atoms = set().union(*[c.atoms(sp.core.relational.Relational) for _, c in expr.args])
+    first, swap = {}, {}
+    for r in sorted(atoms, key=sp.default_sort_key):
+        if type(r) not in OPS:
+            continue
+        gap, op = normalize(r)  # a <= b and b >= a alike
+        key = (op, sp.expand(gap))
+        if key in first:
+            swap[r] = first[key]
+        else:
+            first[key] = r
+    return sp.Piecewise(*[(e, c.xreplace(swap)) for e, c in expr.args]) if swap else expr
 
 
 # --- certificates ---------------------------------------------------------------------
