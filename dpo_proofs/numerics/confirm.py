@@ -21,9 +21,9 @@ import sympy as sp
 from ..loss.loss import Loss
 from ..loss.symbols import x1, x2
 
-__all__ = ["Point", "Confirmation", "Float64Finding", "confirmation_points",
-           "mp_callable", "float_screen", "to_mpf", "show", "numerical_partial", "agreeing_digits", "confirm_partials",
-           "float64_findings", "DPS", "REQUIRED_DIGITS"]
+__all__ = ["Point", "Confirmation", "Float64Finding", "confirmation_points", "mp_callable",
+           "float_screen", "to_mpf", "show", "numerical_partial", "agreeing_digits",
+           "confirm_partials", "float64_findings", "DPS", "REQUIRED_DIGITS"]
 
 #: Working precision of every confirmation (decimal digits).
 DPS = 60

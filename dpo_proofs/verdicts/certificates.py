@@ -49,6 +49,11 @@ def normalize(relation: sp.Basic) -> tuple[sp.Expr, str]:
     return gap, op
 
 
+def gap_of(relation: sp.Basic) -> tuple[sp.Expr, str] | None:
+    """``normalize(relation)``, or None for what is no relation (true, false)."""
+    return normalize(relation) if type(relation) in OPS else None
+
+
 #: the claim ``gap op' 0`` that holds exactly where ``gap op 0`` fails
 _NEGATED = {">": ">=", ">=": ">", "=": "!=", "!=": "="}
 
@@ -145,9 +150,9 @@ def _one_spelling(expr: sp.Expr) -> sp.Expr:
     atoms = set().union(*[c.atoms(sp.core.relational.Relational) for _, c in expr.args])
     first, swap = {}, {}
     for r in sorted(atoms, key=sp.default_sort_key):
-        if type(r) not in OPS:
+        if gap_of(r) is None:
             continue
-        gap, op = normalize(r)  # a <= b and b >= a alike
+        gap, op = gap_of(r)  # a <= b and b >= a alike
         key = (op, sp.expand(gap))
         if key in first:
             swap[r] = first[key]

@@ -9,7 +9,8 @@ The rules the kernel trusts, and nothing else:
 
 K1 (algebra) sympy's exact arithmetic: ``canonical(a - b) == 0`` shows a = b on the
    positive orthant, and ``split_cases`` (Max, Min, Abs, Heaviside, sign rewritten as
-   Piecewise, then ``piecewise_fold``) returns an equal expression.
+   Piecewise, then ``piecewise_fold``, a relation its conditions spell two ways given
+   one spelling: the same normalized gap and op) returns an equal expression.
 K2 (assumptions) sympy's assumption system decides the sign of an expression from the
    symbols' declared assumptions, with x1, x2, r_w, r_l in (0, 1] written as 1/(1 + a)
    (a >= 0) and each constant's interval written as a bijection from a slack t >= 0

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from ..loss.symbols import x1, x2
-from .certificates import KernelError, normalize
+from .certificates import KernelError, gap_of
 from .kernel_signs import sign_set
 
 __all__ = ["polygon_signs", "polygon_applies", "polygon_factor_signs", "POLYA_MAX",
@@ -51,7 +51,7 @@ def _linear_gaps(domain: Sequence[sp.Basic]) -> list[tuple[sp.Poly, str]]:
     """The square's gaps and the domain's relations g > 0, g >= 0 with g of degree <= 1
     in x1, x2 and rational coefficients, as polynomials."""
     out = []
-    for gap, op in (*_SQUARE, *(_normalized(r) for r in domain)):
+    for gap, op in (*_SQUARE, *(gap_of(r) or (sp.S.Zero, "none") for r in domain)):
         if op not in (">", ">=") or not gap.free_symbols <= {x1, x2}:
             continue
         try:
@@ -61,13 +61,6 @@ def _linear_gaps(domain: Sequence[sp.Basic]) -> list[tuple[sp.Poly, str]]:
         if poly.total_degree() <= 1 and all(c.is_Rational for c in poly.coeffs()):
             out.append((poly, op))
     return out
-
-
-def _normalized(relation: sp.Basic) -> tuple[sp.Expr, str]:
-    try:
-        return normalize(relation)
-    except Exception:  # noqa: BLE001 -- not a relation: dropped (a larger set)
-        return sp.S.Zero, "none"
 
 
 def _vertices(gaps) -> list[tuple[sp.Rational, sp.Rational]] | None:

@@ -21,7 +21,7 @@ from ..phrases import Phrase
 from ..field.canonical import canonical
 from ..loss.symbols import (D_X1, D_X2, HESSIAN_SYMBOLS, LOSS, MARGIN_RATE, RATIO, S_L, S_W,
                             V_L, V_W, x1, x2)
-from .certificates import OPS, normalize
+from .certificates import OPS, gap_of, normalize
 from .values import Claim
 
 __all__ = ["Problem", "reduce_claim", "quantities", "constant_domains", "lhs_text",
@@ -94,17 +94,10 @@ def _without_weaker(domain: tuple[sp.Basic, ...]) -> tuple[sp.Basic, ...]:
     """The domain without a relation g >= 0 that a strict g > 0 beside it implies (the
     softmax frame's x1 + x2 < 1 and a user's "simplex", x1 + x2 <= 1): the same set, and
     the provers' substitutions are not split over two encodings of one half-plane."""
-    strict = {sp.expand(_normalized(r)[0]) for r in domain if _normalized(r)[1] == ">"}
-    return tuple(r for r in domain
-                 if not (_normalized(r)[1] == ">=" and sp.expand(_normalized(r)[0]) in strict))
-
-
-def _normalized(relation: sp.Basic) -> tuple[sp.Expr, str]:
-    if type(relation) not in OPS:  # false: the constants empty the domain
-        return sp.S.Zero, "none"
-    gap = relation.lhs - relation.rhs
-    op = OPS[type(relation)]
-    return (-gap, op.replace("<", ">")) if op in ("<", "<=") else (gap, op)
+    gaps = [gap_of(r) for r in domain]
+    strict = {sp.expand(g[0]) for g in gaps if g is not None and g[1] == ">"}
+    return tuple(r for r, g in zip(domain, gaps)
+                 if g is None or g[1] != ">=" or sp.expand(g[0]) not in strict)
 
 
 def _relations(domain: sp.Basic) -> tuple[sp.Basic, ...]:

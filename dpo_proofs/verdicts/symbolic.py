@@ -294,25 +294,21 @@ def _by_relation(base: sp.Expr, slacks, domain) -> Factor | None:
 
 
 def _polygon_factor(base, exponent, domain, domains) -> Factor | None:
-    """``base`` signed on the domain's polygon by Polya's certificate with the least N
-    (K12), or None."""
-    weak = None
+    """``base`` signed on the domain's polygon by Polya's certificate (K12): the least N
+    that gives a strict sign, else the least that gives a weak one; or None."""
+    if not polygon_applies(base):
+        return None
+    best = None
     for N in range(POLYA_MAX + 1):
         signs = polygon_signs(base, N, domain, domains)
-        if signs is None:
-            if not polygon_applies(base):
-                return None
-            continue
-        if len(signs) == 1:
-            weak = None
+        if signs is not None and (best is None or len(signs) < len(best[1])):
+            best = (N, signs)
+        if best is not None and len(best[1]) == 1:
             break
-        weak = weak or (N, signs)
-    else:
-        if weak is None:
-            return None
-    N, signs = (N, signs) if weak is None else weak
+    if best is None:
+        return None
     try:
-        return Factor(base, exponent, power_signs(signs, exponent), polygon=N)
+        return Factor(base, exponent, power_signs(best[1], exponent), polygon=best[0])
     except KernelError:
         return None
 
