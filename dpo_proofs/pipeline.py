@@ -21,9 +21,9 @@ from .field.canonical import canonical, prove_equal
 from .field.frames import BUILTIN_PARAMETRIZATIONS, Parametrization, get_parametrization
 from .field.gram import gram_dynamics
 from .field.gradient import GradientField
-from .field.in_frame import (field_of, on_frame, restrict_to_frame,
-                             with_frame_constants)
+from .field.in_frame import field_of, on_frame, with_frame_constants
 from .field.limit_point import LimitPoint
+from .field.region_forms import regions_of
 from .field.steps import margin_form, partial_steps
 from .field.theorem import ClassTheorem, margin_loss_theorem
 from .loss.names import get_variant, variant_names
@@ -212,29 +212,6 @@ def _monotone(loss: Loss, frame: Parametrization, field: GradientField, budget) 
     claims = {c.name: c for c in frame_claims(builtin_claims(), frame)}
     return all(check(claims[n], loss, budget=budget, field=field).status is Status.PROVED
                for n in ("x1_increases", "x2_decreases"))
-
-
-#: The regions ``regions_of`` derives: R > 1, R = 1, R < 1, and where x1 is not pushed
-#: up / x2 not pushed down.
-REGIONS = ("ratio_gt_1", "ratio_eq_1", "ratio_lt_1", "x1_not_pushed_up", "x2_not_pushed_down")
-
-
-def regions_of(field: GradientField, frame: Parametrization | None = None,
-               which: Sequence[str] = REGIONS) -> tuple[tuple[str, sp.Basic], ...]:
-    """The exact regions the printers show (those named in ``which``, see REGIONS),
-    restricted to the frame's domain."""
-    region = {
-        "ratio_gt_1": lambda: field.region_ratio_gt_1,
-        "ratio_eq_1": lambda: field.region_ratio_eq_1,
-        "ratio_lt_1": lambda: field.region_ratio_lt_1,
-        "x1_not_pushed_up": lambda: sp.Or(field.region_partial(x1, ">"),
-                                          field.region_partial(x1, "=")),
-        "x2_not_pushed_down": lambda: sp.Or(field.region_partial(x2, "<"),
-                                            field.region_partial(x2, "=")),
-    }
-    restrict = frame is not None and not frame.is_identity
-    return tuple((name, restrict_to_frame(region[name](), frame) if restrict else region[name]())
-                 for name in which)
 
 
 def _starts(starts, frame, given: bool):

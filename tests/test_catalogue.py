@@ -10,6 +10,7 @@ import sympy as sp
 
 from dpo_proofs import CATALOGUE, NOT_PER_PAIR, UnknownVariant, get_variant
 from dpo_proofs.field.in_frame import field_of as cached_field
+from dpo_proofs.field.region_forms import simplest_region
 from dpo_proofs.numerics.confirm import confirm_partials
 from dpo_proofs.loss.symbols import beta, r_l, r_w, x1, x2
 
@@ -81,6 +82,10 @@ def test_partials_signs_and_region_against_definition(variant):
     # a stable seed (str hash is salted per process); up to 48 points until 8 region
     # checks, since where the gradient vanishes (a saturated clip or hinge, the inactive
     # side of a min) R is undefined and the point checks the partials only
+    # the regions as printed (each relation in its simplest form) must be the same sets
+    shown = simplest_region(field.region_ratio_gt_1, field.domains)
+    not_up = simplest_region(sp.Or(field.region_partial(x1, ">"), field.region_partial(x1, "=")),
+                             field.domains)
     for point in _points(loss, 48, seed=zlib.crc32(loss.name.encode()) % 1000):
         if checked >= 8:
             break
@@ -95,13 +100,16 @@ def test_partials_signs_and_region_against_definition(variant):
             for sign, value in ((field.d_x1.sign.sign, n1), (field.d_x2.sign.sign, n2)):
                 if sign is not None and sign != 0:
                     assert mpmath.sign(value) == sign, (loss.name, point)
+            if abs(n1) > mpmath.mpf(10) ** -30:
+                at = {s: sp.Float(point[s.name], DPS) for s in not_up.free_symbols}
+                assert bool(not_up.subs(at)) == (n1 > 0), (loss.name, point, not_up)
             if n1 == 0 or abs(abs(n2 / n1) - 1) < mpmath.mpf(10) ** -30:
                 continue  # R undefined or a tie: the region's boundary
             direct = abs(n2 / n1) > 1
         # 50-digit Floats: exact rational powers x1**(p/q) are far too slow in sympy.
-        subs = {s: sp.Float(point[s.name], DPS) for s in field.region_ratio_gt_1.free_symbols}
-        claimed = bool(field.region_ratio_gt_1.subs(subs))
-        assert claimed == direct, (loss.name, point, field.region_ratio_gt_1)
+        for region in (field.region_ratio_gt_1, shown):
+            subs = {s: sp.Float(point[s.name], DPS) for s in region.free_symbols}
+            assert bool(region.subs(subs)) == direct, (loss.name, point, region)
         checked += 1
     assert checked >= 6
 

@@ -1,0 +1,98 @@
+"""Regions in their simplest equivalent form (field.region_forms), against hand
+derivations: the cones and thresholds a reader of the papers would write."""
+from __future__ import annotations
+
+import sympy as sp
+
+from dpo_proofs import get_variant
+from dpo_proofs.field.in_frame import field_of
+from dpo_proofs.field.region_forms import regions_of, simplest_region, simplest_relation
+from dpo_proofs.loss.symbols import beta, r_l, r_w, x1, x2
+
+
+def _regions(name: str) -> dict:
+    return dict(regions_of(field_of(get_variant(name))))
+
+
+def _constant(loss, name: str) -> sp.Symbol:
+    return next(p.symbol for p in loss.parameters if p.name == name)
+
+
+def test_hinge_is_a_threshold_on_the_margin():
+    # hinge: L = max(0, 1 - h), h = beta*log(x1/r_w) - beta*log(x2/r_l); the gradient
+    # vanishes exactly where h >= 1, i.e. x1 >= (r_w/r_l)*e^(1/beta)*x2 (by hand)
+    regions = _regions("hinge")
+    cone = r_w * sp.exp(1 / beta) * x2 / r_l
+    assert regions["x1_not_pushed_up"] == sp.GreaterThan(x1, cone)
+    assert regions["x2_not_pushed_down"] == sp.GreaterThan(x1, cone)
+    assert regions["ratio_gt_1"] == sp.And(x1 > x2, x1 < cone)
+
+
+def test_exo_pair_stops_at_its_smoothed_label():
+    # EXO with label smoothing eps: the pull on x1 vanishes where sigma(h) = 1 - eps,
+    # h = log((1 - eps)/eps), i.e. x1 = (r_w/r_l)*((1 - eps)/eps)**(1/beta)*x2 (by hand)
+    loss = get_variant("exo_pair")
+    eps = _constant(loss, "eps")
+    region = _regions("exo_pair")["x1_not_pushed_up"]
+    assert isinstance(region, sp.GreaterThan) and region.lhs == x1
+    cone = r_w / r_l * ((1 - eps) / eps) ** (1 / beta) * x2
+    point = {beta: sp.Rational(1, 10), r_w: sp.Rational(1, 2), r_l: sp.Rational(1, 3),
+             eps: sp.Rational(1, 100), x2: sp.Rational(1, 7)}
+    assert sp.simplify((region.rhs - cone).subs(point)) == 0
+
+
+def test_dpo_shift_cone_and_fdpo_square_root():
+    # DPO-Shift: R = lam*x1/x2; forward-KL f-DPO: R > 1 iff r_l*x1**2 > r_w*x2**2 (by hand)
+    lam = _constant(get_variant("dpo_shift"), "lam")
+    assert _regions("dpo_shift")["ratio_gt_1"] == sp.StrictGreaterThan(x1, x2 / lam)
+    assert _regions("fdpo_forward_kl")["ratio_gt_1"] == sp.StrictGreaterThan(
+        x1, sp.sqrt(r_w) * x2 / sp.sqrt(r_l))
+
+
+def test_cpo_is_a_relation_in_x1_over_x2():
+    # CPO: L = -log sigma(beta*log(x1/x2)) - alpha*log(x1); R > 1 iff
+    # beta*rho > alpha*rho**beta + alpha + beta with rho = x1/x2 (by hand)
+    alpha = _constant(get_variant("cpo"), "alpha")
+    region = _regions("cpo")["ratio_gt_1"]
+    rho = sp.Symbol("rho", positive=True)
+    by_hand = beta * rho - alpha * rho ** beta - alpha - beta
+    for a, b, values in ((sp.Rational(9, 10), sp.Rational(1, 10), (1, 1)),
+                         (sp.Rational(1, 2), sp.Rational(1, 4), (sp.Rational(1, 2), 2)),
+                         (sp.Rational(1, 5), sp.Rational(3, 5), (sp.Rational(1, 10), 1))):
+        at = {x1: a, x2: b, beta: values[0], alpha: values[1]}
+        expected = by_hand.subs({rho: a / b, beta: values[0], alpha: values[1]}) > 0
+        assert bool(region.subs(at)) == bool(expected)
+
+
+def test_thresholds_beyond_the_unit_interval_are_decided():
+    # x1**(1/3) > 1 cannot hold for a probability; x1**(1/3) < 1 is x1 != 1 there
+    assert simplest_relation(x1 ** sp.Rational(1, 3) > 1) is sp.false
+    assert simplest_relation(x1 ** sp.Rational(1, 3) < 1) == sp.Ne(x1, 1)
+    assert simplest_relation(2 * x1 - 3 < 0) is sp.true
+
+
+def test_relations_that_do_not_reduce_are_kept():
+    # 2*x1*x2 > x1 + x2 is not a relation in x1/x2 (its sign changes with x2 at fixed
+    # x1/x2), and sympy's own spelling is kept
+    rel = 2 * x1 * x2 > x1 + x2
+    assert simplest_relation(rel) == rel
+    assert simplest_region(sp.And(rel, x1 > x2)) == sp.And(rel, x1 > x2)
+
+
+def test_relations_to_one_threshold_are_merged():
+    t = r_w * x2 / r_l
+    region = sp.Or(x1 >= t, sp.And(sp.Eq(x1, t), x1 < t), sp.And(x1 > t, x1 < t))
+    assert simplest_region(region) == sp.GreaterThan(x1, t)
+    assert simplest_region(sp.And(x1 > x2, x1 < t, sp.Ne(x1, t))) == sp.And(x1 > x2, x1 < t)
+
+
+def test_a_quadratic_without_real_roots_has_one_sign():
+    # BPO (LSIF): the undecided factor is r_l^(2b)*u^2 - (r_l*r_w)^b*u + r_w^(2b) in
+    # u = (x1/x2)^b, whose discriminant -3*(r_l*r_w)^(2b) < 0 (by hand): positive, so x1
+    # is pushed up everywhere and R > 1 exactly where x1 > x2
+    regions = _regions("bpo_lsif")
+    assert regions["x1_not_pushed_up"] is sp.false
+    assert regions["ratio_gt_1"] == sp.StrictGreaterThan(x1, x2)
+    u = sp.Symbol("u", positive=True)
+    assert simplest_relation(sp.StrictGreaterThan(u ** 2 - u + 1, 0).subs(u, x1)) is sp.true
+    assert simplest_relation(sp.StrictGreaterThan(x1 ** 2 - 3 * x1 + 1, 0)) != sp.true
