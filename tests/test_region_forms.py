@@ -96,3 +96,11 @@ def test_a_quadratic_without_real_roots_has_one_sign():
     u = sp.Symbol("u", positive=True)
     assert simplest_relation(sp.StrictGreaterThan(u ** 2 - u + 1, 0).subs(u, x1)) is sp.true
     assert simplest_relation(sp.StrictGreaterThan(x1 ** 2 - 3 * x1 + 1, 0)) != sp.true
+
+
+def test_x1_against_a_threshold_in_x2():
+    # 2*log(x1) > 3*log(x2) + 1 iff x1 > x2**(3/2)*e**(1/2) (by hand); not a relation
+    # in x1/x2, since the powers of x1 and x2 differ
+    rel = sp.StrictGreaterThan(2 * sp.log(x1), 3 * sp.log(x2) + 1)
+    assert simplest_relation(rel) == sp.StrictGreaterThan(x1, x2 ** sp.Rational(3, 2)
+                                                          * sp.exp(sp.Rational(1, 2)))

@@ -13,7 +13,10 @@ polynomial in x1**beta and x2**beta. For one relation ``g op 0``:
    not change ``op``, a negative one flips it); when the one factor left is free of
    x2, the relation is one in rho alone;
 3. when that factor is a*u + r with u = rho, rho**k or log(rho) and the sign of a
-   decided, u op -r/a, inverted through the monotone u: rho op T, i.e. x1 op T*x2.
+   decided, u op -r/a, inverted through the monotone u: rho op T, i.e. x1 op T*x2;
+   a*u**2 + b*u + c with b**2 - 4ac < 0 has a's sign everywhere;
+4. a relation that is not one in rho is solved for x1 the same way, with x2 in the
+   coefficients (x1 >= r_w*(x2/r_l)**(n_w/n_l)*exp(...)), when that is no longer.
 
 Each step is an equivalence on the domain (every symbol positive), so the result is
 the same set; a relation no step applies to is kept as it was. On the edge frame
@@ -131,39 +134,55 @@ def _simplest(rel: sp.Basic, domains: tuple) -> sp.Basic:
 
 
 def simplest_relation(rel: sp.Basic) -> sp.Basic:
-    """One relation in x1 (and x2) in its simplest equivalent form, or ``rel`` itself."""
+    """One relation in x1 (and x2) in its simplest equivalent form, or ``rel`` itself:
+    a relation in rho = x1/x2 when there is one, else x1 against a threshold in x2
+    (x1 >= r_w*(x2/r_l)**(n_w/n_l)*exp(...)) when that is shorter."""
     op = _OPS.get(type(rel))
     free = rel.free_symbols
-    if op is None or sp.count_ops(rel) > MAX_OPS:
+    if op is None or sp.count_ops(rel) > MAX_OPS or not free & {x1, x2}:
         return rel
     gap = rel.lhs - rel.rhs
-    if x1 in free and x2 in free:
-        variable, gap = RHO, gap.subs(x1, RHO * x2)
-        if _depends_on_x2(gap):
-            return rel
-    elif free & {x1, x2}:
+    if not {x1, x2} <= free:
         (variable,) = free & {x1, x2}
-    else:
-        return rel
+        return _reduced(gap, op, variable, rel)
+    in_rho = gap.subs(x1, RHO * x2)
+    if not _depends_on_x2(in_rho):
+        reduced = _reduced(in_rho, op, RHO, None)
+        if reduced is not None:
+            return reduced
+    if _linear_in(sp.expand(gap), x1) is None:
+        return rel  # not a*u(x1) + r: no threshold to solve for (skips the factoring)
+    solved = _reduced(gap, op, x1, None, parameter=x2, solved_only=True)
+    return solved if solved is not None and sp.count_ops(solved) <= sp.count_ops(rel) else rel
+
+
+def _reduced(gap: sp.Expr, op: str, variable: sp.Symbol, otherwise, parameter=None,
+             solved_only: bool = False):
+    """``gap op 0`` reduced in ``variable`` (rho or one probability; ``parameter``, x2,
+    may appear in the coefficients), or ``otherwise``."""
     try:
-        reduced = _one_variable(gap, op, variable)
+        reduced = _one_variable(gap, op, variable, parameter)
+        if reduced is None:
+            return otherwise
+        factor, op = reduced
+        factor = _no_real_root(factor, variable)
+        if factor.is_Number:
+            return _relation(factor, op)  # decided: true or false
+        solved = _solved(factor, op, variable)
     except (sp.PolynomialError, NotImplementedError, ZeroDivisionError):
-        return rel
-    if reduced is None:
-        return rel
-    factor, op = reduced
-    factor = _no_real_root(factor, variable)
-    if factor.is_Number:
-        return _relation(factor, op)  # decided: true or false
-    solved = _solved(factor, op, variable)
+        return otherwise
     if solved is not None:
         threshold, op = solved
         if variable is RHO:
             return _relation(x1 - threshold * x2, op)
         return _on_unit_interval(variable, op, threshold)
+    if solved_only:
+        return otherwise
     if variable is RHO:
         return _relation(factor.subs(RHO, sp.Mul(x1, 1 / x2, evaluate=False)), op)
-    return _relation(factor, op) if sp.count_ops(factor) < sp.count_ops(gap) else rel
+    if otherwise is not None and sp.count_ops(factor) < sp.count_ops(gap):
+        return _relation(factor, op)
+    return otherwise
 
 
 def _on_unit_interval(variable: sp.Symbol, op: str, threshold: sp.Expr) -> sp.Basic:
@@ -241,9 +260,10 @@ def _inside(domain) -> sp.Expr:
     return lo + (hi - lo) * sp.Rational(3, 7)
 
 
-def _one_variable(gap: sp.Expr, op: str, variable: sp.Symbol):
+def _one_variable(gap: sp.Expr, op: str, variable: sp.Symbol, parameter=None):
     """(b, op') with ``gap op 0`` iff ``b op' 0`` and b the one factor of the gap
-    whose sign the assumptions leave open, in ``variable`` alone; else None."""
+    whose sign the assumptions leave open, in ``variable`` (and ``parameter``) alone;
+    else None."""
     if not factorable(gap):
         return None
     expr = _exponentiated(canonical(gap))
@@ -256,7 +276,7 @@ def _one_variable(gap: sp.Expr, op: str, variable: sp.Symbol):
         return None
     (factor,) = analysis.undecided
     exponent = factor.exponent
-    if factor.base.free_symbols & {x1, x2} - {variable} or not exponent.is_integer \
+    if factor.base.free_symbols & {x1, x2} - {variable, parameter} or not exponent.is_integer \
             or not exponent.is_odd or (op in ("=", "!=") and exponent.is_negative):
         return None
     # an odd power of b has b's sign (a negative one too: 1/b); b = 0 iff b**k = 0, k > 0
@@ -299,13 +319,11 @@ def _no_real_root(factor: sp.Expr, variable: sp.Symbol) -> sp.Expr:
     return factor
 
 
-def _solved(factor: sp.Expr, op: str, variable: sp.Symbol):
-    """(T, op') with ``factor op 0`` iff ``variable op' T``, when the factor is
-    a*u + r with u = v, v**k or log(v), a and r free of v and the signs needed
-    decided by the assumptions; else None."""
-    expanded = sp.expand(factor)
+def _linear_in(expr: sp.Expr, variable: sp.Symbol):
+    """(u, a, r) with expr = a*u + r, a and r free of ``variable`` and u the one
+    subexpression in it (read term by term); None if there is no such u."""
     u, a, r = None, sp.S.Zero, sp.S.Zero
-    for term in sp.Add.make_args(expanded):
+    for term in sp.Add.make_args(expr):
         coeff, rest = term.as_independent(variable, as_Add=False)
         if rest == 1:
             r += term
@@ -313,8 +331,17 @@ def _solved(factor: sp.Expr, op: str, variable: sp.Symbol):
             u, a = rest, a + coeff
         else:
             return None
-    if u is None:
+    return None if u is None else (u, a, r)
+
+
+def _solved(factor: sp.Expr, op: str, variable: sp.Symbol):
+    """(T, op') with ``factor op 0`` iff ``variable op' T``, when the factor is
+    a*u + r with u = v, v**k or log(v), a and r free of v and the signs needed
+    decided by the assumptions; else None."""
+    linear = _linear_in(sp.expand(factor), variable)
+    if linear is None:
         return None
+    u, a, r = linear
     s = _sign(a)
     if s not in (1, -1):
         return None

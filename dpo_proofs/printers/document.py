@@ -237,6 +237,20 @@ def _proposition(d: Derivation) -> list:
     else:
         proof.append(Para(("No factor changes sign, so ", Math(lhs),
                            " has the same sign everywhere, as stated.")))
+    if any(d.analysis.region(n) not in (sp.true, sp.false, None)
+           for n in ("ratio_gt_1", "ratio_eq_1", "ratio_lt_1")):
+        proof.append(Para(("Each relation in these conditions is shown in its simplest "
+                           "equivalent form where one is found: written in ",
+                           Math(r"\rho = x_{1}/x_{2}"), " when its sign does not depend on ",
+                           Math("x_{2}"), ", factors of fixed sign dropped, and solved for ",
+                           Math(r"\rho"), " (a cone ", Math(r"x_{1} > c\,x_{2}"), ") when it "
+                           "is linear in ", Math(r"\rho"), ", a power of ", Math(r"\rho"),
+                           " or ", Math(r"\log \rho"), "; otherwise solved for ",
+                           Math("x_{1}"), " in the same way (a threshold in ", Math("x_{2}"),
+                           ") where that is no longer; a quadratic in a power of ",
+                           Math(r"\rho"), " with negative discriminant has one sign; a "
+                           "relation on one probability that ", Math("(0, 1]"),
+                           " decides is replaced by its truth value.")))
     verdict = next((v for v in d.analysis.verdicts if v.claim == "dispreferred_faster"), None)
     if verdict is not None:
         proof.append(Para(("Independently, the engine's verdict on the claim of Feng et al. ",
