@@ -174,6 +174,23 @@ def test_limits_split_at_the_threshold_of_the_exponent(name, p, threshold):
     assert at is not None and at.is_finite is not False and not at.has(sp.oo), at
 
 
+def test_bpo_sba_limit_splits_twice():
+    # By hand: dL/dx2 = C x2**(-beta*lam - 1) * (A + B x2**(beta*(2*lam + 1))). For
+    # lam > -1/2 the A term leads, x2**(-beta*lam - 1): +oo for beta < -1/lam, 0 above;
+    # at beta = -1/lam the value is beta*r_w/(4*r_l*x1) = -r_w/(4*lam*r_l*x1). For
+    # lam < -1/2 the B term leads, x2**(beta*(lam + 1) - 1): the threshold is 1/(lam + 1),
+    # where the value is beta*r_w/(4*r_l*x1) again. At lam = -1/2 both lead: beta vs 2.
+    lam = next(p.symbol for p in get_variant("bpo_sba").parameters if p.name == "lam_s")
+    found = limits("bpo_sba")
+    for side, t in (("lam_s > -1/2", -1 / lam), ("lam_s < -1/2", 1 / (lam + 1))):
+        shown = sp.sstr(t)
+        assert found[f"{side}, beta < {shown}"].value == sp.oo
+        assert found[f"{side}, beta > {shown}"].value == 0
+        value = found[f"{side}, beta = {shown}"].value
+        assert sp.simplify(value - t * r_w / (4 * r_l * x1)) == 0, value
+    assert found["lam_s = -1/2, beta = 2"].value == r_w / (r_l * x1)
+
+
 def test_orpo_limit_is_decided_off_x1_1():
     # By hand: ORPO's odds term gives dL/dx2 ~ -lam (x1**(1/n_w) - 1)/x1**(1/n_w) * (...)
     # * x2**(1/n_l - 1): +oo for n_l > 1 when x1 < 1; at x1 = 1 the odds of y_w are

@@ -3,7 +3,8 @@
 Each constant is split into its interior (encoded so that sympy sees e.g. eps > 0) and
 each endpoint its domain includes, reported separately where the values differ; within
 each, the constant an exponent of x2 depends on is cut at the exponent's roots
-(field.thresholds: beta vs n_l for SimPO) and neighbouring cases with one value merged.
+(field.thresholds: beta vs n_l for SimPO) and neighbouring cases with one value merged;
+a case still undecided is split once more on the thresholds of a second constant.
 A piecewise quantity keeps every piece whose condition can hold as x2 -> 0+. A quantity
 over the work bound is reduced to its dominant part (field.dominant). Every value is
 checked against the quantity at x2 = 1e-30 and 1e-60 (field.limit_check), and a value
@@ -275,10 +276,30 @@ def _constant_cases(expr: sp.Expr, extra: dict) -> list[tuple[str, dict, dict, d
     return out or [("", {}, {}, {})]
 
 
-def _rows(d_x2: sp.Expr, subs: dict, back: dict, at: dict) -> list[tuple[Case, sp.Expr | None, str]]:
+@dataclass(frozen=True)
+class _Within:
+    """A case of a second constant (``inner``, its ends written in the constants) inside
+    a case of the first: BPO-SBA's lam_s > -1/2, then beta < -1/lam_s."""
+
+    outer: Case
+    inner: Case
+
+    def __getattr__(self, name: str):
+        # parameter, lo, hi, lo_closed, hi_closed: the inner case's
+        if name in ("outer", "inner") or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def text(self) -> str:
+        return ", ".join(t for t in (self.outer.text(), self.inner.text()) if t)
+
+
+def _rows(d_x2: sp.Expr, subs: dict, back: dict, at: dict,
+          nest: bool = True) -> list[tuple[Case, sp.Expr | None, str]]:
     """(case along the split constant, limit, reason) in one case of the other constants:
     the thresholds are read from d_x2 there (at its endpoint values ``at``), each case is
-    encoded for sympy, and neighbours with the same value are merged."""
+    encoded for sympy, and neighbours with the same value are merged. A case whose limit
+    stays undecided is split once more on the thresholds of another constant (``nest``)."""
     count = itertools.count()
     cases = cases_along(d_x2.subs(at) if at else d_x2,
                         lambda: sp.Dummy(f"b{next(count)}", positive=True))
@@ -286,21 +307,52 @@ def _rows(d_x2: sp.Expr, subs: dict, back: dict, at: dict) -> list[tuple[Case, s
     for case in cases:
         encoded = case.apply(d_x2).subs(subs)
         limit, reason = _limit_of(encoded)
+        if limit is None and not nest:
+            encoded = _plain_exponents(encoded)
+            limit, reason = _limit_of(encoded)
         if limit is not None:
             reason = contradiction(encoded, limit, active_domains())
             limit = None if reason else limit
         full = {**back, **case.back}
+        inner = _nested(case, d_x2, subs, full, at) if limit is None and nest else []
         if limit is not None:
             limit = _back(limit, full)
         else:
             reason = _readable(reason, full)
-        found.append((limit, reason))
+        found.append((limit, reason, inner))
 
     def same(i: int, j: int) -> bool:
         a, b = found[i][0], found[j][0]
         return a is not None and b is not None and _same_value(a, b)
 
-    return [(case, *found[k]) for case, k in merged(cases, same)]
+    rows = []
+    for case, k in merged(cases, same):
+        rows += found[k][2] or [(case, found[k][0], found[k][1])]
+    return rows
+
+
+def _plain_exponents(expr: sp.Expr) -> sp.Expr:
+    """Powers of x2 with case-encoded exponents simplified: sympy.limit cannot see the
+    sign of beta/2 - beta/(2b + 2) - 1 (nested encodings) until it is -d/(d + 1)."""
+    return expr.replace(lambda e: e.is_Pow and e.base == x2 and e.exp.has(sp.Dummy),
+                        lambda e: x2 ** sp.factor(sp.simplify(e.exp)))
+
+
+def _nested(case: Case, d_x2: sp.Expr, subs: dict, back: dict, at: dict) -> list:
+    """The rows of ``case`` split on a second constant, or [] when that decides nothing."""
+    if case.parameter is None:
+        return []
+    rows = _rows(case.apply(d_x2), subs, back, at, nest=False)
+    if not any(value is not None for _, value, _ in rows) or any(
+            isinstance(c.parameter, sp.Dummy) or c.parameter is None for c, _, _ in rows):
+        return []
+    shown = lambda e: sp.simplify(e.subs(back))  # noqa: E731
+    # exponents built through two encodings (r_l**(2*lam_s + 2*lam_s/(1 - ...))) simplified
+    plain = lambda v: v if v is None else canonical(v.replace(  # noqa: E731
+        lambda e: e.is_Pow and not e.exp.is_Number, lambda e: e.base ** sp.simplify(e.exp)))
+    return [(_Within(case, Case(c.parameter, shown(c.lo), shown(c.hi), c.lo_closed,
+                                c.hi_closed, {}, {})), plain(value), reason)
+            for c, value, reason in rows]
 
 
 def _every(d_x2: sp.Expr) -> str:
