@@ -34,7 +34,8 @@ from .canonical import canonical, factorable
 from .frames import Parametrization
 from .gradient import GradientField
 from .in_frame import restrict_to_frame
-from .signs import SignAnalysis, active_domains, analyze_sign, domains_in_force, relation, sign_of
+from .signs import (RELATION_OPS, SignAnalysis, active_domains, analyze_sign, domains_in_force,
+                    relation, sign_of)
 
 __all__ = ["regions_of", "REGIONS", "simplest_region", "simplest_relation"]
 
@@ -45,8 +46,7 @@ RHO = sp.Symbol("_rho", positive=True)
 #: in rho costs more than the reader gains, and keeps a region's derivation bounded.
 MAX_OPS = 200
 
-_OPS = {sp.StrictGreaterThan: ">", sp.StrictLessThan: "<", sp.GreaterThan: ">=",
-        sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
+_OPS = RELATION_OPS
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "=": "=", "!=": "!="}
 
 

@@ -18,7 +18,7 @@ import sympy as sp
 from .canonical import canonical
 from ..loss.symbols import PROBABILITIES, REFERENCES
 
-__all__ = ["FactorSign", "SignAnalysis", "sign_of", "analyze_sign", "relation",
+__all__ = ["FactorSign", "SignAnalysis", "sign_of", "analyze_sign", "relation", "RELATION_OPS",
            "parameter_domains", "domain_substitution", "bounded", "active_domains",
            "domains_in_force"]
 
@@ -150,6 +150,12 @@ def bounded(expr: sp.Expr) -> sp.Expr:
             if sub is not None:
                 bounded[symbol] = sub
     return sp.expand_log(expr.subs(bounded), force=False) if bounded else expr
+
+
+#: relation class -> operator text (the one table: the kernel's certificates, the interval
+#: enclosures and the region forms read relations through it)
+RELATION_OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
+                sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
 
 
 def relation(factor: sp.Expr, op: str) -> sp.Basic:

@@ -35,6 +35,7 @@ from mpmath.libmp import (fhalf, fnan, fone, from_int, from_rational, fzero,
                           mpf_cmp, mpf_sign, round_ceiling, round_floor)
 from mpmath.libmp import libmpi
 
+from ..field.signs import RELATION_OPS
 from ..loss.functions import to_elementary
 
 __all__ = ["Undecided", "NotReal", "enclose", "compiled", "bind", "positive", "negative",
@@ -137,8 +138,7 @@ def _sign_of(x: _Interval) -> int:
 _Env = Mapping[sp.Symbol, Fraction]
 _Node = Callable[[_Env, int], _Interval]
 
-RELATIONS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
-              sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
+RELATIONS = RELATION_OPS
 
 
 def _decide(gap: _Interval, op: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Union
 
 import sympy as sp
 
+from ..field.signs import RELATION_OPS
 from ..loss.functions import to_elementary
 from ..loss.symbols import PROBABILITIES, REFERENCES
 from ..phrases import Phrase
@@ -26,8 +27,7 @@ __all__ = ["Slack", "Factor", "SignProof", "CaseProof", "UnionProof", "IntervalP
            "piece_domains", "sign_text", "UNDEFINED", "narrowed"]
 
 #: relation class -> operator text
-OPS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
-       sp.LessThan: "<=", sp.Equality: "=", sp.Unequality: "!="}
+OPS = RELATION_OPS
 #: the signs an ``expr op 0`` allows
 SIGN_SETS = {">": frozenset({1}), ">=": frozenset({0, 1}), "<": frozenset({-1}),
              "<=": frozenset({-1, 0}), "=": frozenset({0}), "!=": frozenset({-1, 1})}
@@ -150,9 +150,10 @@ def _one_spelling(expr: sp.Expr) -> sp.Expr:
     atoms = set().union(*[c.atoms(sp.core.relational.Relational) for _, c in expr.args])
     first, swap = {}, {}
     for r in sorted(atoms, key=sp.default_sort_key):
-        if gap_of(r) is None:
+        normalized = gap_of(r)  # a <= b and b >= a alike
+        if normalized is None:
             continue
-        gap, op = gap_of(r)  # a <= b and b >= a alike
+        gap, op = normalized
         key = (op, sp.expand(gap))
         if key in first:
             swap[r] = first[key]
