@@ -2,10 +2,15 @@
 derivations: the cones and thresholds a reader of the papers would write."""
 from __future__ import annotations
 
+import random
+import zlib
+
+import pytest
 import sympy as sp
 
-from dpo_proofs import get_variant
-from dpo_proofs.field.in_frame import field_of
+from dpo_proofs import CATALOGUE, get_variant
+from dpo_proofs.field.frames import get_parametrization
+from dpo_proofs.field.in_frame import field_of, with_frame_constants
 from dpo_proofs.field.region_forms import regions_of, simplest_region, simplest_relation
 from dpo_proofs.loss.symbols import beta, r_l, r_w, x1, x2
 
@@ -84,6 +89,9 @@ def test_relations_to_one_threshold_are_merged():
     region = sp.Or(x1 >= t, sp.And(sp.Eq(x1, t), x1 < t), sp.And(x1 > t, x1 < t))
     assert simplest_region(region) == sp.GreaterThan(x1, t)
     assert simplest_region(sp.And(x1 > x2, x1 < t, sp.Ne(x1, t))) == sp.And(x1 > x2, x1 < t)
+    # a relation that does not reduce is merged the same way, -g read as g flipped
+    g = 2 * x1 * x2 - x1 - x2
+    assert simplest_region(sp.Or(g > 0, sp.Eq(-g, 0))) == sp.LessThan(x1 + x2, 2 * x1 * x2)
 
 
 def test_a_quadratic_without_real_roots_has_one_sign():
@@ -104,3 +112,47 @@ def test_x1_against_a_threshold_in_x2():
     rel = sp.StrictGreaterThan(2 * sp.log(x1), 3 * sp.log(x2) + 1)
     assert simplest_relation(rel) == sp.StrictGreaterThan(x1, x2 ** sp.Rational(3, 2)
                                                           * sp.exp(sp.Rational(1, 2)))
+
+
+def _edge(name: str) -> tuple:
+    frame = get_parametrization("softmax:2")
+    field = field_of(with_frame_constants(get_variant(name), frame), frame)
+    return field, dict(regions_of(field, frame))
+
+
+def test_on_the_edge_a_cone_becomes_a_threshold_on_x1():
+    # softmax:2 (x2 = 1 - x1): the hinge stops pushing where h >= 1, i.e. where
+    # x1/(1 - x1) >= T = (r_w/r_l)*e^(1/beta), i.e. x1 >= T/(1 + T) (by hand); on the
+    # edge dx1/dt = -dx2/dt, so R = 1 wherever the field does not vanish
+    _, regions = _edge("hinge")
+    t = r_w * sp.exp(1 / beta) / r_l
+    threshold = regions["x1_not_pushed_up"].args
+    assert sp.Eq(x1 + x2, 1) in threshold
+    (rel,) = [a for a in threshold if a != sp.Eq(x1 + x2, 1)]
+    assert isinstance(rel, sp.GreaterThan) and rel.lhs == x1
+    assert sp.simplify(rel.rhs - t / (1 + t)) == 0
+    assert regions["ratio_gt_1"] is sp.false and regions["ratio_lt_1"] is sp.false
+    # DPO pushes x1 up on the whole edge
+    assert _edge("dpo")[1]["x1_not_pushed_up"] is sp.false
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_edge_regions_against_the_frame_field(name):
+    # the printed region "x1 not pushed up" on the edge must be the set where the
+    # frame's field component dL-velocity of x1 is >= 0, evaluated at 50 digits
+    field, regions = _edge(name)
+    region = regions["x1_not_pushed_up"]
+    values = {p.symbol: p.default for p in get_variant(name).parameters}
+    rng = random.Random(zlib.crc32(name.encode()))
+    checked = 0
+    for _ in range(12):
+        a = sp.Rational(rng.randint(20, 980), 1000)
+        at = {**values, x1: a, x2: 1 - a}
+        value = field.d_x1.closed_form.xreplace(at).evalf(50)
+        if not value.is_real or abs(value) < sp.Float(10) ** -30:
+            continue  # undefined, or the boundary where the push vanishes
+        shown = region.xreplace({s: v for s, v in at.items() if s in region.free_symbols})
+        shown = shown if shown in (sp.true, sp.false) else sp.simplify(shown.evalf(50))
+        assert bool(shown) == bool(value > 0), (name, a, region)
+        checked += 1
+    assert checked >= 6, name

@@ -78,8 +78,9 @@ def restrict_to_frame(region: sp.Basic, frame: Parametrization) -> sp.Basic:
     if domain is sp.true or region in (sp.true, sp.false):
         return region
     if isinstance(domain, sp.Equality):
-        return sp.And(domain, region.subs(x2, 1 - x1)).simplify() \
-            if region.free_symbols else region
+        # The relations are left as substituted: field.region_forms reduces each one in
+        # x1 (a threshold on (0, 1)), far cheaper than sympy's simplify of the whole.
+        return sp.And(domain, region.subs(x2, 1 - x1)) if region.free_symbols else region
     decided = {}
     for rel in region.atoms(sp.core.relational.Relational):
         side = _edge_gap(rel)

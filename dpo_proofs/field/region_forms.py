@@ -47,6 +47,9 @@ RHO = sp.Symbol("_rho", positive=True)
 MAX_OPS = 200
 
 _OPS = RELATION_OPS
+#: A region with at most this many relations is also minimised as a boolean formula
+#: (sympy's simplify_logic, exponential in the number of relations).
+_LOGIC_ATOMS = 6
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "=": "=", "!=": "!="}
 
 
@@ -70,11 +73,20 @@ def regions_of(field: GradientField, frame: Parametrization | None = None,
                                             field.region_partial(x2, "=")),
     }
 
-    def restricted(name: str) -> sp.Basic:
+    def simplest(name: str) -> sp.Basic:
         if frame is None or frame.is_identity:
-            return region[name]()
-        return restrict_to_frame(region[name](), frame)
-    return tuple((name, simplest_region(restricted(name), field.domains)) for name in which)
+            return simplest_region(region[name](), field.domains)
+        if not isinstance(frame.domain, sp.Equality):
+            return simplest_region(restrict_to_frame(region[name](), frame), field.domains)
+        # On an edge (x2 = 1 - x1) the relations are first reduced in x1 and x2, where
+        # a cone x1 > c*x2 is found, then on the edge, where it becomes x1 > c/(1 + c).
+        # Both are equivalences on a set containing the edge.
+        edge = simplest_region(restrict_to_frame(
+            simplest_region(region[name](), field.domains), frame), field.domains)
+        if len(edge.atoms(sp.core.relational.Relational)) <= _LOGIC_ATOMS:
+            edge = sp.simplify_logic(edge)  # (a & b) | (a & ~b) is a
+        return edge
+    return tuple((name, simplest(name)) for name in which)
 
 
 def simplest_region(region: sp.Basic, domains: dict | None = None) -> sp.Basic:
@@ -97,18 +109,23 @@ _HOLDS = {"<": {"<"}, "=": {"="}, ">": {">"}, "<=": {"<", "="}, ">=": {"=", ">"}
 
 
 def _merged(region: sp.Basic) -> sp.Basic:
-    """Relations of x1 to one threshold T (x1 > T, x1 = T, x1 <= T, ...) merged: the
-    region is split on the three cases x1 < T, x1 = T, x1 > T, and cases whose rest is
-    the same are joined into one relation ((x1 >= T) | (x1 = T & x1 < T) is x1 >= T).
-    Exact: every relation to T has one truth value in each case."""
+    """Relations of one gap g (x1 > T, x1 = T, x1 <= T, ...; or g > 0, g = 0 with g
+    any expression, -g read as g with the relation flipped) merged: the region is split
+    on the three cases g < 0, g = 0, g > 0, and cases whose rest is the same are joined
+    into one relation ((g > 0) | (g = 0) is g >= 0). Exact: every relation of g to 0
+    has one truth value in each case."""
     if region in (sp.true, sp.false):
         return region
     groups: dict = {}
     for rel in region.atoms(sp.core.relational.Relational):
         op = _OPS.get(type(rel))
-        if op is not None and rel.lhs == x1 and not rel.rhs.has(x1):
-            groups.setdefault(rel.rhs, []).append((rel, op))
-    for threshold, members in groups.items():
+        if op is None:
+            continue
+        gap = rel.lhs - rel.rhs
+        if gap.could_extract_minus_sign():
+            gap, op = -gap, _FLIP[op]
+        groups.setdefault(gap, []).append((rel, op))
+    for gap, members in groups.items():
         if len(members) < 2:
             continue
         rests = {case: region.xreplace({rel: sp.true if case in _HOLDS[op] else sp.false
@@ -116,7 +133,7 @@ def _merged(region: sp.Basic) -> sp.Basic:
         joined: dict = {}
         for case in _CASES:
             joined.setdefault(rests[case], []).append(case)
-        merged = sp.Or(*[sp.And(_relation(x1 - threshold, _UNION[tuple(cases)]), rest)
+        merged = sp.Or(*[sp.And(_relation(gap, _UNION[tuple(cases)]), rest)
                          if len(cases) < 3 else rest
                          for rest, cases in joined.items() if rest is not sp.false])
         # kept only when it says less: splitting on the cases can also spell a region
