@@ -20,7 +20,8 @@ polynomial in x1**beta and x2**beta. For one relation ``g op 0``:
 
 Each step is an equivalence on the domain (every symbol positive), so the result is
 the same set; a relation no step applies to is kept as it was. On the edge frame
-(x2 = 1 - x1 already substituted) the same steps run on x1 itself.
+the steps run twice: in (x1, x2), then with x2 = 1 - x1 substituted, on x1 itself (a
+cone x1 > c*x2 becomes x1 > c/(1 + c)).
 """
 from __future__ import annotations
 
